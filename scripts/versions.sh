@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+# The one place where voice-agent's external dependencies and their versions are pinned.
+# Sourced by scripts/setup, scripts/test, scripts/demo and the test harnesses.
+#
+# Debian packages: Debian 12 (bookworm) ships one version per package name and replaces it only with
+# security/point updates (…+deb12uN), and the archive does not keep superseded builds. Pinning the exact
+# Debian revision would break setup after every point release, so apt pins are on the package name, and names
+# carry the major version where Debian offers a choice (libboost1.81-dev, not the 1.74 default).
+# Minimum versions we rely on are checked by CMake (find_package(... VERSION)).
+
+VA_DEBIAN_RELEASE=bookworm
+
+# Build toolchain and libraries the product links against.
+VA_APT_BUILD=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  clang clang-format clang-tidy libclang-rt-14-dev lld
+  libboost1.81-dev
+  libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libsqlite3-dev
+)
+
+# Test and benchmark tools.
+VA_APT_TEST=(
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev curl wrk procps python3
+)

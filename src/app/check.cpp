@@ -1,0 +1,170 @@
+#include "app/check.hpp"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <set>
+
+#include "app/exit_codes.hpp"
+#include "common/log.hpp"
+
+namespace va::app {
+namespace {
+
+enum class Outcome { pass, fail, skip };
+
+struct CheckResult {
+  std::string name;
+  Outcome outcome = Outcome::skip;
+  std::string reason;
+  std::string hint;
+};
+
+std::string_view to_string(Outcome o) {
+  switch (o) {
+    case Outcome::pass: return "PASS";
+    case Outcome::fail: return "FAIL";
+    case Outcome::skip: return "SKIP";
+  }
+  return "?";
+}
+
+CheckResult check_configuration(const config::LoadResult& loaded, const ConfigSource& source) {
+  CheckResult r{"configuration validation", Outcome::pass, describe(source) + " is valid", ""};
+  if (!loaded.ok()) {
+    r.outcome = Outcome::fail;
+    r.reason = std::to_string(loaded.errors.size()) + " error(s); first: " + loaded.errors.front().to_string();
+    r.hint = "run `voice-agent config validate " + (source.path.empty() ? std::string("FILE") : source.path) +
+             "` for the full list";
+  } else if (!loaded.warnings.empty()) {
+    r.reason += " (" + std::to_string(loaded.warnings.size()) + " warning(s): " +
+                loaded.warnings.front().to_string() + ")";
+  }
+  return r;
+}
+
+CheckResult check_environment(const config::LoadResult& loaded) {
+  CheckResult r{"environment variables", Outcome::pass, "", ""};
+  std::vector<std::string> set, unset;
+  for (const char* name : {"LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"}) {
+    const char* v = std::getenv(name);
+    (v != nullptr && *v != '\0' ? set : unset).emplace_back(name);
+  }
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  const auto& lk = loaded.config.livekit;
+  bool credentials_present = !lk.url.empty() && !lk.api_key.empty() && !lk.api_secret.empty();
+  if (!credentials_present) {
+    r.outcome = Outcome::fail;
+    r.reason = "LiveKit credentials are incomplete and " + (unset.empty() ? std::string("none") : join(unset)) +
+               " not set";
+    r.hint = "export LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET or set them under livekit: in the file";
+    return r;
+  }
+  r.reason = set.empty() ? "LiveKit credentials come from the configuration file"
+                         : "set: " + join(set) + (unset.empty() ? "" : "; not set: " + join(unset));
+  return r;
+}
+
+CheckResult check_codecs(const config::LoadResult& loaded) {
+  CheckResult r{"audio codec configuration", Outcome::pass, "", ""};
+  const auto& c = loaded.config.codecs;
+  if (c.preference.empty()) {
+    r.outcome = Outcome::fail;
+    r.reason = "no codec configured";
+    r.hint = "set codecs.preference, e.g. [PCMA, PCMU, G722]";
+    return r;
+  }
+  std::string order;
+  for (auto codec : c.preference) {
+    const char* name = codec == config::Codec::pcmu   ? "PCMU"
+                       : codec == config::Codec::pcma ? "PCMA"
+                       : codec == config::Codec::g722 ? "G722"
+                                                      : "G729";
+    order += (order.empty() ? "" : " > ") + std::string(name);
+    if (codec == config::Codec::g729) {
+      r.outcome = Outcome::fail;
+      r.reason = "G729 is preferred but this build has no G.729 codec";
+      r.hint = "remove G729 from codecs.preference or build with -DVA_WITH_G729=ON (GPL-3 bcg729)";
+      return r;
+    }
+  }
+  bool g711 = false;
+  for (auto codec : c.preference) g711 = g711 || codec == config::Codec::pcma || codec == config::Codec::pcmu;
+  r.reason = order + ", ptime " + std::to_string(c.ptime.count()) + "ms" +
+             (c.telephone_event ? ", RFC 4733 DTMF on" : ", RFC 4733 DTMF off");
+  if (!g711) {
+    r.outcome = Outcome::fail;
+    r.reason += ": no G.711 codec offered";
+    r.hint = "MTS Exolve and most carriers require PCMA or PCMU; add one to codecs.preference";
+  }
+  return r;
+}
+
+CheckResult not_yet(std::string name, std::string what) {
+  return {std::move(name), Outcome::skip, "not available in this version: " + what,
+          "this check arrives with the feature it tests"};
+}
+
+}  // namespace
+
+int check(const ConfigSource& source, bool json) {
+  auto loaded = load_config(source);
+  for (const auto& s : loaded.secrets) log::add_secret(s);
+
+  std::vector<CheckResult> results;
+  results.push_back(check_configuration(loaded, source));
+  if (loaded.ok()) {
+    results.push_back(check_environment(loaded));
+    results.push_back(check_codecs(loaded));
+  } else {
+    for (const char* name : {"environment variables", "audio codec configuration"})
+      results.push_back({name, Outcome::skip, "the configuration is invalid", "fix the configuration first"});
+  }
+  results.push_back(not_yet("SIP trunk connectivity", "the SIP engine (OPTIONS probing, registration)"));
+  results.push_back(not_yet("LiveKit API connection", "the LiveKit server API client"));
+  results.push_back(not_yet("webhook endpoint", "the LiveKit webhook receiver"));
+  results.push_back(not_yet("call simulation", "the SIP engine's echo flow"));
+  results.push_back(not_yet("health monitoring", "trunk and LiveKit health monitors"));
+  results.push_back(not_yet("error handling", "the LiveKit webhook receiver (forged events)"));
+
+  bool failed = false;
+  for (const auto& r : results) failed = failed || r.outcome == Outcome::fail;
+
+  if (json) {
+    auto list = nlohmann::json::array();
+    for (const auto& r : results) {
+      list.push_back({{"name", r.name},
+                      {"result", to_string(r.outcome)},
+                      {"reason", log::mask(r.reason)},
+                      {"hint", r.hint}});
+    }
+    std::cout << nlohmann::json{{"config", describe(source)}, {"ok", !failed}, {"checks", list}}.dump(2) << "\n";
+  } else {
+    bool color = isatty(STDOUT_FILENO) != 0;
+    for (const auto& r : results) {
+      std::string tag(to_string(r.outcome));
+      if (color) {
+        const char* c = r.outcome == Outcome::pass ? "\033[32m" : r.outcome == Outcome::fail ? "\033[31m" : "\033[33m";
+        tag = c + tag + "\033[0m";
+      }
+      std::cout << "[" << tag << "] " << r.name << ": " << log::mask(r.reason) << "\n";
+      if (r.outcome != Outcome::pass && !r.hint.empty()) std::cout << "       hint: " << r.hint << "\n";
+    }
+    std::size_t pass = 0, fail = 0, skip = 0;
+    for (const auto& r : results) {
+      (r.outcome == Outcome::pass ? pass : r.outcome == Outcome::fail ? fail : skip)++;
+    }
+    std::cout << "summary: " << pass << " PASS, " << fail << " FAIL, " << skip << " SKIP\n";
+  }
+  return failed ? kExitRuntimeFailure : kExitOk;
+}
+
+}  // namespace va::app

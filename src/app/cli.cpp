@@ -1,0 +1,87 @@
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/check.hpp"
+#include "app/config_commands.hpp"
+#include "app/exit_codes.hpp"
+#include "app/serve.hpp"
+#include "common/version.hpp"
+
+#ifndef VA_BUILD_TYPE
+#define VA_BUILD_TYPE "unknown"
+#endif
+
+namespace va::app {
+namespace {
+
+void add_overrides(CLI::App* cmd, ConfigSource& source) {
+  cmd->add_option("--set", source.overrides,
+                  "Override a configuration key, e.g. --set http.listen=127.0.0.1:8080 or "
+                  "--set sip.listen[0]=udp://127.0.0.1:5070 (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"voice-agent — a telephone voice AI agent for MTS Exolve, over LiveKit or direct SIP", "voice-agent"};
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success, 1 runtime failure (or a failed check), 2 usage or configuration error.\n"
+      "Run `voice-agent COMMAND --help` for the options of a command.");
+
+  ConfigSource source;
+  bool json = false;
+
+  auto* serve_cmd = app.add_subcommand("serve", "Run the service (HTTP health, metrics, webhooks; calls)");
+  serve_cmd->add_option("-c,--config", source.path,
+                        "Configuration file (livekit-sip.yaml); default: the embedded example configuration")
+      ->check(CLI::ExistingFile);
+  add_overrides(serve_cmd, source);
+
+  auto* config_cmd = app.add_subcommand("config", "Validate or print a configuration");
+  config_cmd->require_subcommand(1);
+  auto* validate_cmd = config_cmd->add_subcommand("validate", "Check a configuration file; lists every error");
+  validate_cmd->add_option("file", source.path, "Configuration file")->required();
+  validate_cmd->add_flag("--json", json, "Machine-readable output");
+  add_overrides(validate_cmd, source);
+  auto* show_cmd = config_cmd->add_subcommand(
+      "show", "Print the effective configuration (defaults filled in, overrides applied, secrets masked)");
+  show_cmd->add_option("file", source.path, "Configuration file; default: the embedded example configuration");
+  add_overrides(show_cmd, source);
+
+  auto* check_cmd = app.add_subcommand("check", "Run the pre-flight diagnostic checks");
+  check_cmd->add_option("-c,--config", source.path, "Configuration file; default: the embedded example")
+      ->check(CLI::ExistingFile);
+  check_cmd->add_flag("--json", json, "Machine-readable output");
+  add_overrides(check_cmd, source);
+
+  auto* version_cmd = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsageOrConfig;
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsageOrConfig;
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsageOrConfig;
+  }
+
+  if (*serve_cmd) return serve(source);
+  if (*validate_cmd) return config_validate(source, json);
+  if (*show_cmd) return config_show(source);
+  if (*check_cmd) return check(source, json);
+  if (*version_cmd) {
+    std::cout << "voice-agent " << kVersion << " (" << VA_BUILD_TYPE << ", " << __VERSION__ << ")\n";
+    return kExitOk;
+  }
+  return kExitUsageOrConfig;
+}
+
+}  // namespace va::app

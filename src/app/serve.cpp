@@ -1,0 +1,130 @@
+// The composition root of the running service: configuration → logging, metrics, health, HTTP server,
+// signal handling and graceful shutdown. Modules do the work; this file only wires them.
+#include "app/serve.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "app/config_validate_route.hpp"
+#include "app/exit_codes.hpp"
+#include "common/health.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "common/version.hpp"
+#include "http/ops_routes.hpp"
+#include "http/server.hpp"
+
+namespace va::app {
+namespace {
+
+http::ServerOptions http_options(const config::Config& c) {
+  http::ServerOptions o;
+  o.listen = {c.http.listen};
+  o.body_limit = c.http.body_limit.bytes;
+  o.rate_limit.enabled = c.security.rate_limit.enabled;
+  o.rate_limit.requests_per_second = c.security.rate_limit.requests_per_second;
+  o.rate_limit.burst = c.security.rate_limit.burst;
+  o.cors.allowed_origins = c.security.cors.allowed_origins;
+  return o;
+}
+
+}  // namespace
+
+int serve(const ConfigSource& source) {
+  auto loaded = load_config(source);
+  configure_logging(loaded);
+  print_diagnostics(loaded, source);
+  if (!loaded.ok()) return kExitUsageOrConfig;
+  const auto& cfg = loaded.config;
+  log::info("voice-agent starting", {{"version", kVersion}, {"config", describe(source)}});
+  for (const auto& trunk : cfg.sip.trunks) {
+    std::string numbers;
+    for (const auto& n : trunk.numbers) numbers += (numbers.empty() ? "" : ",") + n;
+    log::info("sip trunk configured",
+              {{"trunk", trunk.name},
+               {"mode", trunk.mode == config::TrunkMode::register_ ? "register" : "static_ip"},
+               {"registrar", trunk.registrar},
+               {"numbers", numbers}});
+  }
+
+  metrics::Registry metrics;
+  metrics::register_process_metrics(metrics);
+  metrics::register_build_info(metrics, kVersion);
+  HealthRegistry health;
+  health.set("config", ComponentState::ready, describe(source));
+  health.set("http", ComponentState::starting);
+
+  http::Router router;
+  http::add_ops_routes(router, health, metrics);
+  add_config_validate_route(router);
+
+  boost::asio::io_context io;
+  // Installed before anything is announced, so a SIGTERM that follows "listening" at once is handled.
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  http::Server server(io, http_options(cfg), std::move(router), metrics);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log::error("cannot start the HTTP server", {{"error", e.what()}, {"listen", cfg.http.listen}});
+    return kExitRuntimeFailure;
+  }
+  health.set("http", ComponentState::ready);
+
+  // Shutdown: stop accepting and report not-ready at once, let in-flight requests finish, stop the loop when
+  // every connection is gone or the deadline passes (then the rest are cut).
+  boost::asio::steady_timer deadline(io);
+  bool shutting_down = false;
+  bool deadline_hit = false;
+  auto begin_shutdown = [&](int signal_number) {
+    if (shutting_down) {
+      log::warn("second signal: stopping now", {{"signal", signal_number}});
+      server.abort_connections();
+      io.stop();
+      return;
+    }
+    shutting_down = true;
+    log::info("shutting down", {{"signal", signal_number},
+                                {"in_flight_connections", static_cast<std::int64_t>(server.active_connections())},
+                                {"deadline_ms", static_cast<std::int64_t>(cfg.http.shutdown_timeout.count())}});
+    health.set_draining(true);
+    deadline.expires_after(cfg.http.shutdown_timeout);
+    deadline.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      deadline_hit = true;
+      log::warn("shutdown deadline reached: closing remaining connections",
+                {{"connections", static_cast<std::int64_t>(server.active_connections())}});
+      server.abort_connections();
+      io.stop();
+    });
+    server.shutdown([&] {
+      deadline.cancel();
+      io.stop();
+    });
+  };
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+      if (ec) return;
+      begin_shutdown(signal_number);
+      wait_signal();
+    });
+  };
+  wait_signal();
+
+  auto thread_count = cfg.http.threads > 0 ? static_cast<unsigned>(cfg.http.threads)
+                                           : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+
+  health.set("http", ComponentState::stopped);
+  log::info("voice-agent stopped", {{"clean", !deadline_hit}});
+  return kExitOk;
+}
+
+}  // namespace va::app

@@ -1,0 +1,616 @@
+// The configuration schema: every key of livekit-sip.yaml with its default and its validation, once.
+// Run by detail::Reader to load and by detail::Writer to print (see config_reader.hpp).
+#include "common/config_schema.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "common/config.hpp"
+#include "common/config_reader.hpp"
+
+namespace va::config {
+
+using detail::Check;
+using detail::FieldOptions;
+using namespace std::chrono_literals;
+
+// --- value checks ----------------------------------------------------------------------------------------
+namespace {
+
+std::optional<std::string> check_port(const std::int64_t& p) {
+  if (p < 1 || p > 65535) return std::to_string(p) + " is not a valid port (1-65535)";
+  return std::nullopt;
+}
+
+Check<std::int64_t> in_range(std::int64_t lo, std::int64_t hi) {
+  return [lo, hi](const std::int64_t& v) -> std::optional<std::string> {
+    if (v < lo || v > hi)
+      return std::to_string(v) + " is out of range (" + std::to_string(lo) + "-" + std::to_string(hi) + ")";
+    return std::nullopt;
+  };
+}
+
+Check<Duration> duration_between(Duration lo, Duration hi) {
+  return [lo, hi](const Duration& d) -> std::optional<std::string> {
+    if (d < lo || d > hi)
+      return format_duration(d) + " is out of range (" + format_duration(lo) + " to " + format_duration(hi) +
+             ")";
+    return std::nullopt;
+  };
+}
+
+bool is_ipv4(std::string_view s) {
+  in_addr a{};
+  return inet_pton(AF_INET, std::string(s).c_str(), &a) == 1;
+}
+bool is_ipv6(std::string_view s) {
+  in6_addr a{};
+  return inet_pton(AF_INET6, std::string(s).c_str(), &a) == 1;
+}
+
+bool is_hostname(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '.') {
+      if (label == 0 || s[i - 1] == '-') return false;
+      label = 0;
+      continue;
+    }
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+    if (label == 0 && c == '-') return false;
+    if (++label > 63) return false;
+  }
+  return s.back() != '-';
+}
+
+bool is_host(std::string_view s) {
+  return is_ipv4(s) || is_hostname(s) || is_ipv6(s);
+}
+
+std::optional<std::string> check_host(const std::string& s) {
+  if (!is_host(s)) return "'" + s + "' is not a host name or IP address";
+  return std::nullopt;
+}
+
+// "host:port" / "[v6]:port" → host, port; error text on failure.
+std::optional<std::string> split_host_port(std::string_view text, std::string& host, std::int64_t& port) {
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return "'" + std::string(text) + "' is not host:port (IPv6 as [::1]:8080)";
+    host = std::string(text.substr(1, close - 1));
+    if (!is_ipv6(host)) return "'" + host + "' is not an IPv6 address";
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return "'" + std::string(text) + "' is not host:port";
+    host = std::string(text.substr(0, colon));
+    if (host.find(':') != std::string::npos) return "'" + std::string(text) + "': write IPv6 as [addr]:port";
+    if (!is_ipv4(host) && !is_hostname(host)) return "'" + host + "' is not a host name or IP address";
+    port_text = text.substr(colon + 1);
+  }
+  std::int64_t p = -1;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), p);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || p < 0 || p > 65535)
+    return "'" + std::string(port_text) + "' is not a valid port (0-65535)";
+  port = p;
+  return std::nullopt;
+}
+
+std::optional<std::string> check_listen(const std::string& s) {
+  std::string host;
+  std::int64_t port = 0;
+  return split_host_port(s, host, port);
+}
+
+std::optional<std::string> check_phone_number(const std::string& s) {
+  static const std::regex e164(R"(\+?[0-9]{3,15})");
+  if (!std::regex_match(s, e164))
+    return "'" + s + "' is not a phone number (E.164 digits, e.g. +79991234567)";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_numbers(const std::vector<std::string>& numbers) {
+  std::set<std::string> seen;
+  for (const auto& n : numbers) {
+    if (auto p = check_phone_number(n)) return p;
+    if (!seen.insert(n).second) return "'" + n + "' is listed twice";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_cidr(const std::string& s) {
+  auto slash = s.find('/');
+  std::string addr = s.substr(0, slash);
+  int max_prefix = is_ipv4(addr) ? 32 : is_ipv6(addr) ? 128 : -1;
+  if (max_prefix < 0) return "'" + s + "' is not an IP address or CIDR block";
+  if (slash != std::string::npos) {
+    std::int64_t prefix = -1;
+    auto digits = std::string_view(s).substr(slash + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || prefix < 0 ||
+        prefix > max_prefix)
+      return "'" + s + "' has an invalid prefix length (0-" + std::to_string(max_prefix) + ")";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_each_cidr(const std::vector<std::string>& list) {
+  for (const auto& s : list) {
+    if (auto p = check_cidr(s)) return p;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_livekit_url(const std::string& url) {
+  static const std::regex form(R"((wss?|https?)://([^/:?#]+|\[[0-9a-fA-F:.]+\])(:[0-9]{1,5})?(/[^?#]*)?)");
+  std::smatch m;
+  if (!std::regex_match(url, m, form))
+    return "'" + url + "' is not a LiveKit URL (expected ws://, wss://, http:// or https://host[:port])";
+  if (m[3].matched) {
+    auto port = std::stol(m[3].str().substr(1));
+    if (port < 1 || port > 65535) return "'" + url + "' has an invalid port";
+  }
+  return std::nullopt;
+}
+
+// The seed report's LiveKit key rule: "API" prefix and at least 12 characters in total.
+std::optional<std::string> check_api_key_shape(const std::string& key) {
+  if (!key.starts_with("API"))
+    return "LiveKit API keys start with 'API' (got a key starting with '" + key.substr(0, 3) + "')";
+  if (key.size() < 12)
+    return "LiveKit API key is too short: " + std::to_string(key.size()) +
+           " characters, at least 12 expected";
+  for (char c : key) {
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      return "LiveKit API keys contain only letters and digits";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_path(const std::string& p) {
+  if (p.empty() || p.front() != '/') return "'" + p + "' must start with '/'";
+  if (p.find_first_of(" ?#") != std::string::npos)
+    return "'" + p + "' must be a plain path (no spaces, ? or #)";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_origins(const std::vector<std::string>& origins) {
+  static const std::regex origin(R"(https?://([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])(:[0-9]{1,5})?)");
+  for (const auto& o : origins) {
+    if (o == "*") continue;
+    if (!std::regex_match(o, origin))
+      return "'" + o + "' is not an origin (scheme://host[:port], no path; or \"*\")";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_name(const std::string& s) {
+  static const std::regex name(R"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})");
+  if (!std::regex_match(s, name)) return "'" + s + "' is not a valid name (letters, digits, '-', '_', '.')";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_room_prefix(const std::string& s) {
+  static const std::regex prefix(R"([A-Za-z0-9_-]{0,32})");
+  if (!std::regex_match(s, prefix))
+    return "'" + s + "' may contain only letters, digits, '-' and '_' (max 32)";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_route_match(const std::string& s) {
+  if (s.empty()) return "must not be empty";
+  if (s.front() == '~') {
+    // std::regex compiles recursively: bound the pattern so a hostile config (see POST /v1/config/validate)
+    // cannot exhaust the stack.
+    if (s.size() > 257) return "regular expression is longer than 256 characters";
+    try {
+      std::regex re(s.substr(1));
+    } catch (const std::regex_error& e) {
+      return "'" + s.substr(1) + "' is not a valid regular expression: " + e.what();
+    }
+    return std::nullopt;
+  }
+  static const std::regex pattern(R"(\+?[0-9]*\*?|\*)");
+  if (!std::regex_match(s, pattern))
+    return "'" + s + "' is not a number or pattern (digits with an optional trailing '*', or '~regex')";
+  return std::nullopt;
+}
+
+Check<std::string> one_of(std::vector<std::string> allowed) {
+  return [allowed = std::move(allowed)](const std::string& v) -> std::optional<std::string> {
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return std::nullopt;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    std::string message = "'" + v + "' is not one of " + list;
+    if (auto g = detail::closest(v, allowed)) message += "; did you mean '" + *g + "'?";
+    return message;
+  };
+}
+
+std::optional<std::string> check_storage_url(const std::string& url) {
+  if (url.starts_with("sqlite://")) {
+    if (url.size() == 9) return "'sqlite://' needs a file path, e.g. sqlite://voice-agent.db";
+    return std::nullopt;
+  }
+  static const std::regex pg(R"(postgres(ql)?://[^\s]+)");
+  if (std::regex_match(url, pg)) return std::nullopt;
+  return "'" + url + "' is not a storage URL (sqlite://FILE or postgresql://USER:PASSWORD@HOST/DB)";
+}
+
+std::optional<std::string> check_sip_listen(const std::string& s, SipListen& out) {
+  auto sep = s.find("://");
+  if (sep == std::string::npos) return "'" + s + "' is not a SIP listen URI (e.g. udp://0.0.0.0:5060)";
+  auto scheme = s.substr(0, sep);
+  if (scheme == "udp") {
+    out.transport = Transport::udp;
+  } else if (scheme == "tcp") {
+    out.transport = Transport::tcp;
+  } else if (scheme == "tls") {
+    out.transport = Transport::tls;
+  } else {
+    return "'" + scheme + "' is not a SIP transport (udp, tcp, tls)";
+  }
+  std::int64_t port = 0;
+  if (auto problem = split_host_port(std::string_view(s).substr(sep + 3), out.host, port)) return problem;
+  if (port == 0) return "'" + s + "': port 0 is not allowed for SIP";
+  out.port = static_cast<std::uint16_t>(port);
+  return std::nullopt;
+}
+
+std::string base_dir_path(const detail::LoadContext& ctx, const std::string& p) {
+  if (p.empty() || p.front() == '/' || ctx.base_directory.empty()) return p;
+  return (std::filesystem::path(ctx.base_directory) / p).string();
+}
+
+}  // namespace
+
+// --- sections ----------------------------------------------------------------------------------------
+
+template <class V>
+void visit(V& v, LiveKit& c) {
+  v.required("url", c.url, {.env = "LIVEKIT_URL"}, Check<std::string>(check_livekit_url));
+  v.required("api_key", c.api_key, {.env = "LIVEKIT_API_KEY"});
+  v.required("api_secret", c.api_secret, {.secret = true, .env = "LIVEKIT_API_SECRET"});
+  v.field("dev", c.dev, false);
+  if constexpr (V::reading) {
+    // LiveKit's development server uses devkey/secret; accepted only when the operator says dev: true.
+    bool dev_key = c.dev && c.api_key == "devkey";
+    if (!c.api_key.empty() && !dev_key) {
+      if (auto problem = check_api_key_shape(c.api_key)) {
+        v.error("api_key",
+                *problem + (c.api_key == "devkey" ? " (the dev key 'devkey' needs livekit.dev: true)" : ""));
+      }
+    }
+    if (!c.api_secret.empty() && !c.dev && c.api_secret.size() < 32)
+      v.error("api_secret",
+              "is too short: " + std::to_string(c.api_secret.size()) +
+                  " characters, at least 32 expected (LiveKit's dev secret needs livekit.dev: true)");
+    if (c.dev)
+      v.warning("dev", "development mode: weak LiveKit credentials are accepted; never use in production");
+  }
+}
+
+template <class V>
+void visit(V& v, PortRange& c) {
+  v.field("min", c.min, std::int64_t{20000}, {}, in_range(1024, 65534));
+  v.field("max", c.max, std::int64_t{30000}, {}, in_range(1025, 65535));
+  if constexpr (V::reading) {
+    if (c.min % 2 != 0) v.error("min", "RTP ports start even (RTP on even, RTCP on the next odd port)");
+    if (c.max <= c.min) v.error("max", "must be greater than min (" + std::to_string(c.min) + ")");
+  }
+}
+
+template <class V>
+void visit(V& v, InboundAuth& c) {
+  v.field("username", c.username, std::string());
+  v.field("password", c.password, std::string(), {.secret = true});
+  if constexpr (V::reading) {
+    if (!c.username.empty() && c.password.empty()) v.error("password", "is required when username is set");
+  }
+}
+
+template <class V>
+void visit(V& v, Trunk& c) {
+  v.required("name", c.name, {}, Check<std::string>(check_name));
+  v.required("mode", c.mode);
+  v.field("transport", c.transport, Transport::udp);
+  v.field("numbers", c.numbers, {}, {}, Check<std::vector<std::string>>(check_numbers));
+  v.section("inbound_auth", c.inbound_auth);
+  bool registering = c.mode == TrunkMode::register_;
+  if (registering) {
+    {
+      v.required("registrar", c.registrar, {}, Check<std::string>(check_host));
+      v.required("username", c.username);
+      v.required("password", c.password, {.secret = true});
+    }
+    v.field("port", c.port, std::int64_t{c.transport == Transport::tls ? 5061 : 5060}, {},
+            Check<std::int64_t>(check_port));
+    v.field("realm", c.realm, std::string());
+    v.field("register_expires", c.register_expires, Duration(300s), {}, duration_between(60s, 3600s));
+    v.field(
+        "outbound_proxy", c.outbound_proxy, std::string(), {},
+        Check<std::string>([](const std::string& s) { return s.empty() ? std::nullopt : check_listen(s); }));
+  }
+  if (!registering) {
+    v.field("allowed_addresses", c.allowed_addresses, {}, {},
+            Check<std::vector<std::string>>(check_each_cidr));
+  }
+  if constexpr (V::reading) {
+    if (!registering) {
+      if (c.allowed_addresses.empty())
+        v.error("allowed_addresses", "a static_ip trunk needs at least one allowed source address or CIDR");
+      for (const char* k : {"registrar", "username", "password", "realm", "register_expires"}) {
+        if (v.mark_known(k)) v.error(k, "applies only to mode: register");
+      }
+    } else if (v.mark_known("allowed_addresses")) {
+      v.error("allowed_addresses", "applies only to mode: static_ip");
+    }
+  }
+}
+
+template <class V>
+void visit(V& v, Sip& c) {
+  if constexpr (V::reading) {
+    std::vector<std::string> uris;
+    v.field("listen", uris, {"udp://0.0.0.0:5060"});
+    c.listen.clear();
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < uris.size(); ++i) {
+      SipListen l;
+      if (auto problem = check_sip_listen(uris[i], l)) {
+        v.error("listen", "item " + std::to_string(i) + ": " + *problem);
+      } else if (!seen.insert(uris[i]).second) {
+        v.error("listen", "item " + std::to_string(i) + ": '" + uris[i] + "' is listed twice");
+      } else {
+        c.listen.push_back(l);
+      }
+    }
+  } else {
+    std::vector<std::string> uris;
+    for (const auto& l : c.listen) {
+      const char* scheme = l.transport == Transport::udp   ? "udp"
+                           : l.transport == Transport::tcp ? "tcp"
+                                                           : "tls";
+      bool v6 = l.host.find(':') != std::string::npos;
+      uris.push_back(std::string(scheme) + "://" + (v6 ? "[" + l.host + "]" : l.host) + ":" +
+                     std::to_string(l.port));
+    }
+    v.field("listen", uris, {});
+  }
+  v.field("public_address", c.public_address, std::string(), {},
+          Check<std::string>([](const std::string& s) { return s.empty() ? std::nullopt : check_host(s); }));
+  v.section("rtp_ports", c.rtp_ports);
+  v.field("trunks", c.trunks, {});
+  if constexpr (V::reading) {
+    std::set<std::string> names;
+    for (const auto& t : c.trunks) {
+      if (!t.name.empty() && !names.insert(t.name).second)
+        v.error("trunks", "trunk name '" + t.name + "' is used twice");
+    }
+  }
+}
+
+template <class V>
+void visit(V& v, Codecs& c) {
+  v.field("preference", c.preference, {Codec::pcmu, Codec::pcma, Codec::g722});
+  v.field("g729", c.g729, false);
+  v.field("telephone_event", c.telephone_event, true);
+  v.field("ptime", c.ptime, Duration(20ms), {},
+          Check<Duration>([](const Duration& d) -> std::optional<std::string> {
+            if (d < 10ms || d > 60ms || d.count() % 10 != 0)
+              return format_duration(d) + " is not a packet time (10ms to 60ms in steps of 10ms)";
+            return std::nullopt;
+          }));
+  if constexpr (V::reading) {
+    if (c.preference.empty()) v.error("preference", "needs at least one codec");
+    std::set<Codec> seen;
+    for (auto codec : c.preference) {
+      if (!seen.insert(codec).second) v.error("preference", "lists a codec twice");
+      if (codec == Codec::g729 && !c.g729) v.error("preference", "G729 is listed but codecs.g729 is false");
+    }
+  }
+}
+
+template <class V>
+void visit(V& v, InboundRoute& c) {
+  v.required("match", c.match, {}, Check<std::string>(check_route_match));
+  v.required("flow", c.flow, {}, Check<std::string>(check_name));
+  v.field("language", c.language, Language::ru);
+  v.field("room_prefix", c.room_prefix, std::string("call-"), {}, Check<std::string>(check_room_prefix));
+}
+
+template <class V>
+void visit(V& v, OutboundRouting& c) {
+  v.field("caller_id", c.caller_id, std::string(), {}, Check<std::string>([](const std::string& s) {
+            return s.empty() ? std::nullopt : check_phone_number(s);
+          }));
+  v.field("trunk", c.trunk, std::string());
+}
+
+template <class V>
+void visit(V& v, Routing& c) {
+  v.field("inbound", c.inbound, {});
+  v.section("outbound", c.outbound);
+}
+
+template <class V>
+void visit(V& v, Engines& c) {
+  v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc", "silero", "energy"}));
+  v.field("stt", c.stt, std::string("pocketsphinx"), {},
+          one_of({"pocketsphinx", "whisper", "openai", "none"}));
+  v.field("tts", c.tts, std::string("rhvoice"), {}, one_of({"rhvoice", "flite", "espeak-ng", "openai"}));
+  v.field("llm", c.llm, std::string("none"), {}, one_of({"none", "openai", "llama.cpp"}));
+}
+
+template <class V>
+void visit(V& v, Agent& c) {
+  v.field("language", c.language, Language::ru);
+  v.field("voice", c.voice, std::string());
+  v.field("greeting", c.greeting, std::string());
+  v.field("flow_file", c.flow_file, std::string());
+  v.section("engines", c.engines);
+  if constexpr (V::reading) {
+    if (!c.flow_file.empty() && v.context().check_files) {
+      std::error_code ec;
+      auto resolved = base_dir_path(v.context(), c.flow_file);
+      if (!std::filesystem::is_regular_file(resolved, ec))
+        v.error("flow_file", "file '" + resolved + "' not found");
+    }
+  }
+}
+
+template <class V>
+void visit(V& v, Monitoring& c) {
+  v.field("trunk_check_interval", c.trunk_check_interval, Duration(60s), {}, duration_between(1s, 24h));
+  v.field("reconnect_attempts", c.reconnect_attempts, std::int64_t{5}, {}, in_range(0, 1000));
+  v.field("backoff_initial", c.backoff_initial, Duration(1s), {}, duration_between(10ms, 1h));
+  v.field("backoff_max", c.backoff_max, Duration(60s), {}, duration_between(10ms, 24h));
+  if constexpr (V::reading) {
+    if (c.backoff_max < c.backoff_initial)
+      v.error("backoff_max",
+              "must not be less than backoff_initial (" + format_duration(c.backoff_initial) + ")");
+  }
+}
+
+template <class V>
+void visit(V& v, Webhooks& c) {
+  v.field("path", c.path, std::string("/livekit/webhook"), {}, Check<std::string>(check_path));
+  v.field("verify", c.verify, true);
+  if constexpr (V::reading) {
+    if (!c.verify)
+      v.warning("verify", "webhook signatures are NOT verified: anyone can forge LiveKit events");
+  }
+}
+
+template <class V>
+void visit(V& v, Http& c) {
+  v.field("listen", c.listen, std::string("127.0.0.1:8080"), {}, Check<std::string>(check_listen));
+  v.field("body_limit", c.body_limit, ByteSize{1024 * 1024}, {},
+          Check<ByteSize>([](const ByteSize& s) -> std::optional<std::string> {
+            if (s.bytes < 1024 || s.bytes > 64ull * 1024 * 1024)
+              return format_byte_size(s) + " is out of range (1KiB to 64MiB)";
+            return std::nullopt;
+          }));
+  v.field("shutdown_timeout", c.shutdown_timeout, Duration(10s), {}, duration_between(0s, 10min));
+  v.field("threads", c.threads, std::int64_t{0}, {}, in_range(0, 256));
+}
+
+template <class V>
+void visit(V& v, Cors& c) {
+  v.field("allowed_origins", c.allowed_origins, {}, {}, Check<std::vector<std::string>>(check_origins));
+}
+
+template <class V>
+void visit(V& v, RateLimit& c) {
+  v.field("enabled", c.enabled, true);
+  auto positive = Check<double>([](const double& d) -> std::optional<std::string> {
+    if (!(d > 0) || d > 1e9) return "must be a positive number";
+    return std::nullopt;
+  });
+  v.field("requests_per_second", c.requests_per_second, 50.0, {}, positive);
+  v.field("burst", c.burst, 100.0, {}, Check<double>([](const double& d) -> std::optional<std::string> {
+            if (!(d >= 1) || d > 1e9) return "must be at least 1";
+            return std::nullopt;
+          }));
+}
+
+template <class V>
+void visit(V& v, Tls& c) {
+  v.field("certificate", c.certificate, std::string());
+  v.field("private_key", c.private_key, std::string());
+  if constexpr (V::reading) {
+    if (c.certificate.empty() != c.private_key.empty())
+      v.error(c.certificate.empty() ? "certificate" : "private_key",
+              "certificate and private_key are set together");
+    for (auto [key, file] :
+         {std::pair{"certificate", &c.certificate}, std::pair{"private_key", &c.private_key}}) {
+      if (file->empty() || !v.context().check_files) continue;
+      std::error_code ec;
+      auto resolved = base_dir_path(v.context(), *file);
+      if (!std::filesystem::is_regular_file(resolved, ec)) v.error(key, "file '" + resolved + "' not found");
+    }
+  }
+}
+
+template <class V>
+void visit(V& v, Security& c) {
+  v.section("cors", c.cors);
+  v.section("rate_limit", c.rate_limit);
+  v.section("tls", c.tls);
+  v.field("srtp", c.srtp, SrtpMode::off);
+}
+
+template <class V>
+void visit(V& v, Storage& c) {
+  v.field("url", c.url, std::string("sqlite://voice-agent.db"), {.secret = false},
+          Check<std::string>(check_storage_url));
+}
+
+template <class V>
+void visit(V& v, Logging& c) {
+  v.field("level", c.level, LogLevel::info);
+  v.field("format", c.format, LogFormat::automatic);
+  v.field("mask_phone_numbers", c.mask_phone_numbers, true);
+}
+
+template <class V>
+void visit(V& v, Config& c) {
+  v.section("livekit", c.livekit);
+  v.section("sip", c.sip);
+  v.section("codecs", c.codecs);
+  v.section("routing", c.routing);
+  v.section("agent", c.agent);
+  v.section("monitoring", c.monitoring);
+  v.section("webhooks", c.webhooks);
+  v.section("http", c.http);
+  v.section("security", c.security);
+  v.section("storage", c.storage);
+  v.section("logging", c.logging);
+  if constexpr (V::reading) {
+    // Cross-section rules.
+    std::set<std::string> trunk_names;
+    for (const auto& t : c.sip.trunks) trunk_names.insert(t.name);
+    const auto& out = c.routing.outbound;
+    if (!out.trunk.empty() && !trunk_names.contains(out.trunk))
+      v.error("routing", "outbound.trunk '" + out.trunk + "' is not a trunk in sip.trunks");
+    bool tls_listen = std::any_of(c.sip.listen.begin(), c.sip.listen.end(),
+                                  [](const SipListen& l) { return l.transport == Transport::tls; });
+    if (tls_listen && c.security.tls.certificate.empty())
+      v.error("sip", "listen includes tls:// but security.tls.certificate and private_key are not set");
+    // Passwords inside a PostgreSQL URL are secrets too.
+    static const std::regex pg_password(R"(://[^:/@]+:([^@]+)@)");
+    std::smatch m;
+    if (std::regex_search(c.storage.url, m, pg_password)) v.context().secrets.push_back(m[1].str());
+  }
+}
+
+// --- entry points used by config.cpp ----------------------------------------------------------------------
+
+void read_config(detail::LoadContext& ctx, const YAML::Node& root, Config& out) {
+  detail::Reader reader(ctx, root, "");
+  visit(reader, out);
+  reader.finish();
+}
+
+YAML::Node write_config(const Config& config, bool reveal_secrets) {
+  YAML::Node root(YAML::NodeType::Map);
+  detail::Writer writer(root, reveal_secrets);
+  Config copy = config;
+  visit(writer, copy);
+  // A password inside a storage URL is masked too.
+  if (!reveal_secrets) {
+    static const std::regex pg_password(R"((://[^:/@]+:)([^@]+)@)");
+    root["storage"]["url"] = std::regex_replace(copy.storage.url, pg_password, "$1***@");
+  }
+  return root;
+}
+
+}  // namespace va::config
