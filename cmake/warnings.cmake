@@ -1,7 +1,7 @@
 # Compiler flags shared by every target of the project (applied through va_project_options).
 add_library(va_project_options INTERFACE)
 target_compile_options(va_project_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
 if(VA_WERROR)
   target_compile_options(va_project_options INTERFACE -Werror)
 endif()

@@ -24,3 +24,8 @@ VA_APT_TEST=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev curl wrk procps python3
 )
+
+# Benchmark references (scripts/setup --bench).
+VA_APT_BENCH=(
+  nginx-light
+)

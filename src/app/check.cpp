@@ -2,11 +2,10 @@
 
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "app/exit_codes.hpp"
@@ -26,9 +25,12 @@ struct CheckResult {
 
 std::string_view to_string(Outcome o) {
   switch (o) {
-    case Outcome::pass: return "PASS";
-    case Outcome::fail: return "FAIL";
-    case Outcome::skip: return "SKIP";
+    case Outcome::pass:
+      return "PASS";
+    case Outcome::fail:
+      return "FAIL";
+    case Outcome::skip:
+      return "SKIP";
   }
   return "?";
 }
@@ -37,12 +39,13 @@ CheckResult check_configuration(const config::LoadResult& loaded, const ConfigSo
   CheckResult r{"configuration validation", Outcome::pass, describe(source) + " is valid", ""};
   if (!loaded.ok()) {
     r.outcome = Outcome::fail;
-    r.reason = std::to_string(loaded.errors.size()) + " error(s); first: " + loaded.errors.front().to_string();
+    r.reason =
+        std::to_string(loaded.errors.size()) + " error(s); first: " + loaded.errors.front().to_string();
     r.hint = "run `voice-agent config validate " + (source.path.empty() ? std::string("FILE") : source.path) +
              "` for the full list";
   } else if (!loaded.warnings.empty()) {
-    r.reason += " (" + std::to_string(loaded.warnings.size()) + " warning(s): " +
-                loaded.warnings.front().to_string() + ")";
+    r.reason += " (" + std::to_string(loaded.warnings.size()) +
+                " warning(s): " + loaded.warnings.front().to_string() + ")";
   }
   return r;
 }
@@ -63,9 +66,10 @@ CheckResult check_environment(const config::LoadResult& loaded) {
   bool credentials_present = !lk.url.empty() && !lk.api_key.empty() && !lk.api_secret.empty();
   if (!credentials_present) {
     r.outcome = Outcome::fail;
-    r.reason = "LiveKit credentials are incomplete and " + (unset.empty() ? std::string("none") : join(unset)) +
-               " not set";
-    r.hint = "export LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET or set them under livekit: in the file";
+    r.reason = "LiveKit credentials are incomplete and " +
+               (unset.empty() ? std::string("none") : join(unset)) + " not set";
+    r.hint =
+        "export LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET or set them under livekit: in the file";
     return r;
   }
   r.reason = set.empty() ? "LiveKit credentials come from the configuration file"
@@ -146,13 +150,16 @@ int check(const ConfigSource& source, bool json) {
                       {"reason", log::mask(r.reason)},
                       {"hint", r.hint}});
     }
-    std::cout << nlohmann::json{{"config", describe(source)}, {"ok", !failed}, {"checks", list}}.dump(2) << "\n";
+    std::cout << nlohmann::json{{"config", describe(source)}, {"ok", !failed}, {"checks", list}}.dump(2)
+              << "\n";
   } else {
     bool color = isatty(STDOUT_FILENO) != 0;
     for (const auto& r : results) {
       std::string tag(to_string(r.outcome));
       if (color) {
-        const char* c = r.outcome == Outcome::pass ? "\033[32m" : r.outcome == Outcome::fail ? "\033[31m" : "\033[33m";
+        const char* c = r.outcome == Outcome::pass   ? "\033[32m"
+                        : r.outcome == Outcome::fail ? "\033[31m"
+                                                     : "\033[33m";
         tag = c + tag + "\033[0m";
       }
       std::cout << "[" << tag << "] " << r.name << ": " << log::mask(r.reason) << "\n";

@@ -1,7 +1,6 @@
 #include "app/cli.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "app/check.hpp"
@@ -28,7 +27,8 @@ void add_overrides(CLI::App* cmd, ConfigSource& source) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-  CLI::App app{"voice-agent — a telephone voice AI agent for MTS Exolve, over LiveKit or direct SIP", "voice-agent"};
+  CLI::App app{"voice-agent — a telephone voice AI agent for MTS Exolve, over LiveKit or direct SIP",
+               "voice-agent"};
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 success, 1 runtime failure (or a failed check), 2 usage or configuration error.\n"
@@ -38,20 +38,23 @@ int run_cli(int argc, char** argv) {
   bool json = false;
 
   auto* serve_cmd = app.add_subcommand("serve", "Run the service (HTTP health, metrics, webhooks; calls)");
-  serve_cmd->add_option("-c,--config", source.path,
-                        "Configuration file (livekit-sip.yaml); default: the embedded example configuration")
+  serve_cmd
+      ->add_option("-c,--config", source.path,
+                   "Configuration file (livekit-sip.yaml); default: the embedded example configuration")
       ->check(CLI::ExistingFile);
   add_overrides(serve_cmd, source);
 
   auto* config_cmd = app.add_subcommand("config", "Validate or print a configuration");
   config_cmd->require_subcommand(1);
-  auto* validate_cmd = config_cmd->add_subcommand("validate", "Check a configuration file; lists every error");
+  auto* validate_cmd =
+      config_cmd->add_subcommand("validate", "Check a configuration file; lists every error");
   validate_cmd->add_option("file", source.path, "Configuration file")->required();
   validate_cmd->add_flag("--json", json, "Machine-readable output");
   add_overrides(validate_cmd, source);
   auto* show_cmd = config_cmd->add_subcommand(
       "show", "Print the effective configuration (defaults filled in, overrides applied, secrets masked)");
-  show_cmd->add_option("file", source.path, "Configuration file; default: the embedded example configuration");
+  show_cmd->add_option("file", source.path,
+                       "Configuration file; default: the embedded example configuration");
   add_overrides(show_cmd, source);
 
   auto* check_cmd = app.add_subcommand("check", "Run the pre-flight diagnostic checks");

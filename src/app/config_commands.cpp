@@ -1,8 +1,7 @@
 #include "app/config_commands.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "app/exit_codes.hpp"
 #include "common/log.hpp"
@@ -12,7 +11,8 @@ namespace {
 nlohmann::json to_json(const std::vector<config::Diagnostic>& list) {
   auto out = nlohmann::json::array();
   for (const auto& d : list) {
-    nlohmann::json item = {{"path", d.path}, {"message", log::mask(d.message)}, {"text", log::mask(d.to_string())}};
+    nlohmann::json item = {
+        {"path", d.path}, {"message", log::mask(d.message)}, {"text", log::mask(d.to_string())}};
     if (d.line > 0) item["line"] = d.line;
     if (d.from_override) item["from_override"] = true;
     out.push_back(std::move(item));

@@ -32,16 +32,32 @@ void configure_logging(const config::LoadResult& result) {
   const auto& c = result.config.logging;
   log::Options options;
   switch (c.level) {
-    case config::LogLevel::trace: options.level = log::Level::trace; break;
-    case config::LogLevel::debug: options.level = log::Level::debug; break;
-    case config::LogLevel::info: options.level = log::Level::info; break;
-    case config::LogLevel::warn: options.level = log::Level::warn; break;
-    case config::LogLevel::error: options.level = log::Level::error; break;
+    case config::LogLevel::trace:
+      options.level = log::Level::trace;
+      break;
+    case config::LogLevel::debug:
+      options.level = log::Level::debug;
+      break;
+    case config::LogLevel::info:
+      options.level = log::Level::info;
+      break;
+    case config::LogLevel::warn:
+      options.level = log::Level::warn;
+      break;
+    case config::LogLevel::error:
+      options.level = log::Level::error;
+      break;
   }
   switch (c.format) {
-    case config::LogFormat::automatic: options.format = log::Format::automatic; break;
-    case config::LogFormat::json: options.format = log::Format::json; break;
-    case config::LogFormat::console: options.format = log::Format::console; break;
+    case config::LogFormat::automatic:
+      options.format = log::Format::automatic;
+      break;
+    case config::LogFormat::json:
+      options.format = log::Format::json;
+      break;
+    case config::LogFormat::console:
+      options.format = log::Format::console;
+      break;
   }
   options.mask_phone_numbers = c.mask_phone_numbers;
   log::init(options);

@@ -45,10 +45,12 @@ int serve(const ConfigSource& source) {
   for (const auto& trunk : cfg.sip.trunks) {
     std::string numbers;
     for (const auto& n : trunk.numbers) numbers += (numbers.empty() ? "" : ",") + n;
+    bool registering = trunk.mode == config::TrunkMode::register_;
     log::info("sip trunk configured",
               {{"trunk", trunk.name},
-               {"mode", trunk.mode == config::TrunkMode::register_ ? "register" : "static_ip"},
-               {"registrar", trunk.registrar},
+               {"mode", registering ? "register" : "static_ip"},
+               {registering ? "registrar" : "allowed_addresses",
+                registering ? trunk.registrar : std::to_string(trunk.allowed_addresses.size())},
                {"numbers", numbers}});
   }
 
@@ -88,9 +90,10 @@ int serve(const ConfigSource& source) {
       return;
     }
     shutting_down = true;
-    log::info("shutting down", {{"signal", signal_number},
-                                {"in_flight_connections", static_cast<std::int64_t>(server.active_connections())},
-                                {"deadline_ms", static_cast<std::int64_t>(cfg.http.shutdown_timeout.count())}});
+    log::info("shutting down",
+              {{"signal", signal_number},
+               {"in_flight_connections", static_cast<std::int64_t>(server.active_connections())},
+               {"deadline_ms", static_cast<std::int64_t>(cfg.http.shutdown_timeout.count())}});
     health.set_draining(true);
     deadline.expires_after(cfg.http.shutdown_timeout);
     deadline.async_wait([&](const boost::system::error_code& ec) {

@@ -29,7 +29,7 @@ template <typename T>
 using Check = std::function<std::optional<std::string>(const T&)>;
 
 struct FieldOptions {
-  bool secret = false;       // masked in output, registered with the log masker
+  bool secret = false;        // masked in output, registered with the log masker
   const char* env = nullptr;  // environment variable that supplies the value when the key is absent
 };
 
@@ -125,10 +125,12 @@ class Reader {
 
  private:
   template <typename T>
-  void read(std::string_view key, T& out, std::optional<T> def, const FieldOptions& opts, const Check<T>& check);
+  void read(std::string_view key, T& out, std::optional<T> def, const FieldOptions& opts,
+            const Check<T>& check);
   std::optional<YAML::Node> lookup(std::string_view key) const;
   // Scalar text after ${VAR} substitution; nullopt (with an error) when the node is not a scalar.
-  std::optional<std::string> scalar(const YAML::Node& node, const std::string& path, std::string_view expected);
+  std::optional<std::string> scalar(const YAML::Node& node, const std::string& path,
+                                    std::string_view expected);
   void type_error(const YAML::Node& node, const std::string& path, std::string_view expected,
                   std::string_view got);
   void collect_secret(const std::string& value);
@@ -147,7 +149,9 @@ class Reader {
 // --- Reader: decoding of each value type -------------------------------------------------------------
 
 template <typename T>
-concept Section = std::is_class_v<T> && requires(Reader& r, T& t) { visit(r, t); };
+concept Section = std::is_class_v<T> && requires(Reader& r, T& t) {
+  visit(r, t);
+};
 
 template <typename T>
 bool Reader::decode(const YAML::Node& node, const std::string& path, T& out) {
@@ -213,8 +217,8 @@ bool Reader::decode(const YAML::Node& node, const std::string& path, T& out) {
     if (!text) return false;
     auto s = parse_byte_size(*text);
     if (!s) {
-      ctx_.errors.push_back(ctx_.make(path, "expected a size such as 1MiB, 512KiB or 65536, got '" + *text + "'",
-                                      &node));
+      ctx_.errors.push_back(
+          ctx_.make(path, "expected a size such as 1MiB, 512KiB or 65536, got '" + *text + "'", &node));
       return false;
     }
     out = *s;
@@ -306,7 +310,8 @@ void Reader::read(std::string_view key, T& out, std::optional<T> def, const Fiel
   }
   if (opts.secret) collect_secret_value(out);
   if (check) {
-    if (auto problem = check(out)) ctx_.errors.push_back(ctx_.make(path, *problem, located ? located : &node_));
+    if (auto problem = check(out))
+      ctx_.errors.push_back(ctx_.make(path, *problem, located ? located : &node_));
   }
 }
 
@@ -339,7 +344,8 @@ class Writer {
     if constexpr (std::is_same_v<T, std::string>) {
       if (secret && !reveal_ && !value.empty()) return YAML::Node("***");
       return YAML::Node(value);
-    } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
+    } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> ||
+                         std::is_same_v<T, double>) {
       return YAML::Node(value);
     } else if constexpr (std::is_same_v<T, Duration>) {
       return YAML::Node(format_duration(value));

@@ -17,8 +17,8 @@ EnvLookup process_environment();
 
 struct Substitution {
   std::string value;
-  std::vector<std::string> errors;   // e.g. "environment variable FOO is not set"
-  std::vector<std::string> used;     // names of variables that supplied text (secrets may come from them)
+  std::vector<std::string> errors;  // e.g. "environment variable FOO is not set"
+  std::vector<std::string> used;    // names of variables that supplied text (secrets may come from them)
 };
 
 Substitution substitute_env(std::string_view text, const EnvLookup& env);

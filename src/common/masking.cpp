@@ -441,9 +441,9 @@ std::string mask_phone_numbers_in(std::string_view in) {
 
     // A bare JSON number ("bytes":1048576, "epoch_s":1764166286) is a measurement: our code logs phone
     // numbers as strings, so numbers outside strings in a JSON line are left alone.
-    const bool json_number = !in_string && ((begin >= 2 && in[begin - 1] == ':' && in[begin - 2] == '"') ||
-                                            (begin >= 3 && in[begin - 1] == '-' && in[begin - 2] == ':' &&
-                                             in[begin - 3] == '"'));
+    const bool json_number =
+        !in_string && ((begin >= 2 && in[begin - 1] == ':' && in[begin - 2] == '"') ||
+                       (begin >= 3 && in[begin - 1] == '-' && in[begin - 2] == ':' && in[begin - 3] == '"'));
     if (json_number) {
       out += digits;
       continue;

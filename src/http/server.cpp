@@ -1,8 +1,3 @@
-// GCC 12 at -O2 reports false "potential null pointer dereference" inside Asio's any_executor and scheduler
-// code once it is inlined here (the pointers are never null). The warning is raised at the header lines, so
-// only a pragma ahead of every include silences it. (Debug builds, at -O0, still check this file.)
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include "http/server.hpp"
 
 #include <algorithm>

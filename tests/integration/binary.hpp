@@ -14,12 +14,20 @@
 
 namespace va::test {
 
-inline std::string binary() { return VA_BINARY; }
-inline std::string source_dir() { return VA_SOURCE_DIR; }
-inline std::string example_config() { return source_dir() + "/config/livekit-sip.example.yaml"; }
+inline std::string binary() {
+  return VA_BINARY;
+}
+inline std::string source_dir() {
+  return VA_SOURCE_DIR;
+}
+inline std::string example_config() {
+  return source_dir() + "/config/livekit-sip.example.yaml";
+}
 
 // LiveKit's variables must not leak from the developer's shell into tests.
-inline std::vector<std::string> clean_env() { return {"LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"}; }
+inline std::vector<std::string> clean_env() {
+  return {"LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"};
+}
 
 struct RunResult {
   ExitStatus status;
@@ -38,7 +46,8 @@ inline RunResult run(std::vector<std::string> args, std::vector<std::pair<std::s
   Process p(options);
   auto status = p.wait_for_exit(timeout);
   // Let the drain thread collect the last bytes.
-  p.wait_for_output([](const std::string&, const std::string&) { return false; }, std::chrono::milliseconds(50));
+  p.wait_for_output([](const std::string&, const std::string&) { return false; },
+                    std::chrono::milliseconds(50));
   return {status, p.stdout_text(), p.stderr_text()};
 }
 

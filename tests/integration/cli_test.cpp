@@ -13,25 +13,10 @@ namespace {
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-constexpr const char* kFiveMistakes = R"(livekit:
-  url: ws://127.0.0.1:7880
-  api_key: API123
-  api_secret: 0123456789abcdef0123456789abcdef
-sip:
-  trunks:
-    - name: exolve
-      mode: register
-      registrar: sip.exolve.ru
-      username: "1"
-      password: x
-      port: 70000
-codecs:
-  preference: [PCMU, OPUS]
-monitoring:
-  trunk_check_interval: 60
-http:
-  listn: 127.0.0.1:8080
-)";
+// A configuration with exactly five mistakes (shared with the unit tests).
+std::string five_mistakes_file() {
+  return source_dir() + "/tests/data/config/five-mistakes.yaml";
+}
 
 TEST(Cli, VersionPrintsTheVersion) {
   auto r = run({"version"});
@@ -41,12 +26,12 @@ TEST(Cli, VersionPrintsTheVersion) {
 
 TEST(Cli, HelpOnEveryCommandExitsZero) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{{"--help"},
-                                                                            {"serve", "--help"},
-                                                                            {"config", "--help"},
-                                                                            {"config", "validate", "--help"},
-                                                                            {"config", "show", "--help"},
-                                                                            {"check", "--help"},
-                                                                            {"version", "--help"}}) {
+                                                                             {"serve", "--help"},
+                                                                             {"config", "--help"},
+                                                                             {"config", "validate", "--help"},
+                                                                             {"config", "show", "--help"},
+                                                                             {"check", "--help"},
+                                                                             {"version", "--help"}}) {
     auto r = run(args);
     EXPECT_TRUE(r.status.exited_with(0)) << args.front() << ": " << r.status.describe();
     EXPECT_THAT(r.out, HasSubstr("Usage")) << args.front();
@@ -57,7 +42,7 @@ TEST(Cli, HelpOnEveryCommandExitsZero) {
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_TRUE(run({}).status.exited_with(2));
   EXPECT_TRUE(run({"frobnicate"}).status.exited_with(2));
-  EXPECT_TRUE(run({"config", "validate"}).status.exited_with(2));                  // missing FILE
+  EXPECT_TRUE(run({"config", "validate"}).status.exited_with(2));  // missing FILE
   EXPECT_TRUE(run({"serve", "--config", "/nonexistent.yaml"}).status.exited_with(2));
   EXPECT_TRUE(run({"serve", "--bogus-flag"}).status.exited_with(2));
 }
@@ -69,13 +54,15 @@ TEST(Cli, ExampleConfigurationValidates) {
 }
 
 TEST(Cli, ConfigWithFiveMistakesNamesAllFiveWithPathsAndLines) {
-  TempDir dir;
-  auto file = dir.write("bad.yaml", kFiveMistakes);
-  auto r = run({"config", "validate", file});
+  auto r = run({"config", "validate", five_mistakes_file()});
   EXPECT_TRUE(r.status.exited_with(2)) << r.status.describe();
-  EXPECT_THAT(r.err, HasSubstr("livekit.api_key: LiveKit API key is too short: 6 characters, at least 12 expected (line 3)"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr(
+          "livekit.api_key: LiveKit API key is too short: 6 characters, at least 12 expected (line 3)"));
   EXPECT_THAT(r.err, HasSubstr("sip.trunks[0].port: 70000 is not a valid port (1-65535) (line 12)"));
-  EXPECT_THAT(r.err, HasSubstr("codecs.preference[1]: 'OPUS' is not one of PCMU, PCMA, G722, G729 (line 14)"));
+  EXPECT_THAT(r.err,
+              HasSubstr("codecs.preference[1]: 'OPUS' is not one of PCMU, PCMA, G722, G729 (line 14)"));
   EXPECT_THAT(r.err, HasSubstr("monitoring.trunk_check_interval: expected a duration"));
   EXPECT_THAT(r.err, HasSubstr("(line 16)"));
   EXPECT_THAT(r.err, HasSubstr("http.listn: unknown key; did you mean 'listen'? (line 18)"));
@@ -83,8 +70,7 @@ TEST(Cli, ConfigWithFiveMistakesNamesAllFiveWithPathsAndLines) {
 }
 
 TEST(Cli, ValidateJsonListsErrors) {
-  TempDir dir;
-  auto r = run({"config", "validate", "--json", dir.write("bad.yaml", kFiveMistakes)});
+  auto r = run({"config", "validate", "--json", five_mistakes_file()});
   EXPECT_TRUE(r.status.exited_with(2));
   auto doc = nlohmann::json::parse(r.out);
   EXPECT_FALSE(doc["valid"].get<bool>());
@@ -104,7 +90,8 @@ TEST(Cli, SetOverridesAreValidatedAndShown) {
 
   auto bad = run({"config", "validate", example_config(), "--set", "sip.trunks[0].port=70000"});
   EXPECT_TRUE(bad.status.exited_with(2));
-  EXPECT_THAT(bad.err, HasSubstr("sip.trunks[0].port: 70000 is not a valid port (1-65535) (set on the command line)"));
+  EXPECT_THAT(bad.err,
+              HasSubstr("sip.trunks[0].port: 70000 is not a valid port (1-65535) (set on the command line)"));
 }
 
 TEST(Cli, EnvironmentSuppliesLiveKitCredentials) {
@@ -112,7 +99,8 @@ TEST(Cli, EnvironmentSuppliesLiveKitCredentials) {
   auto file = dir.write("env.yaml", "sip:\n  listen: [udp://127.0.0.1:5060]\n");
   auto missing = run({"config", "validate", file});
   EXPECT_TRUE(missing.status.exited_with(2));
-  EXPECT_THAT(missing.err, HasSubstr("livekit.url: is required (or set the environment variable LIVEKIT_URL)"));
+  EXPECT_THAT(missing.err,
+              HasSubstr("livekit.url: is required (or set the environment variable LIVEKIT_URL)"));
   auto ok = run({"config", "validate", file}, {{"LIVEKIT_URL", "wss://lk.example.com"},
                                                {"LIVEKIT_API_KEY", "API48Ajeeuv4tYL"},
                                                {"LIVEKIT_API_SECRET", "0123456789abcdef0123456789abcdef"}});
@@ -120,8 +108,7 @@ TEST(Cli, EnvironmentSuppliesLiveKitCredentials) {
 }
 
 TEST(Cli, ServeRefusesAnInvalidConfigurationWithExitTwo) {
-  TempDir dir;
-  auto r = run({"serve", "--config", dir.write("bad.yaml", kFiveMistakes)});
+  auto r = run({"serve", "--config", five_mistakes_file()});
   EXPECT_TRUE(r.status.exited_with(2)) << r.status.describe();
   EXPECT_THAT(r.err, HasSubstr("sip.trunks[0].port"));
 }
@@ -132,9 +119,9 @@ TEST(Cli, ServeExitsOneWhenItCannotListen) {
   first_options.argv = {binary(), "serve", "--set", "http.listen=127.0.0.1:0"};
   first_options.unset_env = clean_env();
   Process first(first_options);
-  ASSERT_TRUE(first.wait_for_output([](const std::string&, const std::string& err) {
-    return find_listen_address(err).has_value();
-  }, 10s)) << first.stderr_text();
+  ASSERT_TRUE(first.wait_for_output(
+      [](const std::string&, const std::string& err) { return find_listen_address(err).has_value(); }, 10s))
+      << first.stderr_text();
   auto address = *find_listen_address(first.stderr_text());
   auto r = run({"serve", "--set", "http.listen=" + address});
   EXPECT_TRUE(r.status.exited_with(1)) << r.status.describe();
@@ -155,12 +142,12 @@ TEST(Cli, CheckReportsEachCheck) {
   EXPECT_TRUE(doc["ok"].get<bool>());
   EXPECT_GE(doc["checks"].size(), 9u);
   for (const auto& c : doc["checks"]) {
-    EXPECT_THAT((std::vector<std::string>{"PASS", "FAIL", "SKIP"}), ::testing::Contains(c["result"].get<std::string>()));
+    EXPECT_THAT((std::vector<std::string>{"PASS", "FAIL", "SKIP"}),
+                ::testing::Contains(c["result"].get<std::string>()));
     EXPECT_FALSE(c["reason"].get<std::string>().empty());
   }
 
-  TempDir dir;
-  auto failing = run({"check", "--config", dir.write("bad.yaml", kFiveMistakes)});
+  auto failing = run({"check", "--config", five_mistakes_file()});
   EXPECT_TRUE(failing.status.exited_with(1)) << failing.status.describe();
   EXPECT_THAT(failing.out, HasSubstr("[FAIL] configuration validation"));
 

@@ -30,7 +30,9 @@ std::string config_text() {
   return "livekit:\n"
          "  url: ws://127.0.0.1:7880\n"
          "  api_key: API48Ajeeuv4tYL\n"
-         "  api_secret: " + kApiSecret + "\n"
+         "  api_secret: " +
+         kApiSecret +
+         "\n"
          "sip:\n"
          "  listen: [udp://127.0.0.1:5060]\n"
          "  trunks:\n"
@@ -38,9 +40,15 @@ std::string config_text() {
          "      mode: register\n"
          "      registrar: sip.exolve.ru\n"
          "      username: \"883140000000001\"\n"
-         "      password: " + kTrunkPassword + "\n"
-         "      numbers: [\"" + kPhone + "\"]\n"
-         "      inbound_auth: {username: carrier, password: " + kInboundPassword + "}\n"
+         "      password: " +
+         kTrunkPassword +
+         "\n"
+         "      numbers: [\"" +
+         kPhone +
+         "\"]\n"
+         "      inbound_auth: {username: carrier, password: " +
+         kInboundPassword +
+         "}\n"
          "    - name: second\n"
          "      mode: register\n"
          "      registrar: sip.exolve.ru\n"
@@ -48,9 +56,13 @@ std::string config_text() {
          "      password: ${SECOND_TRUNK_PASSWORD}\n"
          "routing:\n"
          "  inbound:\n"
-         "    - {match: \"" + kPhone + "\", flow: main}\n"
+         "    - {match: \"" +
+         kPhone +
+         "\", flow: main}\n"
          "storage:\n"
-         "  url: postgresql://va:" + kPgPassword + "@127.0.0.1/va\n"
+         "  url: postgresql://va:" +
+         kPgPassword +
+         "@127.0.0.1/va\n"
          "logging:\n"
          "  level: trace\n"
          "  format: json\n";
@@ -82,8 +94,8 @@ TEST_F(SecretMasking, ConfigShowValidateAndCheckNeverPrintSecrets) {
   expect_clean("config validate", validate.out + validate.err);
 
   // An invalid value next to secrets: the error must still not echo them.
-  auto invalid = run({"config", "validate", "--json", file, "--set", "storage.url=mysql://u:" + kPgPassword + "@h/db"},
-                     env);
+  auto invalid = run(
+      {"config", "validate", "--json", file, "--set", "storage.url=mysql://u:" + kPgPassword + "@h/db"}, env);
   EXPECT_TRUE(invalid.status.exited_with(2));
   expect_clean("config validate (invalid)", invalid.out + invalid.err);
 
@@ -97,14 +109,15 @@ TEST_F(SecretMasking, ServeLogsNeitherSecretsNorHeadersNorFullPhoneNumbers) {
   options.env = env;
   options.unset_env = clean_env();
   Process server(options);
-  ASSERT_TRUE(server.wait_for_output([](const std::string&, const std::string& err) {
-    return find_listen_address(err).has_value();
-  }, 10s)) << server.stderr_text();
+  ASSERT_TRUE(server.wait_for_output(
+      [](const std::string&, const std::string& err) { return find_listen_address(err).has_value(); }, 10s))
+      << server.stderr_text();
   auto base = "http://" + *find_listen_address(server.stderr_text());
 
   HttpClient client;
   EXPECT_EQ(client.get(base + "/healthz", {{"Authorization", "Bearer " + kBearer}}).status, 200);
-  EXPECT_EQ(client.get(base + "/nope?token=" + kQueryToken, {{"Authorization", "Basic " + kBasic}}).status, 404);
+  EXPECT_EQ(client.get(base + "/nope?token=" + kQueryToken, {{"Authorization", "Basic " + kBasic}}).status,
+            404);
   EXPECT_EQ(client.get(base + "/readyz", {{"Proxy-Authorization", "Bearer " + kBearer}}).status, 200);
   auto validate = client.request("POST", base + "/v1/config/validate", {{"Content-Type", "application/yaml"}},
                                  "livekit:\n  api_secret: " + kApiSecret + "\n");
@@ -121,14 +134,15 @@ TEST_F(SecretMasking, ServeLogsNeitherSecretsNorHeadersNorFullPhoneNumbers) {
 
 TEST_F(SecretMasking, PhoneMaskingCanBeTurnedOff) {
   ProcessOptions options;
-  options.argv = {binary(), "serve", "--config", file, "--set", "http.listen=127.0.0.1:0", "--set",
-                  "logging.mask_phone_numbers=false"};
+  options.argv = {binary(),   "serve",
+                  "--config", file,
+                  "--set",    "http.listen=127.0.0.1:0",
+                  "--set",    "logging.mask_phone_numbers=false"};
   options.env = env;
   options.unset_env = clean_env();
   Process server(options);
-  ASSERT_TRUE(server.wait_for_output([](const std::string&, const std::string& err) {
-    return find_listen_address(err).has_value();
-  }, 10s));
+  ASSERT_TRUE(server.wait_for_output(
+      [](const std::string&, const std::string& err) { return find_listen_address(err).has_value(); }, 10s));
   server.send_signal(SIGTERM);
   EXPECT_TRUE(server.wait_for_exit(10s).exited_with(0));
   auto output = server.stdout_text() + server.stderr_text();

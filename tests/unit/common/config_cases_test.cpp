@@ -363,25 +363,9 @@ INSTANTIATE_TEST_SUITE_P(Table, ConfigCase, ::testing::ValuesIn(cases()),
                          });
 
 TEST(Config, CollectsAllErrorsOfAFileWithFiveMistakes) {
-  std::string yaml = R"(livekit:
-  url: ws://127.0.0.1:7880
-  api_key: API123
-  api_secret: 0123456789abcdef0123456789abcdef
-sip:
-  trunks:
-    - name: exolve
-      mode: register
-      registrar: sip.exolve.ru
-      username: "1"
-      password: x
-      port: 70000
-codecs:
-  preference: [PCMU, OPUS]
-monitoring:
-  trunk_check_interval: 60
-http:
-  listn: 127.0.0.1:8080
-)";
+  std::ifstream in(std::string(VA_SOURCE_DIR) + "/tests/data/config/five-mistakes.yaml");
+  std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(yaml.empty());
   auto result = load_string(yaml, {.overrides = {}, .env = [](const std::string&) { return std::nullopt; }});
   std::vector<std::string> texts;
   for (const auto& e : result.errors) texts.push_back(e.to_string());

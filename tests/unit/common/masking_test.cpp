@@ -204,7 +204,8 @@ TEST(PhoneMasking, NumberAfterEscapedNewlineIsMasked) {
 }
 
 TEST(PhoneMasking, BareJsonNumbersAreMeasurementsAndStayIntact) {
-  const std::string masked = mask_phones(R"({"bytes":1048576,"delta":-1234567,"epoch":1764166286,"n":"+79991234567"})");
+  const std::string masked =
+      mask_phones(R"({"bytes":1048576,"delta":-1234567,"epoch":1764166286,"n":"+79991234567"})");
   EXPECT_EQ(masked, R"({"bytes":1048576,"delta":-1234567,"epoch":1764166286,"n":"+79*******67"})");
   EXPECT_TRUE(nlohmann::json::accept(masked));
 }
