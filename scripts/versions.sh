@@ -17,12 +17,24 @@ VA_APT_BUILD=(
   libboost1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsqlite3-dev
+  # telephony media (issue 3): G.722, in-band DTMF and PLC (spandsp), resampler and jitter handling
+  # (speexdsp), SRTP (libsrtp2). bcg729 (G.729, GPL-3) only for -DVA_WITH_G729=ON builds: see VA_APT_G729.
+  libspandsp-dev libspeexdsp-dev libsrtp2-dev
+)
+
+# Optional GPL-3 G.729 codec (scripts/setup --g729).
+VA_APT_G729=(
+  libbcg729-dev
 )
 
 # Test and benchmark tools.
 VA_APT_TEST=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev curl wrk procps python3
+  # SIP/SDP differential oracles (tests only, never linked into the product)
+  libosip2-dev libsofia-sip-ua-dev
+  # real SIP peers and capture for interop tests (issue 3)
+  sip-tester baresip-core kamailio tshark sox
 )
 
 # Benchmark references (scripts/setup --bench).

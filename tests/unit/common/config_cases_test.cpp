@@ -49,6 +49,9 @@ struct Case {
   std::vector<Expected> errors;  // empty: must load cleanly
 };
 
+// gtest prints parameters in test names and failures; the case name is what a reader needs.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 LoadResult load(const Case& c) {
   LoadOptions options;
   options.overrides = c.overrides;
