@@ -1,0 +1,229 @@
+#include "support/rtp_capture.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+
+#include "support/external_tool.hpp"
+
+namespace va::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> split(const std::string& line, char separator) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::istringstream in(line);
+  while (std::getline(in, field, separator)) fields.push_back(field);
+  if (!line.empty() && line.back() == separator) fields.emplace_back();
+  return fields;
+}
+
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> tokens;
+  std::istringstream in(line);
+  for (std::string token; in >> token;) tokens.push_back(token);
+  return tokens;
+}
+
+std::string endpoint(const std::string& ip, const std::string& port) {
+  return ip.find(':') != std::string::npos ? "[" + ip + "]:" + port : ip + ":" + port;
+}
+
+std::uint16_t to_port(const std::string& text) {
+  try {
+    return static_cast<std::uint16_t>(std::stoul(text));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// One data row of `tshark -q -z rtp,streams`:
+//   start end src_ip src_port dst_ip dst_port ssrc payload... pkts lost (lost%) min_delta mean_delta
+//   max_delta min_jitter mean_jitter max_jitter [X]
+// The payload name may contain spaces, so the row is read from both ends.
+std::optional<RtpStreamStats> parse_stream_row(const std::string& line) {
+  auto tokens = words(line);
+  if (tokens.size() < 17 || tokens[6].rfind("0x", 0) != 0) return std::nullopt;
+  RtpStreamStats stream;
+  if (tokens.back() == "X") {
+    stream.problems = true;
+    tokens.pop_back();
+  }
+  const std::size_t n = tokens.size();
+  if (n < 17 || tokens[n - 7].empty() || tokens[n - 7].front() != '(') return std::nullopt;
+  try {
+    stream.source = endpoint(tokens[2], tokens[3]);
+    stream.source_port = to_port(tokens[3]);
+    stream.destination = endpoint(tokens[4], tokens[5]);
+    stream.destination_port = to_port(tokens[5]);
+    stream.ssrc = static_cast<std::uint32_t>(std::stoul(tokens[6], nullptr, 16));
+    for (std::size_t i = 7; i < n - 9; ++i) stream.payload += (i > 7 ? " " : "") + tokens[i];
+    stream.packets = std::stoul(tokens[n - 9]);
+    stream.lost = std::stol(tokens[n - 8]);
+    stream.max_delta_ms = std::stod(tokens[n - 4]);
+    stream.mean_jitter_ms = std::stod(tokens[n - 2]);
+    stream.max_jitter_ms = std::stod(tokens[n - 1]);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return stream;
+}
+
+}  // namespace
+
+bool RtpCapture::available() {
+  return find_program("tshark").has_value();
+}
+
+RtpCapture::RtpCapture(RtpCaptureOptions options) : options_(std::move(options)), directory_("rtp-capture") {
+  if (options_.first_port == 0 || options_.last_port < options_.first_port) {
+    throw std::invalid_argument("RtpCapture: bad port range");
+  }
+  file_ = directory_ / "capture.pcapng";
+  const std::string filter =
+      "udp portrange " + std::to_string(options_.first_port) + "-" + std::to_string(options_.last_port);
+  tshark_ = std::make_unique<Process>(std::vector<std::string>{
+      "tshark", "-n", "-i", options_.interface, "-f", filter, "-a",
+      "duration:" + std::to_string(options_.max_duration.count()), "-w", file_.string()});
+  // dumpcap reports "Capture started." once the interface is open and the filter installed; tshark only
+  // says "Capturing on ..." a little earlier.
+  if (!tshark_->wait_for_output("Capture started", Stream::err, 10s) &&
+      !tshark_->wait_for_output("Capturing on", Stream::err, 100ms)) {
+    const auto status = stop();
+    throw std::runtime_error("RtpCapture: tshark did not start capturing (" + status.describe() + ")\n" +
+                             tshark_output());
+  }
+}
+
+RtpCapture::~RtpCapture() {
+  stop();
+}
+
+ExitStatus RtpCapture::stop() {
+  if (exit_) return *exit_;
+  if (!tshark_) return ExitStatus{};
+  tshark_->send_signal(SIGINT);
+  exit_ = tshark_->wait_for_exit(10s);
+  return *exit_;
+}
+
+std::string RtpCapture::tshark_output() const {
+  return tshark_ ? tail(tshark_->stderr_text() + tshark_->stdout_text(), 3000) : std::string();
+}
+
+RtpCaptureSummary RtpCapture::summary() const {
+  RtpCaptureSummary summary;
+  const std::vector<std::string> flows_command{
+      "tshark", "-n", "-r", file_.string(), "-T", "fields", "-E", "separator=,", "-e", "ip.src", "-e",
+      "ipv6.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.dstport"};
+  std::map<std::tuple<std::string, std::string, std::uint16_t, std::uint16_t>, std::size_t> counts;
+  std::istringstream flows(run_tool_or_throw(flows_command, 60s));
+  for (std::string line; std::getline(flows, line);) {
+    const auto f = split(line, ',');
+    if (f.size() < 6 || f[2].empty() || f[5].empty()) continue;
+    const auto& src_ip = f[0].empty() ? f[1] : f[0];
+    const auto& dst_ip = f[3].empty() ? f[4] : f[3];
+    ++counts[{endpoint(src_ip, f[2]), endpoint(dst_ip, f[5]), to_port(f[2]), to_port(f[5])}];
+  }
+  for (const auto& [key, packets] : counts) {
+    const auto& [source, destination, source_port, destination_port] = key;
+    summary.flows.push_back(UdpFlow{source, destination, source_port, destination_port, packets});
+  }
+
+  const std::vector<std::string> streams_command{
+      "tshark", "-n", "-r", file_.string(), "--enable-heuristic", "rtp_udp", "-q", "-z", "rtp,streams"};
+  std::istringstream streams(run_tool_or_throw(streams_command, 60s));
+  for (std::string line; std::getline(streams, line);) {
+    if (auto stream = parse_stream_row(line)) summary.streams.push_back(*stream);
+  }
+  return summary;
+}
+
+std::vector<std::uint8_t> RtpCapture::payload(std::uint16_t source_port, std::optional<int> payload_type) const {
+  std::string filter = "rtp && udp.srcport == " + std::to_string(source_port);
+  if (payload_type) filter += " && rtp.p_type == " + std::to_string(*payload_type);
+  const std::vector<std::string> command{"tshark", "-n", "-r", file_.string(), "--enable-heuristic", "rtp_udp",
+                                         "-Y", filter, "-T", "fields", "-e", "rtp.payload"};
+  const auto text = run_tool_or_throw(command, 60s);
+  // One line per packet, hex with or without ':' between bytes depending on the tshark version.
+  std::vector<std::uint8_t> bytes;
+  int high = -1;
+  for (const char c : text) {
+    int nibble = -1;
+    if (c >= '0' && c <= '9') nibble = c - '0';
+    if (c >= 'a' && c <= 'f') nibble = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') nibble = c - 'A' + 10;
+    if (nibble < 0) {
+      high = -1;  // separators and line ends never split a byte
+      continue;
+    }
+    if (high < 0) {
+      high = nibble;
+    } else {
+      bytes.push_back(static_cast<std::uint8_t>(high << 4 | nibble));
+      high = -1;
+    }
+  }
+  return bytes;
+}
+
+std::size_t RtpCapture::write_payload(const std::filesystem::path& file, std::uint16_t source_port,
+                                      std::optional<int> payload_type) const {
+  const auto bytes = payload(source_port, payload_type);
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("RtpCapture: cannot write " + file.string());
+  return bytes.size();
+}
+
+std::size_t RtpCaptureSummary::packets_from(std::uint16_t port) const {
+  std::size_t total = 0;
+  for (const auto& flow : flows) {
+    if (flow.source_port == port) total += flow.packets;
+  }
+  return total;
+}
+
+std::size_t RtpCaptureSummary::packets_to(std::uint16_t port) const {
+  std::size_t total = 0;
+  for (const auto& flow : flows) {
+    if (flow.destination_port == port) total += flow.packets;
+  }
+  return total;
+}
+
+std::optional<RtpStreamStats> RtpCaptureSummary::stream_from(std::uint16_t source_port,
+                                                             const std::string& payload) const {
+  std::optional<RtpStreamStats> best;
+  for (const auto& stream : streams) {
+    if (stream.source_port != source_port || (!payload.empty() && stream.payload != payload)) continue;
+    if (!best || stream.packets > best->packets) best = stream;
+  }
+  return best;
+}
+
+std::string RtpCaptureSummary::describe() const {
+  std::string text = "UDP flows:\n";
+  for (const auto& flow : flows) {
+    text += "  " + flow.source + " -> " + flow.destination + ": " + std::to_string(flow.packets) + " packets\n";
+  }
+  text += "RTP streams:\n";
+  for (const auto& s : streams) {
+    char row[256];
+    std::snprintf(row, sizeof row, "  %s -> %s ssrc 0x%08X %s: %zu packets, lost %ld, max jitter %.3f ms%s\n",
+                  s.source.c_str(), s.destination.c_str(), s.ssrc, s.payload.c_str(), s.packets, s.lost,
+                  s.max_jitter_ms, s.problems ? " (problems)" : "");
+    text += row;
+  }
+  return text;
+}
+
+}  // namespace va::test

@@ -1,0 +1,99 @@
+// RTP on loopback as the wire saw it, captured with tshark: packet counts per direction, tshark's RTP
+// stream analysis (loss, jitter), and the payload of one stream for decoding back to audio.
+//
+// tshark runs as `tshark -i lo -f 'udp portrange A-B' -a duration:N -w FILE`, bounded in time and stopped
+// early with SIGINT. Without the SDP in the capture tshark would not know the datagrams are RTP, so the
+// analysis enables its RTP-over-UDP heuristic. Capturing needs root or CAP_NET_RAW on dumpcap.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+#include "support/temp_directory.hpp"
+
+namespace va::test {
+
+struct UdpFlow {  // all datagrams from one address:port to another
+  std::string source;       // "127.0.0.1:20000"
+  std::string destination;  // "127.0.0.1:20010"
+  std::uint16_t source_port = 0;
+  std::uint16_t destination_port = 0;
+  std::size_t packets = 0;
+};
+
+struct RtpStreamStats {  // one row of `tshark -z rtp,streams`
+  std::string source;
+  std::string destination;
+  std::uint16_t source_port = 0;
+  std::uint16_t destination_port = 0;
+  std::uint32_t ssrc = 0;
+  std::string payload;  // tshark's name: "g711A", "g711U", "g722", "rtpevent", ...
+  std::size_t packets = 0;
+  long lost = 0;  // expected minus received; negative for duplicates (and for RFC 4733 end retransmissions)
+  double max_delta_ms = 0.0;
+  double mean_jitter_ms = 0.0;
+  double max_jitter_ms = 0.0;
+  bool problems = false;  // tshark's "X": sequence errors, wrong timestamps, ...
+};
+
+struct RtpCaptureSummary {
+  std::vector<UdpFlow> flows;
+  std::vector<RtpStreamStats> streams;
+
+  // Datagrams sent from / to a port, summed over all flows.
+  std::size_t packets_from(std::uint16_t port) const;
+  std::size_t packets_to(std::uint16_t port) const;
+  // The stream with most packets sent from `source_port` carrying `payload` (any payload when empty).
+  std::optional<RtpStreamStats> stream_from(std::uint16_t source_port, const std::string& payload = {}) const;
+  std::string describe() const;  // a table for failure messages
+};
+
+struct RtpCaptureOptions {
+  std::uint16_t first_port = 0;  // the UDP port range captured (both directions: source or destination)
+  std::uint16_t last_port = 0;
+  std::string interface = "lo";
+  std::chrono::seconds max_duration{60};  // tshark stops by itself after this (-a duration:N)
+};
+
+class RtpCapture {
+ public:
+  static bool available();  // tshark is installed
+
+  // Starts tshark and waits until the capture is running; throws std::runtime_error when it does not start.
+  explicit RtpCapture(RtpCaptureOptions options);
+  ~RtpCapture();
+  RtpCapture(const RtpCapture&) = delete;
+  RtpCapture& operator=(const RtpCapture&) = delete;
+
+  // Ends the capture (SIGINT; tshark flushes the file) and waits for tshark. Idempotent.
+  ExitStatus stop();
+
+  const std::filesystem::path& file() const { return file_; }
+
+  // After stop(): flows and RTP streams. Throws std::runtime_error when tshark cannot read the file.
+  RtpCaptureSummary summary() const;
+
+  // After stop(): the RTP payload bytes sent from `source_port` (optionally only `payload_type`, e.g. 8 for
+  // PCMA, which leaves RFC 4733 events out), concatenated in capture order.
+  std::vector<std::uint8_t> payload(std::uint16_t source_port, std::optional<int> payload_type = std::nullopt) const;
+  // Writes payload() to `file` (raw bytes, e.g. A-law for decode_g711_raw); returns the byte count.
+  std::size_t write_payload(const std::filesystem::path& file, std::uint16_t source_port,
+                            std::optional<int> payload_type = std::nullopt) const;
+
+  std::string tshark_output() const;  // what tshark printed, for failure messages
+
+ private:
+  RtpCaptureOptions options_;
+  TempDirectory directory_;
+  std::filesystem::path file_;
+  std::unique_ptr<Process> tshark_;
+  std::optional<ExitStatus> exit_;
+};
+
+}  // namespace va::test
