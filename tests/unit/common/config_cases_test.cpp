@@ -50,7 +50,9 @@ struct Case {
 };
 
 // gtest prints parameters in test names and failures; the case name is what a reader needs.
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 LoadResult load(const Case& c) {
   LoadOptions options;
