@@ -92,9 +92,26 @@ void make_test_wav(const std::filesystem::path& file, const TestSignal& signal) 
   std::string waveform = number_arg(signal.start_hz);
   if (signal.shape == TestSignal::Shape::sweep) waveform += "-" + number_arg(signal.end_hz);
   // -D: no dither, so the padding is digital silence rather than ±1 LSB noise.
-  run_tool_or_throw({"sox", "-D", "-n", "-r", std::to_string(signal.sample_rate), "-c", "1", "-b", "16", "-e",
-                     "signed-integer", file.string(), "synth", seconds_arg(signal.length), "sine", waveform,
-                     "vol", number_arg(signal.amplitude), "pad", seconds_arg(signal.lead_silence),
+  run_tool_or_throw({"sox",
+                     "-D",
+                     "-n",
+                     "-r",
+                     std::to_string(signal.sample_rate),
+                     "-c",
+                     "1",
+                     "-b",
+                     "16",
+                     "-e",
+                     "signed-integer",
+                     file.string(),
+                     "synth",
+                     seconds_arg(signal.length),
+                     "sine",
+                     waveform,
+                     "vol",
+                     number_arg(signal.amplitude),
+                     "pad",
+                     seconds_arg(signal.lead_silence),
                      seconds_arg(signal.tail_silence)});
 }
 
@@ -116,7 +133,8 @@ void decode_g711_raw(const std::filesystem::path& raw, const std::filesystem::pa
 WavAudio read_wav(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error("read_wav: cannot open " + file.string());
-  const std::vector<unsigned char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::vector<unsigned char> bytes{std::istreambuf_iterator<char>(in),
+                                         std::istreambuf_iterator<char>()};
   const auto fail = [&](const std::string& why) {
     return std::runtime_error("read_wav: " + file.string() + ": " + why);
   };
@@ -139,8 +157,8 @@ WavAudio read_wav(const std::filesystem::path& file) {
       audio.sample_rate = static_cast<int>(le32(bytes.data() + body + 4));
       bits = le16(bytes.data() + body + 14);
       // WAVE_FORMAT_EXTENSIBLE carries the real format in the first two bytes of its sub-format GUID.
-      const bool extensible_pcm = format == 0xFFFE && size >= 40 && body + 26 <= bytes.size() &&
-                                  le16(bytes.data() + body + 24) == 1;
+      const bool extensible_pcm =
+          format == 0xFFFE && size >= 40 && body + 26 <= bytes.size() && le16(bytes.data() + body + 24) == 1;
       if (format != 1 && !extensible_pcm) {
         throw fail("format tag " + std::to_string(format) + " is not PCM (convert with convert_to_pcm_wav)");
       }
@@ -166,8 +184,9 @@ WavAudio read_wav(const std::filesystem::path& file) {
 AudioComparison compare_audio(const WavAudio& reference, const WavAudio& recorded,
                               std::chrono::milliseconds max_lag) {
   if (reference.sample_rate != recorded.sample_rate) {
-    throw std::invalid_argument("compare_audio: sample rates differ (" + std::to_string(reference.sample_rate) +
-                                " vs " + std::to_string(recorded.sample_rate) + " Hz); convert first");
+    throw std::invalid_argument("compare_audio: sample rates differ (" +
+                                std::to_string(reference.sample_rate) + " vs " +
+                                std::to_string(recorded.sample_rate) + " Hz); convert first");
   }
   AudioComparison result;
   result.reference_seconds = reference.seconds();
@@ -204,7 +223,8 @@ AudioComparison compare_audio(const WavAudio& reference, const WavAudio& recorde
   double best = -2.0;
   std::ptrdiff_t best_lag = 0;
   for (std::ptrdiff_t lag = -limit; lag <= limit; ++lag) {
-    const std::size_t index = lag >= 0 ? static_cast<std::size_t>(lag) : size - static_cast<std::size_t>(-lag);
+    const std::size_t index =
+        lag >= 0 ? static_cast<std::size_t>(lag) : size - static_cast<std::size_t>(-lag);
     const double value = x[index].real() / static_cast<double>(size);
     if (value > best) {
       best = value;
@@ -216,15 +236,15 @@ AudioComparison compare_audio(const WavAudio& reference, const WavAudio& recorde
   return result;
 }
 
-AudioComparison compare_wav_files(const std::filesystem::path& reference, const std::filesystem::path& recorded,
-                                  std::chrono::milliseconds max_lag) {
+AudioComparison compare_wav_files(const std::filesystem::path& reference,
+                                  const std::filesystem::path& recorded, std::chrono::milliseconds max_lag) {
   return compare_audio(read_wav(reference), read_wav(recorded), max_lag);
 }
 
 std::string AudioComparison::describe() const {
   char text[256];
   std::snprintf(text, sizeof text,
-                "correlation %.3f at lag %+.3f s; duration %.3f s vs %.3f s sent (%+.3f s); "
+                "correlation %.4f at lag %+.4f s; duration %.3f s vs %.3f s sent (%+.3f s); "
                 "non-silent span %.3f s vs %.3f s (%+.3f s)",
                 correlation, lag_seconds, recorded_seconds, reference_seconds, duration_difference(),
                 recorded_active_seconds, reference_active_seconds, active_duration_difference());

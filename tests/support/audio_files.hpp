@@ -45,7 +45,7 @@ void decode_g711_raw(const std::filesystem::path& raw, const std::filesystem::pa
 struct WavAudio {
   int sample_rate = 0;
   int channels = 0;
-  std::vector<std::int16_t> samples;  // the first channel
+  std::vector<std::int16_t> samples{};  // the first channel
   double seconds() const { return sample_rate > 0 ? static_cast<double>(samples.size()) / sample_rate : 0.0; }
 };
 
@@ -74,7 +74,8 @@ struct AudioComparison {
 // Both must have the same sample rate (convert first); the lag is searched within ±max_lag.
 AudioComparison compare_audio(const WavAudio& reference, const WavAudio& recorded,
                               std::chrono::milliseconds max_lag = std::chrono::seconds(3));
-AudioComparison compare_wav_files(const std::filesystem::path& reference, const std::filesystem::path& recorded,
+AudioComparison compare_wav_files(const std::filesystem::path& reference,
+                                  const std::filesystem::path& recorded,
                                   std::chrono::milliseconds max_lag = std::chrono::seconds(3));
 
 // True when sox is installed.

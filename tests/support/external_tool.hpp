@@ -25,7 +25,8 @@ struct ToolRun {
 };
 
 // Runs argv to completion; killed (and reported as timed out) after `timeout`.
-ToolRun run_tool(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(30),
+ToolRun run_tool(const std::vector<std::string>& argv,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(30),
                  const std::filesystem::path& working_directory = {});
 
 // As run_tool, but throws std::runtime_error with describe() unless the tool exited with 0. Returns stdout.

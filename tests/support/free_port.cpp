@@ -102,7 +102,8 @@ PortReservation::~PortReservation() {
   release();
 }
 
-PortReservation::PortReservation(PortReservation&& other) noexcept : first_(other.first_), count_(other.count_) {
+PortReservation::PortReservation(PortReservation&& other) noexcept
+    : first_(other.first_), count_(other.count_) {
   other.count_ = 0;
 }
 

@@ -122,8 +122,8 @@ std::string RtpCapture::tshark_output() const {
 RtpCaptureSummary RtpCapture::summary() const {
   RtpCaptureSummary summary;
   const std::vector<std::string> flows_command{
-      "tshark", "-n", "-r", file_.string(), "-T", "fields", "-E", "separator=,", "-e", "ip.src", "-e",
-      "ipv6.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.dstport"};
+      "tshark", "-n",       "-r", file_.string(), "-T", "fields", "-E", "separator=,", "-e", "ip.src",
+      "-e",     "ipv6.src", "-e", "udp.srcport",  "-e", "ip.dst", "-e", "ipv6.dst",    "-e", "udp.dstport"};
   std::map<std::tuple<std::string, std::string, std::uint16_t, std::uint16_t>, std::size_t> counts;
   std::istringstream flows(run_tool_or_throw(flows_command, 60s));
   for (std::string line; std::getline(flows, line);) {
@@ -138,8 +138,8 @@ RtpCaptureSummary RtpCapture::summary() const {
     summary.flows.push_back(UdpFlow{source, destination, source_port, destination_port, packets});
   }
 
-  const std::vector<std::string> streams_command{
-      "tshark", "-n", "-r", file_.string(), "--enable-heuristic", "rtp_udp", "-q", "-z", "rtp,streams"};
+  const std::vector<std::string> streams_command{"tshark",  "-n", "-r", file_.string(), "--enable-heuristic",
+                                                 "rtp_udp", "-q", "-z", "rtp,streams"};
   std::istringstream streams(run_tool_or_throw(streams_command, 60s));
   for (std::string line; std::getline(streams, line);) {
     if (auto stream = parse_stream_row(line)) summary.streams.push_back(*stream);
@@ -147,11 +147,13 @@ RtpCaptureSummary RtpCapture::summary() const {
   return summary;
 }
 
-std::vector<std::uint8_t> RtpCapture::payload(std::uint16_t source_port, std::optional<int> payload_type) const {
+std::vector<std::uint8_t> RtpCapture::payload(std::uint16_t source_port,
+                                              std::optional<int> payload_type) const {
   std::string filter = "rtp && udp.srcport == " + std::to_string(source_port);
   if (payload_type) filter += " && rtp.p_type == " + std::to_string(*payload_type);
-  const std::vector<std::string> command{"tshark", "-n", "-r", file_.string(), "--enable-heuristic", "rtp_udp",
-                                         "-Y", filter, "-T", "fields", "-e", "rtp.payload"};
+  const std::vector<std::string> command{
+      "tshark", "-n", "-r",     file_.string(), "--enable-heuristic", "rtp_udp", "-Y",
+      filter,   "-T", "fields", "-e",           "rtp.payload"};
   const auto text = run_tool_or_throw(command, 60s);
   // One line per packet, hex with or without ':' between bytes depending on the tshark version.
   std::vector<std::uint8_t> bytes;
@@ -184,6 +186,15 @@ std::size_t RtpCapture::write_payload(const std::filesystem::path& file, std::ui
   return bytes.size();
 }
 
+bool RtpStreamStats::carries(const std::string& payload_name) const {
+  std::istringstream names(payload);
+  for (std::string name; std::getline(names, name, ',');) {
+    const auto first = name.find_first_not_of(' ');
+    if (first != std::string::npos && name.substr(first) == payload_name) return true;
+  }
+  return false;
+}
+
 std::size_t RtpCaptureSummary::packets_from(std::uint16_t port) const {
   std::size_t total = 0;
   for (const auto& flow : flows) {
@@ -204,7 +215,7 @@ std::optional<RtpStreamStats> RtpCaptureSummary::stream_from(std::uint16_t sourc
                                                              const std::string& payload) const {
   std::optional<RtpStreamStats> best;
   for (const auto& stream : streams) {
-    if (stream.source_port != source_port || (!payload.empty() && stream.payload != payload)) continue;
+    if (stream.source_port != source_port || (!payload.empty() && !stream.carries(payload))) continue;
     if (!best || stream.packets > best->packets) best = stream;
   }
   return best;
@@ -213,7 +224,8 @@ std::optional<RtpStreamStats> RtpCaptureSummary::stream_from(std::uint16_t sourc
 std::string RtpCaptureSummary::describe() const {
   std::string text = "UDP flows:\n";
   for (const auto& flow : flows) {
-    text += "  " + flow.source + " -> " + flow.destination + ": " + std::to_string(flow.packets) + " packets\n";
+    text +=
+        "  " + flow.source + " -> " + flow.destination + ": " + std::to_string(flow.packets) + " packets\n";
   }
   text += "RTP streams:\n";
   for (const auto& s : streams) {

@@ -19,37 +19,42 @@
 
 namespace va::test {
 
-struct UdpFlow {  // all datagrams from one address:port to another
-  std::string source;       // "127.0.0.1:20000"
-  std::string destination;  // "127.0.0.1:20010"
+struct UdpFlow {              // all datagrams from one address:port to another
+  std::string source{};       // "127.0.0.1:20000"
+  std::string destination{};  // "127.0.0.1:20010"
   std::uint16_t source_port = 0;
   std::uint16_t destination_port = 0;
   std::size_t packets = 0;
 };
 
 struct RtpStreamStats {  // one row of `tshark -z rtp,streams`
-  std::string source;
-  std::string destination;
+  std::string source{};
+  std::string destination{};
   std::uint16_t source_port = 0;
   std::uint16_t destination_port = 0;
   std::uint32_t ssrc = 0;
-  std::string payload;  // tshark's name: "g711A", "g711U", "g722", "rtpevent", ...
+  // tshark's names, comma-separated when one SSRC carried several payload types (RFC 4733 events share the
+  // audio's SSRC): "g711A", "g722, rtpevent", ...
+  std::string payload{};
   std::size_t packets = 0;
   long lost = 0;  // expected minus received; negative for duplicates (and for RFC 4733 end retransmissions)
   double max_delta_ms = 0.0;
   double mean_jitter_ms = 0.0;
   double max_jitter_ms = 0.0;
   bool problems = false;  // tshark's "X": sequence errors, wrong timestamps, ...
+
+  bool carries(const std::string& payload_name) const;  // one of the names in `payload`
 };
 
 struct RtpCaptureSummary {
-  std::vector<UdpFlow> flows;
-  std::vector<RtpStreamStats> streams;
+  std::vector<UdpFlow> flows{};
+  std::vector<RtpStreamStats> streams{};
 
   // Datagrams sent from / to a port, summed over all flows.
   std::size_t packets_from(std::uint16_t port) const;
   std::size_t packets_to(std::uint16_t port) const;
   // The stream with most packets sent from `source_port` carrying `payload` (any payload when empty).
+  // Its packet count includes the packets of other payload types in the same stream.
   std::optional<RtpStreamStats> stream_from(std::uint16_t source_port, const std::string& payload = {}) const;
   std::string describe() const;  // a table for failure messages
 };
@@ -81,7 +86,8 @@ class RtpCapture {
 
   // After stop(): the RTP payload bytes sent from `source_port` (optionally only `payload_type`, e.g. 8 for
   // PCMA, which leaves RFC 4733 events out), concatenated in capture order.
-  std::vector<std::uint8_t> payload(std::uint16_t source_port, std::optional<int> payload_type = std::nullopt) const;
+  std::vector<std::uint8_t> payload(std::uint16_t source_port,
+                                    std::optional<int> payload_type = std::nullopt) const;
   // Writes payload() to `file` (raw bytes, e.g. A-law for decode_g711_raw); returns the byte count.
   std::size_t write_payload(const std::filesystem::path& file, std::uint16_t source_port,
                             std::optional<int> payload_type = std::nullopt) const;

@@ -60,7 +60,8 @@ void TempDirectory::remove() noexcept {
   path_.clear();
 }
 
-std::filesystem::path TempDirectory::write_file(const std::filesystem::path& name, std::string_view text) const {
+std::filesystem::path TempDirectory::write_file(const std::filesystem::path& name,
+                                                std::string_view text) const {
   const auto file = path_ / name;
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
