@@ -172,7 +172,8 @@ void ServerTransaction::retransmit_2xx() {
 
 void ServerTransaction::unanswered() {
   if (state_ != State::trying && state_ != State::proceeding) return;
-  log::warn("SIP request left unanswered by the TU", {{"method", std::string(request_->message.method_name())}});
+  log::warn("SIP request left unanswered by the TU",
+            {{"method", std::string(request_->message.method_name())}});
   context_->transaction_metrics().server_failures->inc();
   terminate();
 }

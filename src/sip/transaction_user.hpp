@@ -21,7 +21,8 @@
 // does), ACK every 2xx, and never block in a callback.
 //
 // Every callback runs on the SIP core strand and must return quickly: a TU posts real work (SDP, media,
-// the call's state machine) to the call's own strand. Handles may be used from any thread.
+// the call's state machine) to the call's own strand. Handles may be used from any thread; they refer to
+// the io_context's strand, so release them before the io_context is destroyed.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

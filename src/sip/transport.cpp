@@ -38,7 +38,6 @@ TransportLayer::TransportLayer(const asio::any_io_executor& strand, TransportOpt
     : strand_(strand),
       options_(std::move(options)),
       user_(user),
-      metrics_(metrics),
       dropped_(metrics.counter("sip_messages_dropped_total",
                                "SIP messages received but not passed on, by transport and reason "
                                "(parse error code, foreign_via, connection_limit, ...)",

@@ -167,7 +167,6 @@ class TransportLayer final : public std::enable_shared_from_this<TransportLayer>
   boost::asio::any_io_executor strand_;
   TransportOptions options_;
   TransportUser& user_;
-  metrics::Registry& metrics_;
   metrics::Family<metrics::Counter>& dropped_;
   metrics::Family<metrics::Gauge>& connections_gauge_;
   Counters counters_[3];

@@ -25,10 +25,10 @@ struct ClientFixture {
 
   std::string peer_uri() const { return "sip:service@127.0.0.1:" + std::to_string(peer.local().port); }
 
+  IoRunner io;  // first in, last out: handles the TU keeps hold the io_context's strand
   RecordingUser user;
   metrics::Registry metrics;
   RawUdp peer;
-  IoRunner io;
   std::unique_ptr<TransactionLayer> layer;
 };
 

@@ -57,9 +57,9 @@ struct Peers {
     b->stop();
   }
 
+  IoRunner io;  // first in, last out: handles the TUs keep hold the io_context's strand
   RecordingUser user_a, user_b;
   metrics::Registry metrics_a, metrics_b;
-  IoRunner io;  // after the users: threads stop before the users go
   std::unique_ptr<TransactionLayer> a, b;
 };
 

@@ -40,10 +40,10 @@ struct ServerFixture {
     });
   }
 
+  IoRunner io;  // first in, last out: handles the TU keeps hold the io_context's strand
   RecordingUser user;
   metrics::Registry metrics;
   RawUdp client;
-  IoRunner io;
   std::unique_ptr<TransactionLayer> layer;
   Endpoint server;
 };
@@ -121,22 +121,14 @@ TEST(SipServerTransaction, TimerHReportsAMissingAckAndStopsRetransmitting) {
 }
 
 TEST(SipServerTransaction, RetransmittedRequestIsAbsorbedThenAnsweredAgainUntilTimerJ) {
-  ServerFixture f;
-  std::mutex mutex;
-  std::optional<ServerTransactionHandle> pending;
-  f.user.on_request_hook = [&](const ServerTransactionHandle& t, const IncomingMessage&) {
-    std::lock_guard lock(mutex);
-    pending = t;
-  };
+  ServerFixture f;  // the TU answers later, through the handle it was given
   auto options = f.request("OPTIONS");
   f.send(options);
-  ASSERT_TRUE(f.user.wait_for(RecordingUser::Kind::request));
+  auto pending = f.user.wait_for(RecordingUser::Kind::request);
+  ASSERT_TRUE(pending);
   f.send(options);  // Trying: absorbed without an answer
   EXPECT_TRUE(f.client.drain(100ms).empty());
-  {
-    std::lock_guard lock(mutex);
-    pending->respond(200);
-  }
+  pending->handle.respond(200);
   auto ok = f.response(200);
   ASSERT_TRUE(ok);
   f.send(options);  // Completed: the same 200 again

@@ -37,6 +37,7 @@ TransactionLayerOptions layer_options(std::vector<std::string> listen, TimerSett
 // Waits (polling) until `condition` holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 3s);
 
+// Declare it before anything that keeps handles (a RecordingUser): handles refer to the io_context.
 class IoRunner {
  public:
   IoRunner();

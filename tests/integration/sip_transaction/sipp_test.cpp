@@ -116,9 +116,9 @@ struct AnsweringLayer {
     return {};
   }
 
+  IoRunner io;  // first in, last out: handles the TU keeps hold the io_context's strand
   RecordingUser user;
   metrics::Registry metrics;
-  IoRunner io;
   std::unique_ptr<TransactionLayer> layer;
 };
 

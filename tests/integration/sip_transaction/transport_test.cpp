@@ -26,9 +26,9 @@ struct TransportFixture {
     };
   }
 
+  IoRunner io;  // first in, last out: handles the TU keeps hold the io_context's strand
   RecordingUser user;
   metrics::Registry metrics;
-  IoRunner io;
   std::unique_ptr<TransactionLayer> layer;
   Endpoint udp, tcp;
 };
@@ -211,25 +211,18 @@ TEST(SipTransport, LostFramingClosesTheConnectionAndIsCounted) {
 TEST(SipTransport, ResponseOpensANewConnectionWhenTheRequestsOneIsGone) {
   // §18.2.2: over TCP the response goes back over the request's connection, or else to received (here the
   // source address) and the sent-by port.
-  TransportFixture f;
-  std::mutex mutex;
-  std::optional<ServerTransactionHandle> pending;
-  f.user.on_request_hook = [&](const ServerTransactionHandle& t, const IncomingMessage&) {
-    std::lock_guard lock(mutex);
-    pending = t;
-  };
+  TransportFixture f;  // the TU answers later, through the handle it was given
   RawTcpServer callback;
+  std::optional<RecordingUser::Event> pending;
   {
     auto connection = RawTcp::connect(f.tcp);
     connection.send(
         options_from("127.0.0.1:" + std::to_string(callback.local().port), "z9hG4bKgone", "TCP").to_string());
-    ASSERT_TRUE(f.user.wait_for(RecordingUser::Kind::request));
+    pending = f.user.wait_for(RecordingUser::Kind::request);
+    ASSERT_TRUE(pending);
   }  // the client closes its connection before the answer
   std::this_thread::sleep_for(50ms);
-  {
-    std::lock_guard lock(mutex);
-    pending->respond(200);
-  }
+  pending->handle.respond(200);
   auto back = callback.accept();
   ASSERT_TRUE(back);
   auto response = back->read_message();

@@ -1,12 +1,13 @@
 // The pure rules under the transport: listen URIs, the next hop of a request (RFC 3263 without DNS), the
 // Via stamping of §18.2.1 / RFC 3581 and the response next hop of §18.2.2, and transaction keys (§17.1.3,
 // §17.2.3, §8.2.2.2). No sockets.
+#include "sip/via_routing.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sip/flow.hpp"
 #include "sip/parser.hpp"
 #include "sip/transaction_key.hpp"
-#include "sip/via_routing.hpp"
 
 namespace va::sip::test {
 namespace {
@@ -23,7 +24,8 @@ Endpoint source(std::string_view ip, std::uint16_t port) {
 
 constexpr std::string_view kRequest =
     "OPTIONS sip:a@192.0.2.10 SIP/2.0\r\n"
-    "Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKabc;rport, SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKabc;rport, SIP/2.0/UDP "
+    "proxy.example.com;branch=z9hG4bKp\r\n"
     "Via: SIP/2.0/TCP [2001:db8::1]:5070;branch=z9hG4bKq\r\n"
     "From: <sip:b@example.com>;tag=f1\r\n"
     "To: <sip:a@example.com>\r\n"
@@ -79,9 +81,11 @@ TEST(SipNextHop, FollowsTheUriWithoutDns) {
 }
 
 TEST(SipNextHop, LooseRouteWinsOverTheRequestUri) {
-  Message m = parse(std::string(kRequest).insert(std::string(kRequest).find("From:"), "Route: <sip:10.1.1.1:5090;lr>\r\n"));
+  Message m = parse(
+      std::string(kRequest).insert(std::string(kRequest).find("From:"), "Route: <sip:10.1.1.1:5090;lr>\r\n"));
   EXPECT_EQ(request_target_uri(m).host, "10.1.1.1");
-  Message strict = parse(std::string(kRequest).insert(std::string(kRequest).find("From:"), "Route: <sip:10.1.1.1>\r\n"));
+  Message strict =
+      parse(std::string(kRequest).insert(std::string(kRequest).find("From:"), "Route: <sip:10.1.1.1>\r\n"));
   EXPECT_EQ(request_target_uri(strict).host, "192.0.2.10");
 }
 
@@ -112,13 +116,13 @@ TEST(SipViaStamping, NoReceivedWhenSentByIsTheSourceAddress) {
 
 TEST(SipResponseRouting, FollowsReceivedRportAndSentBy) {
   auto via = [](std::string_view text) { return *parse_via(text); };
-  auto udp = response_next_hop(via("SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKa;received=203.0.113.7;rport=40000"),
-                               TransportKind::udp);
+  auto udp = response_next_hop(
+      via("SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKa;received=203.0.113.7;rport=40000"), TransportKind::udp);
   EXPECT_EQ(udp.host, "203.0.113.7");
   EXPECT_EQ(udp.port, 40000);
   // Reliable: received with the sent-by port (rport only concerns UDP).
-  auto tcp = response_next_hop(via("SIP/2.0/TCP 10.0.0.5:5062;branch=z9hG4bKa;received=203.0.113.7;rport=40000"),
-                               TransportKind::tcp);
+  auto tcp = response_next_hop(
+      via("SIP/2.0/TCP 10.0.0.5:5062;branch=z9hG4bKa;received=203.0.113.7;rport=40000"), TransportKind::tcp);
   EXPECT_EQ(tcp.host, "203.0.113.7");
   EXPECT_EQ(tcp.port, 5062);
   auto plain = response_next_hop(via("SIP/2.0/UDP 10.0.0.5;branch=z9hG4bKa"), TransportKind::udp);
