@@ -2,11 +2,14 @@
 // signal handling and graceful shutdown. Modules do the work; this file only wires them.
 #include "app/serve.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -18,6 +21,9 @@
 #include "common/version.hpp"
 #include "http/ops_routes.hpp"
 #include "http/server.hpp"
+#include "sip/diagnostic_flows.hpp"
+#include "sip/user_agent.hpp"
+#include "sip/user_agent_config.hpp"
 
 namespace va::app {
 namespace {
@@ -77,6 +83,29 @@ int serve(const ConfigSource& source) {
   }
   health.set("http", ComponentState::ready);
 
+  // The SIP endpoint (issue 3): calls are routed to flows registered here by name.
+  sip::CallHandlerRegistry call_handlers;
+  sip::register_diagnostic_flows(call_handlers);
+  auto media_threads = std::max(1u, std::thread::hardware_concurrency());
+  std::optional<sip::UserAgent> sip_endpoint;
+  bool sip_failed = false;
+  if (cfg.sip.listen.empty()) {
+    log::info("sip endpoint disabled: sip.listen is empty");
+  } else {
+    health.set("sip", ComponentState::starting);
+    sip_endpoint.emplace(io, sip::user_agent_options(cfg, media_threads), call_handlers, &metrics);
+    if (auto error = sip_endpoint->start()) {
+      // Not fatal, and "degraded" rather than "failed": LiveKit mode works without our own SIP endpoint,
+      // and HTTP (health, admin) stays up. The endpoint object lives on unstarted until the loop has
+      // stopped, because stopping it needs a running (or stopped) io_context.
+      log::error("cannot start the SIP endpoint", {{"error", *error}});
+      health.set("sip", ComponentState::degraded, "not listening: " + *error);
+      sip_failed = true;
+    } else {
+      health.set("sip", ComponentState::ready);
+    }
+  }
+
   // Shutdown: stop accepting and report not-ready at once, let in-flight requests finish, stop the loop when
   // every connection is gone or the deadline passes (then the rest are cut).
   boost::asio::steady_timer deadline(io);
@@ -104,10 +133,19 @@ int serve(const ConfigSource& source) {
       server.abort_connections();
       io.stop();
     });
-    server.shutdown([&] {
+    // Done when both HTTP and SIP have drained (SIP: new INVITEs get 503, calls are hung up with BYE).
+    bool sip_running = sip_endpoint && !sip_failed;
+    auto pending = std::make_shared<std::atomic<int>>(sip_running ? 2 : 1);
+    auto drained = [&, pending] {
+      if (--*pending > 0) return;
       deadline.cancel();
       io.stop();
-    });
+    };
+    if (sip_running) {
+      health.set("sip", ComponentState::stopped, "draining");
+      sip_endpoint->shutdown(drained);
+    }
+    server.shutdown(drained);
   };
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
@@ -124,6 +162,7 @@ int serve(const ConfigSource& source) {
   for (unsigned i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  if (sip_endpoint) sip_endpoint->stop();
 
   health.set("http", ComponentState::stopped);
   log::info("voice-agent stopped", {{"clean", !deadline_hit}});

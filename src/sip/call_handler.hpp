@@ -1,0 +1,46 @@
+// What drives an answered SIP call: a handler (a "flow") named by the routing configuration
+// (routing.inbound[].flow). Handlers are registered by name at the composition root (Envoy style: a new
+// flow is a new file plus one registration line), so the user agent never knows which flows exist.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "media/call_leg.hpp"
+
+namespace va::sip {
+
+struct InboundCallInfo {
+  std::string call_id;
+  std::string caller;  // From URI
+  std::string dialed;  // Request-URI user part (the number the route matched)
+  std::string flow;    // the flow name the route chose
+};
+
+// A handler is the leg's observer for the whole call. start() runs once on the call's thread, after the
+// observer is set; the handler calls leg.answer() when it is ready (at once for the diagnostic flows) or
+// leg.hangup(EndReason::rejected) to refuse the call.
+class CallHandler : public media::CallLegObserver {
+ public:
+  virtual void start(media::CallLeg& leg, const InboundCallInfo& info) = 0;
+};
+
+using CallHandlerFactory = std::function<std::unique_ptr<CallHandler>()>;
+
+class CallHandlerRegistry {
+ public:
+  void add(std::string name, CallHandlerFactory factory) { factories_[std::move(name)] = std::move(factory); }
+  bool contains(std::string_view name) const { return factories_.find(name) != factories_.end(); }
+  std::unique_ptr<CallHandler> make(std::string_view name) const {
+    auto it = factories_.find(name);
+    return it == factories_.end() ? nullptr : it->second();
+  }
+
+ private:
+  std::map<std::string, CallHandlerFactory, std::less<>> factories_;
+};
+
+}  // namespace va::sip

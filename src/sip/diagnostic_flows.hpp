@@ -1,0 +1,18 @@
+// The built-in diagnostic flows (issue 3, item 11), which later become `voice-agent check`'s call
+// simulation:
+//   echo       every pipeline frame received is sent back. The audio goes the whole way — RTP → decode →
+//              16 kHz pipeline frame → encode → RTP — so a caller hears itself through our full media path.
+//   dtmf-echo  every digit received (RFC 4733 or SIP INFO) is sent back as RFC 4733; audio is not echoed.
+// Both answer at once.
+#pragma once
+
+#include "sip/call_handler.hpp"
+
+namespace va::sip {
+
+inline constexpr std::string_view kEchoFlow = "echo";
+inline constexpr std::string_view kDtmfEchoFlow = "dtmf-echo";
+
+void register_diagnostic_flows(CallHandlerRegistry& registry);
+
+}  // namespace va::sip

@@ -1,0 +1,28 @@
+#include "sip/inbound_route.hpp"
+
+#include <regex>
+#include <string>
+
+namespace va::sip {
+
+bool route_matches(std::string_view match, std::string_view dialed) {
+  if (match.empty()) return false;
+  if (match.front() == '~') {
+    try {
+      return std::regex_match(std::string(dialed), std::regex(std::string(match.substr(1))));
+    } catch (const std::regex_error&) {
+      return false;
+    }
+  }
+  if (match.back() == '*') return dialed.starts_with(match.substr(0, match.size() - 1));
+  return match == dialed;
+}
+
+const config::InboundRoute* find_inbound_route(const config::Routing& routing, std::string_view dialed) {
+  for (const auto& route : routing.inbound) {
+    if (route_matches(route.match, dialed)) return &route;
+  }
+  return nullptr;
+}
+
+}  // namespace va::sip

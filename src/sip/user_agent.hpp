@@ -1,0 +1,77 @@
+// The UAS endpoint of voice-agent (RFC 3261 §8.2, §12-§15) on top of the transaction layer: accepts
+// INVITEs, creates a dialog and an RTP leg per call, hands the leg to the call handler the routing chooses
+// (routing.inbound → flow name → CallHandlerRegistry), answers as the handler decides, and runs the dialog:
+// ACK (with the SDP answer of a late offer), BYE both ways, re-INVITE and UPDATE (new SDP: hold/unhold),
+// OPTIONS, INFO application/dtmf-relay, CANCEL → 487.
+//
+// Refusals: 404 when no route matches the dialled number, 480 when the route names a flow this build does not
+// have, 488 when the SDP offer cannot be answered (with a Warning saying why), 503 + Retry-After when the
+// call limit is reached, the RTP port range is exhausted, or the endpoint is shutting down.
+//
+// Threading (design.md): SIP runs on the transaction layer's strand; this class's tables live there.
+// Each call is pinned to one media thread (media_threads.hpp) for its whole life: its dialog, SDP and leg
+// state are touched only there (inbound_call.hpp). The strand only looks a call up and posts to its thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/metrics.hpp"
+#include "sip/call_handler.hpp"
+#include "sip/transaction_layer.hpp"
+
+namespace va::sip {
+
+struct UserAgentOptions {
+  TransactionLayerOptions sip;
+  config::Routing routing;
+  config::Codecs codecs;
+  std::uint16_t rtp_port_min = 10000;
+  std::uint16_t rtp_port_max = 20000;
+  // Where RTP sockets bind; the SDP address is `media_advertised_address`, or (when empty) the local address
+  // the INVITE arrived on.
+  std::string media_bind_address = "0.0.0.0";
+  std::string media_advertised_address;
+  std::size_t media_threads = 1;
+  std::size_t max_calls = 1000;
+  std::chrono::milliseconds media_timeout{30000};
+  // SDES-SRTP (security.srtp): off, optional (RTP/AVP offers with a=crypto) or required (RTP/SAVP only).
+  config::SrtpMode srtp = config::SrtpMode::off;
+};
+
+class UserAgentCore;
+
+class UserAgent {
+ public:
+  // `handlers` and `metrics` (may be null) must outlive the user agent.
+  UserAgent(boost::asio::io_context& io, UserAgentOptions options, const CallHandlerRegistry& handlers,
+            metrics::Registry* metrics = nullptr);
+  ~UserAgent();  // stop()
+  UserAgent(const UserAgent&) = delete;
+  UserAgent& operator=(const UserAgent&) = delete;
+
+  // Binds the listeners and starts the media threads. An error message (naming the URI) or nullopt.
+  std::optional<std::string> start();
+  const std::vector<ListeningPoint>& listening_points() const;
+
+  // Graceful shutdown: new INVITEs get 503, every call is hung up (BYE, reason "shutdown"); `done` runs on
+  // the SIP strand once no call and no BYE transaction remains. Any thread.
+  void shutdown(std::function<void()> done);
+  // Stops the transaction layer and the media threads. Idempotent; after it no callback runs.
+  void stop();
+
+  std::size_t active_calls() const;
+
+ private:
+  std::shared_ptr<UserAgentCore> core_;
+};
+
+}  // namespace va::sip

@@ -1,0 +1,152 @@
+// The pieces under the user agent, without sockets: the UAS dialog (RFC 3261 §12), the RTP port range and
+// the inbound route match.
+#include "sip/dialog.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "sip/inbound_route.hpp"
+#include "sip/parser.hpp"
+#include "sip/rtp_port_allocator.hpp"
+
+namespace va::sip {
+namespace {
+
+using ::testing::HasSubstr;
+
+Message parse(const std::string& text) {
+  auto parsed = parse_message(text);
+  EXPECT_TRUE(parsed.ok()) << text;
+  return std::move(parsed).value();
+}
+
+std::string invite_text(const std::string& record_routes) {
+  return "INVITE sip:+4930123@192.0.2.10 SIP/2.0\r\n"
+         "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n"
+         "Max-Forwards: 70\r\n"
+         "From: \"Caller\" <sip:alice@192.0.2.1>;tag=from1\r\n"
+         "To: <sip:+4930123@192.0.2.10>\r\n"
+         "Call-ID: dialog-test@192.0.2.1\r\n"
+         "CSeq: 10 INVITE\r\n"
+         "Contact: <sip:alice@192.0.2.1:5062>\r\n" +
+         record_routes + "Content-Length: 0\r\n\r\n";
+}
+
+Address contact() {
+  return parse_address("<sip:voice-agent@192.0.2.10:5060>").value();
+}
+
+TEST(Dialog, UasDialogTakesTagsTargetAndRouteSetFromTheInvite) {
+  auto invite = parse(invite_text("Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n"));
+  auto dialog = Dialog::create_uas(invite, "ours", contact());
+  ASSERT_TRUE(dialog.ok());
+  EXPECT_EQ(dialog->id().call_id, "dialog-test@192.0.2.1");
+  EXPECT_EQ(dialog->id().local_tag, "ours");
+  EXPECT_EQ(dialog->id().remote_tag, "from1");
+  EXPECT_EQ(dialog->remote_target().host, "192.0.2.1");
+  ASSERT_EQ(dialog->route_set().size(), 2u);
+  EXPECT_EQ(dialog->route_set()[0].uri.host, "p1.example.com");  // §12.1.1: UAS keeps the order
+  EXPECT_EQ(dialog->remote_cseq(), 10u);
+}
+
+TEST(Dialog, ByeFollowsALooseRouteSet) {
+  auto invite = parse(
+      invite_text("Record-Route: <sip:p1.example.com;lr>\r\nRecord-Route: <sip:p2.example.com;lr>\r\n"));
+  auto dialog = Dialog::create_uas(invite, "ours", contact());
+  ASSERT_TRUE(dialog.ok());
+  auto first_cseq = dialog->local_cseq();
+  auto bye = dialog->make_request("BYE");
+  EXPECT_EQ(bye.request_uri().user, "alice");
+  EXPECT_EQ(bye.request_uri().port, 5062);
+  auto routes = bye.routes();
+  ASSERT_TRUE(routes.ok());
+  ASSERT_EQ(routes->size(), 2u);
+  EXPECT_EQ((*routes)[0].uri.host, "p1.example.com");
+  EXPECT_EQ(bye.from()->tag().value_or(""), "ours");
+  EXPECT_EQ(bye.to()->tag().value_or(""), "from1");
+  EXPECT_EQ(bye.cseq()->number, first_cseq + 1);
+  EXPECT_EQ(dialog->make_request("INFO").cseq()->number, first_cseq + 2);
+}
+
+TEST(Dialog, StrictRouterBecomesTheRequestUriAndTheTargetTheLastRoute) {
+  auto invite = parse(invite_text("Record-Route: <sip:strict.example.com>, <sip:p2.example.com;lr>\r\n"));
+  auto dialog = Dialog::create_uas(invite, "ours", contact());
+  ASSERT_TRUE(dialog.ok());
+  auto bye = dialog->make_request("BYE");
+  EXPECT_EQ(bye.request_uri().host, "strict.example.com");  // §12.2.1.1
+  auto routes = bye.routes();
+  ASSERT_TRUE(routes.ok());
+  ASSERT_EQ(routes->size(), 2u);
+  EXPECT_EQ((*routes)[0].uri.host, "p2.example.com");
+  EXPECT_EQ((*routes)[1].uri.user, "alice");
+}
+
+TEST(Dialog, RemoteCSeqMustGrowAndTargetRefreshReplacesTheTarget) {
+  auto dialog = Dialog::create_uas(parse(invite_text("")), "ours", contact());
+  ASSERT_TRUE(dialog.ok());
+  auto request = [](std::uint32_t cseq, const std::string& method, const std::string& contact_uri) {
+    return parse(method +
+                 " sip:voice-agent@192.0.2.10 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK2\r\n" +
+                 "From: <sip:alice@192.0.2.1>;tag=from1\r\nTo: <sip:+4930123@192.0.2.10>;tag=ours\r\n" +
+                 "Call-ID: dialog-test@192.0.2.1\r\nCSeq: " + std::to_string(cseq) + " " + method +
+                 "\r\nContact: <" + contact_uri + ">\r\nContent-Length: 0\r\n\r\n");
+  };
+  EXPECT_EQ(dialog->check_remote_cseq(request(11, "INVITE", "sip:alice@198.51.100.7")),
+            RemoteCSeqCheck::in_order);
+  EXPECT_EQ(dialog->check_remote_cseq(request(9, "INFO", "sip:x@y")), RemoteCSeqCheck::out_of_order);
+  dialog->refresh_target(request(12, "INVITE", "sip:alice@198.51.100.7:5070"));
+  EXPECT_EQ(dialog->remote_target().host, "198.51.100.7");
+  EXPECT_EQ(dialog_key_of_request(request(13, "BYE", "sip:a@b")), dialog->id().key());
+}
+
+TEST(Dialog, AnswerCarriesRecordRouteAndContact) {
+  auto invite = parse(invite_text("Record-Route: <sip:p1.example.com;lr>\r\n"));
+  auto response = Message::response(200);
+  Dialog::add_dialog_headers(invite, contact(), response);
+  EXPECT_THAT(response.header("Record-Route").value_or(""), HasSubstr("p1.example.com"));
+  EXPECT_THAT(response.header("Contact").value_or(""), HasSubstr("voice-agent@192.0.2.10"));
+}
+
+TEST(Dialog, InviteWithoutContactCannotCreateADialog) {
+  auto text = invite_text("");
+  text.erase(text.find("Contact:"), std::string("Contact: <sip:alice@192.0.2.1:5062>\r\n").size());
+  EXPECT_FALSE(Dialog::create_uas(parse(text), "ours", contact()).ok());
+}
+
+TEST(RtpPortAllocator, HandsOutEvenPortsUntilExhaustedAndReusesReleasedOnesLast) {
+  RtpPortAllocator ports(10001, 10008);  // even starts 10002, 10004, 10006 (10008 has no RTCP port)
+  EXPECT_EQ(ports.capacity(), 3u);
+  std::set<std::uint16_t> seen;
+  for (int i = 0; i < 3; ++i) {
+    auto port = ports.allocate();
+    ASSERT_TRUE(port);
+    EXPECT_EQ(*port % 2, 0);
+    seen.insert(*port);
+  }
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_FALSE(ports.allocate());  // exhausted: the user agent answers 503
+  ports.release(10004);
+  EXPECT_EQ(ports.allocate(), 10004);
+}
+
+TEST(InboundRoute, ExactPrefixAnyAndRegex) {
+  EXPECT_TRUE(route_matches("+79991234567", "+79991234567"));
+  EXPECT_FALSE(route_matches("+79991234567", "+79991234568"));
+  EXPECT_TRUE(route_matches("+7999*", "+79990000000"));
+  EXPECT_FALSE(route_matches("+7999*", "+78880000000"));
+  EXPECT_TRUE(route_matches("*", "service"));
+  EXPECT_TRUE(route_matches("~\\+49[0-9]+", "+4930123"));
+  EXPECT_FALSE(route_matches("~\\+49[0-9]+", "x+4930123"));
+
+  config::Routing routing;
+  routing.inbound = {{"+7999*", "first", {}, {}}, {"*", "second", {}, {}}};
+  EXPECT_EQ(find_inbound_route(routing, "+79991")->flow, "first");
+  EXPECT_EQ(find_inbound_route(routing, "100")->flow, "second");
+  routing.inbound.pop_back();
+  EXPECT_EQ(find_inbound_route(routing, "100"), nullptr);
+}
+
+}  // namespace
+}  // namespace va::sip
