@@ -14,6 +14,12 @@ bool route_matches(std::string_view match, std::string_view dialed) {
       return false;
     }
   }
+  // Numbers compare without a leading '+': MTS Exolve sends 7XXXXXXXXXX in the Request-URI while operators
+  // write E.164 (+7XXXXXXXXXX) in the configuration; both name the same number.
+  auto digits = [](std::string_view s) { return !s.empty() && s.front() == '+' ? s.substr(1) : s; };
+  match = digits(match);
+  dialed = digits(dialed);
+  if (match.empty()) return dialed.empty();
   if (match.back() == '*') return dialed.starts_with(match.substr(0, match.size() - 1));
   return match == dialed;
 }

@@ -136,6 +136,11 @@ TEST(InboundRoute, ExactPrefixAnyAndRegex) {
   EXPECT_FALSE(route_matches("+79991234567", "+79991234568"));
   EXPECT_TRUE(route_matches("+7999*", "+79990000000"));
   EXPECT_FALSE(route_matches("+7999*", "+78880000000"));
+  // MTS Exolve dials 7XXXXXXXXXX; the configuration says +7XXXXXXXXXX.
+  EXPECT_TRUE(route_matches("+79991234567", "79991234567"));
+  EXPECT_TRUE(route_matches("79991234567", "+79991234567"));
+  EXPECT_TRUE(route_matches("+7999*", "79990000000"));
+  EXPECT_FALSE(route_matches("+7999*", "8999"));
   EXPECT_TRUE(route_matches("*", "service"));
   EXPECT_TRUE(route_matches("~\\+49[0-9]+", "+4930123"));
   EXPECT_FALSE(route_matches("~\\+49[0-9]+", "x+4930123"));
