@@ -18,6 +18,16 @@ struct MediaClock::State : std::enable_shared_from_this<MediaClock::State> {
 
   State(boost::asio::io_context& io, Options opts) : timer(io), options(opts) {}
 
+  void remove(HandlerId id) {
+    for (auto* list : {&entries, &added}) {
+      for (Entry& e : *list) {
+        if (e.id == id) e.active = false;
+      }
+    }
+    // The handler object itself is destroyed after the tick (it may be the one running now).
+    if (!dispatching) compact();
+  }
+
   void schedule() {
     timer.expires_at(start + options.period * static_cast<std::int64_t>(next_index));
     timer.async_wait(
@@ -145,13 +155,7 @@ MediaClock::HandlerId MediaClock::add(Handler handler) {
 }
 
 void MediaClock::remove(HandlerId id) {
-  for (auto* list : {&state_->entries, &state_->added}) {
-    for (State::Entry& e : *list) {
-      if (e.id == id) e.active = false;
-    }
-  }
-  // The handler object itself is destroyed after the tick (it may be the one running now).
-  if (!state_->dispatching) state_->compact();
+  state_->remove(id);
 }
 
 std::size_t MediaClock::handler_count() const {
@@ -164,20 +168,20 @@ std::size_t MediaClock::handler_count() const {
 }
 
 MediaClock::Subscription::Subscription(Subscription&& other) noexcept
-    : clock_(std::exchange(other.clock_, nullptr)), id_(std::exchange(other.id_, 0)) {}
+    : state_(std::exchange(other.state_, {})), id_(std::exchange(other.id_, 0)) {}
 
 MediaClock::Subscription& MediaClock::Subscription::operator=(Subscription&& other) noexcept {
   if (this != &other) {
     reset();
-    clock_ = std::exchange(other.clock_, nullptr);
+    state_ = std::exchange(other.state_, {});
     id_ = std::exchange(other.id_, 0);
   }
   return *this;
 }
 
 void MediaClock::Subscription::reset() {
-  if (clock_ != nullptr) clock_->remove(id_);
-  clock_ = nullptr;
+  if (auto state = state_.lock()) state->remove(id_);
+  state_.reset();
   id_ = 0;
 }
 

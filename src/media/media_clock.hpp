@@ -58,11 +58,14 @@ class MediaClock {
   using Options = MediaClockOptions;
   using Stats = MediaClockStats;
 
-  // An RAII subscription: removes its handler when destroyed. The clock must outlive it.
+  struct State;  // defined in media_clock.cpp
+
+  // An RAII subscription: removes its handler when destroyed. It may outlive the clock (then it does
+  // nothing): a call leg held by a pending handler can be destroyed after its media thread's clock.
   class Subscription {
    public:
     Subscription() = default;
-    Subscription(MediaClock& clock, HandlerId id) : clock_(&clock), id_(id) {}
+    Subscription(MediaClock& clock, HandlerId id) : state_(clock.state_), id_(id) {}
     ~Subscription() { reset(); }
     Subscription(Subscription&& other) noexcept;
     Subscription& operator=(Subscription&& other) noexcept;
@@ -73,7 +76,7 @@ class MediaClock {
     HandlerId id() const { return id_; }
 
    private:
-    MediaClock* clock_ = nullptr;
+    std::weak_ptr<State> state_;
     HandlerId id_ = 0;
   };
 
@@ -100,7 +103,6 @@ class MediaClock {
   const Stats& stats() const;
 
  private:
-  struct State;
   std::shared_ptr<State> state_;  // shared with pending timer callbacks, which may outlive the clock
 };
 

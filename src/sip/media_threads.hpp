@@ -24,10 +24,11 @@ namespace va::sip {
 class MediaThreads {
  public:
   struct Shard {
-    // The clock outlives the io_context: destroying the io_context destroys pending handlers, which may hold
-    // the last reference to a leg whose subscription then leaves the clock.
-    std::unique_ptr<media::MediaClock> clock;
+    // Declared first, destroyed last: the clock's timer must go before its io_context. Pending handlers
+    // destroyed with the io_context may still hold legs whose clock subscriptions outlive the clock; those
+    // subscriptions hold only a weak reference and then do nothing.
     boost::asio::io_context io{1};
+    std::unique_ptr<media::MediaClock> clock;
   };
 
   explicit MediaThreads(std::size_t threads);
