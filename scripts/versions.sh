@@ -12,7 +12,7 @@ VA_DEBIAN_RELEASE=bookworm
 
 # Build toolchain and libraries the product links against.
 VA_APT_BUILD=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates ccache
   clang clang-format clang-tidy libclang-rt-14-dev lld
   libboost1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev

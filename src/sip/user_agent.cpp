@@ -243,6 +243,17 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
     return;
   }
 
+  if (options_.admission) {
+    auto decision = options_.admission->admit(request);
+    if (!decision.admitted()) {
+      auto response = make_response(m, decision.status, decision.reason, generate_tag());
+      for (const auto& [name, value] : decision.headers) response.add_header(name, value);
+      transaction.respond(std::move(response));
+      count(decision.result.empty() ? "refused" : decision.result);
+      return;
+    }
+  }
+
   InboundCallInfo info;
   info.call_id = std::string(m.call_id().ok() ? *m.call_id() : std::string_view{});
   info.dialed = m.request_uri().user;
@@ -343,6 +354,9 @@ void UserAgent::stop() {
 }
 std::size_t UserAgent::active_calls() const {
   return core_->active_calls();
+}
+TransactionLayer& UserAgent::transactions() {
+  return core_->layer();
 }
 
 }  // namespace va::sip

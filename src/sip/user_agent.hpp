@@ -26,6 +26,7 @@
 #include "common/config.hpp"
 #include "common/metrics.hpp"
 #include "sip/call_handler.hpp"
+#include "sip/inbound_admission.hpp"
 #include "sip/transaction_layer.hpp"
 
 namespace va::sip {
@@ -45,6 +46,8 @@ struct UserAgentOptions {
   std::chrono::milliseconds media_timeout{30000};
   // SDES-SRTP (security.srtp): off, optional (RTP/AVP offers with a=crypto) or required (RTP/SAVP only).
   config::SrtpMode srtp = config::SrtpMode::off;
+  // Asked about every new INVITE before routing (trunk policy); null admits everything.
+  std::shared_ptr<InboundAdmission> admission;
 };
 
 class UserAgentCore;
@@ -69,6 +72,10 @@ class UserAgent {
   void stop();
 
   std::size_t active_calls() const;
+
+  // The SIP core under the user agent, for clients that send their own requests through it (REGISTER,
+  // OPTIONS probes of trunks). Valid from construction until the user agent is destroyed.
+  TransactionLayer& transactions();
 
  private:
   std::shared_ptr<UserAgentCore> core_;
