@@ -3,6 +3,7 @@
 // flow is a new file plus one registration line), so the user agent never knows which flows exist.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,19 +14,26 @@
 
 namespace va::sip {
 
-struct InboundCallInfo {
+struct CallInfo {
   std::string call_id;
   std::string caller;  // From URI
-  std::string dialed;  // Request-URI user part (the number the route matched)
-  std::string flow;    // the flow name the route chose
+  std::string
+      dialed;        // Request-URI user part (inbound: the number the route matched; outbound: the target's)
+  std::string flow;  // the flow name the route (or the outbound request) chose
+  bool outbound = false;  // we placed the call (UserAgent::place_call): no answer() needed, it is the peer's
+  // The call's media thread, for the handler's own timers (a handler runs only there).
+  boost::asio::any_io_executor executor;
 };
+using InboundCallInfo = CallInfo;
 
 // A handler is the leg's observer for the whole call. start() runs once on the call's thread, after the
 // observer is set; the handler calls leg.answer() when it is ready (at once for the diagnostic flows) or
-// leg.hangup(EndReason::rejected) to refuse the call.
+// leg.hangup(EndReason::rejected) to refuse the call. An inbound call whose handler has not answered when
+// start() returns rings (180 Ringing) until it does. For an outbound call start() runs before the INVITE is
+// sent, answer() does nothing, and on_answered() reports the peer's 2xx.
 class CallHandler : public media::CallLegObserver {
  public:
-  virtual void start(media::CallLeg& leg, const InboundCallInfo& info) = 0;
+  virtual void start(media::CallLeg& leg, const CallInfo& info) = 0;
 };
 
 using CallHandlerFactory = std::function<std::unique_ptr<CallHandler>()>;

@@ -104,7 +104,14 @@ void InboundCall::start() {
                        if (auto self = weak.lock()) self->hangup(reason, std::move(detail));
                      }});
   leg_->set_observer(handler_.get());
+  info_.executor = shard_.io.get_executor();
   handler_->start(*leg_, info_);
+  if (state_ == State::incoming) {
+    // The handler answers later (or never: the ring flow): §13.3.1.1, tell the caller we are alerting.
+    // The 180 carries our tag, which makes the dialog early on the caller's side (§12.1.1).
+    respond_with_sdp(invite_, 180, {});
+    log::info("sip: call ringing", {{"call_id", info_.call_id}, {"flow", info_.flow}});
+  }
 }
 
 std::optional<std::string> InboundCall::answer_offer(const Message& request, std::string& warning) {
@@ -147,7 +154,7 @@ void InboundCall::answer() {
             {{"call_id", info_.call_id}, {"flow", info_.flow}, {"dialed", info_.dialed}});
 }
 
-void InboundCall::reject(int status, std::string_view reason, std::string warning) {
+void InboundCall::reject(int status, std::string_view reason, std::string warning, media::EndReason end) {
   if (state_ != State::incoming) return;
   auto response = make_response(invite_.request(), status, reason, dialog_.id().local_tag);
   if (!warning.empty()) {
@@ -160,13 +167,16 @@ void InboundCall::reject(int status, std::string_view reason, std::string warnin
   invite_.respond(std::move(response));
   ua_.count(status == 488 ? "not_acceptable" : status == 503 ? "overloaded" : "rejected");
   log::info("sip: call refused", {{"call_id", info_.call_id}, {"status", status}, {"warning", warning}});
-  finish(media::EndReason::rejected, status, warning.empty() ? std::string(reason) : warning);
+  finish(end, status, warning.empty() ? std::string(reason) : warning);
 }
 
 void InboundCall::hangup(media::EndReason reason, std::string detail) {
   switch (state_) {
     case State::incoming:
-      return reject(reason == media::EndReason::shutdown ? 503 : 480, detail);
+      // The handler gave up before answering: 503 while draining, else 480 Temporarily Unavailable.
+      if (reason == media::EndReason::shutdown) return reject(503, "Service Unavailable", {}, reason);
+      return reject(480, "Temporarily Unavailable", {},
+                    reason == media::EndReason::local_hangup ? media::EndReason::rejected : reason);
     case State::answered:
     case State::confirmed:
       send_bye(reason, detail);

@@ -76,7 +76,8 @@ class InboundCall : public std::enable_shared_from_this<InboundCall> {
 
  private:
   void answer();
-  void reject(int status, std::string_view reason, std::string warning = {});
+  void reject(int status, std::string_view reason, std::string warning = {},
+              media::EndReason end = media::EndReason::rejected);
   void send_bye(media::EndReason reason, std::string_view detail);
   void finish(media::EndReason reason, int sip_status, std::string detail);
   void respond_with_sdp(const ServerTransactionHandle& transaction, int status, const std::string& sdp);

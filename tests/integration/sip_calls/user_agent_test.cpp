@@ -15,6 +15,7 @@
 #include "integration/sip_transaction/sip_harness.hpp"
 #include "media/rtp_packet.hpp"
 #include "media/srtp_session.hpp"
+#include "sip/diagnostic_flows.hpp"
 #include "sip/dialog.hpp"
 #include "support/free_port.hpp"
 
@@ -91,11 +92,13 @@ class UserAgentTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ports_ = va::test::reserve_rtp_ports(8);
+    register_diagnostic_flows(handlers_);  // first: the test's own "ring" handler replaces the built-in one
     handlers_.add("record", [this] { return std::make_unique<RecordingHandler>(record_, true); });
     handlers_.add("ring", [this] { return std::make_unique<RecordingHandler>(record_, false); });
     UserAgentOptions options;
     options.sip = layer_options({"udp://127.0.0.1:0"});
-    options.routing.inbound = {{"ring", "ring", {}, {}}, {"*", "record", {}, {}}};
+    options.routing.inbound = {
+        {"ring", "ring", {}, {}}, {"dtmf", std::string(kDtmfEchoFlow), {}, {}}, {"*", "record", {}, {}}};
     options.codecs.preference = {config::Codec::pcma, config::Codec::pcmu};
     options.codecs.telephone_event = true;
     options.codecs.ptime = std::chrono::milliseconds(20);
@@ -498,6 +501,66 @@ TEST_F(MediaTimeoutUserAgentTest, NoRtpForTheTimeoutHangsUpWithBye) {
   EXPECT_THAT(bye->message().header("Reason").value_or(""), HasSubstr("media_timeout"));
   caller_.send_to(response_text(bye->message(), 200), bye->from);
   EXPECT_TRUE(eventually([&] { return record_->has("ended media_timeout"); })) << record_->all();
+}
+
+}  // namespace
+}  // namespace va::sip::test
+
+namespace va::sip::test {
+namespace {
+
+TEST_F(UserAgentTest, AHandlerThatDoesNotAnswerAtOnceRings180WithOurTagAndContact) {
+  auto invite = request("INVITE", 1, "inv180");
+  invite.request_uri = "sip:ring@127.0.0.1:" + std::to_string(sip_.port);
+  invite.body = offer_sdp(caller_media_.local().port);
+  invite.extra_headers.push_back("Content-Type: application/sdp");
+  caller_.send_to(invite.to_string(), sip_);
+  auto ringing =
+      caller_.receive_matching([](const Message& m) { return m.is_response() && m.status() == 180; }, 3s);
+  ASSERT_TRUE(ringing);
+  auto message = ringing->message();
+  EXPECT_FALSE(message.to()->tag().value_or("").empty()) << message.to_string();
+  EXPECT_THAT(message.header("Contact").value_or(""), HasSubstr("sip:voice-agent@127.0.0.1"));
+  EXPECT_TRUE(message.body().empty());
+  EXPECT_TRUE(record_->has("start ring")) << record_->all();
+  EXPECT_FALSE(record_->has("answered"));
+}
+
+TEST_F(UserAgentTest, DtmfEchoEchoesHashAndThenHangsUpWithBye) {
+  auto invite = request("INVITE", 1, "invdtmf");
+  invite.request_uri = "sip:dtmf@127.0.0.1:" + std::to_string(sip_.port);
+  invite.body = offer_sdp(caller_media_.local().port);
+  invite.extra_headers.push_back("Content-Type: application/sdp");
+  auto ok = send(invite);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  to_tag_ = std::string(ok->to()->tag().value_or(""));
+  ack();
+
+  auto info = request("INFO", 2, "hash-echo");
+  info.body = "Signal=#\r\nDuration=100\r\n";
+  info.extra_headers.push_back("Content-Type: application/dtmf-relay");
+  auto answered = send(info);
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->status(), 200);
+
+  // The echo: RFC 4733 telephone-event packets (payload type 101) carrying event 11 ('#').
+  bool echoed = false;
+  auto deadline = Clock::now() + 3s;
+  while (!echoed && Clock::now() < deadline) {
+    auto packet = caller_media_.receive(500ms);
+    if (!packet || packet->data.size() < 16) continue;
+    auto pt = static_cast<std::uint8_t>(packet->data[1]) & 0x7F;
+    echoed = pt == 101 && static_cast<std::uint8_t>(packet->data[12]) == 11;
+  }
+  EXPECT_TRUE(echoed) << "no RFC 4733 '#' came back";
+
+  auto bye = caller_.receive_matching(
+      [](const Message& m) { return m.is_request() && m.method() == Method::bye; }, 3s);
+  ASSERT_TRUE(bye);
+  EXPECT_THAT(bye->message().header("Reason").value_or(""), HasSubstr("local_hangup"));
+  caller_.send_to(response_text(bye->message(), 200), bye->from);
+  EXPECT_TRUE(eventually([&] { return ua_->active_calls() == 0; }));
 }
 
 }  // namespace
