@@ -68,6 +68,8 @@ struct Sip {
   std::vector<SipListen> listen;
   std::string public_address;
   PortRange rtp_ports;
+  std::int64_t max_calls = 1000;    // concurrent calls; beyond it new INVITEs get 503 + Retry-After
+  Duration media_timeout{};         // no RTP for this long on an answered call: BYE, reason media_timeout
   std::vector<Trunk> trunks;
 };
 

@@ -388,6 +388,8 @@ void visit(V& v, Sip& c) {
   v.field("public_address", c.public_address, std::string(), {},
           Check<std::string>([](const std::string& s) { return s.empty() ? std::nullopt : check_host(s); }));
   v.section("rtp_ports", c.rtp_ports);
+  v.field("max_calls", c.max_calls, std::int64_t{1000}, {}, in_range(1, 100000));
+  v.field("media_timeout", c.media_timeout, Duration(30s), {}, duration_between(1s, 1h));
   v.field("trunks", c.trunks, {});
   if constexpr (V::reading) {
     std::set<std::string> names;

@@ -23,6 +23,8 @@ UserAgentOptions user_agent_options(const config::Config& config, std::size_t me
   o.media_advertised_address = config.sip.public_address;
   o.media_threads = media_threads;
   o.srtp = config.security.srtp;
+  o.max_calls = static_cast<std::size_t>(config.sip.max_calls);
+  o.media_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.sip.media_timeout);
   return o;
 }
 

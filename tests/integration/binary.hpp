@@ -24,6 +24,10 @@ inline std::string example_config() {
   return source_dir() + "/config/livekit-sip.example.yaml";
 }
 
+// For tests of the HTTP service and the CLI: `serve` without a SIP endpoint, so that parallel test processes
+// never compete for the example configuration's SIP port.
+inline constexpr const char* kNoSip = "sip.listen=[]";
+
 // LiveKit's variables must not leak from the developer's shell into tests.
 inline std::vector<std::string> clean_env() {
   return {"LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"};

@@ -116,14 +116,14 @@ TEST(Cli, ServeRefusesAnInvalidConfigurationWithExitTwo) {
 TEST(Cli, ServeExitsOneWhenItCannotListen) {
   // Occupy a port with a first instance, then start a second one on the same port.
   ProcessOptions first_options;
-  first_options.argv = {binary(), "serve", "--set", "http.listen=127.0.0.1:0"};
+  first_options.argv = {binary(), "serve", "--set", "http.listen=127.0.0.1:0", "--set", kNoSip};
   first_options.unset_env = clean_env();
   Process first(first_options);
   ASSERT_TRUE(first.wait_for_output(
       [](const std::string&, const std::string& err) { return find_listen_address(err).has_value(); }, 10s))
       << first.stderr_text();
   auto address = *find_listen_address(first.stderr_text());
-  auto r = run({"serve", "--set", "http.listen=" + address});
+  auto r = run({"serve", "--set", "http.listen=" + address, "--set", kNoSip});
   EXPECT_TRUE(r.status.exited_with(1)) << r.status.describe();
   EXPECT_THAT(r.err, HasSubstr("cannot start the HTTP server"));
   first.send_signal(SIGTERM);

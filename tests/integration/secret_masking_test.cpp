@@ -105,7 +105,7 @@ TEST_F(SecretMasking, ConfigShowValidateAndCheckNeverPrintSecrets) {
 
 TEST_F(SecretMasking, ServeLogsNeitherSecretsNorHeadersNorFullPhoneNumbers) {
   ProcessOptions options;
-  options.argv = {binary(), "serve", "--config", file, "--set", "http.listen=127.0.0.1:0"};
+  options.argv = {binary(), "serve", "--config", file, "--set", "http.listen=127.0.0.1:0", "--set", kNoSip};
   options.env = env;
   options.unset_env = clean_env();
   Process server(options);
@@ -137,6 +137,7 @@ TEST_F(SecretMasking, PhoneMaskingCanBeTurnedOff) {
   options.argv = {binary(),   "serve",
                   "--config", file,
                   "--set",    "http.listen=127.0.0.1:0",
+                  "--set",    kNoSip,
                   "--set",    "logging.mask_phone_numbers=false"};
   options.env = env;
   options.unset_env = clean_env();
