@@ -28,7 +28,8 @@ class ServedAgent {
   explicit ServedAgent(const std::vector<std::string>& overrides = {},
                        const std::string& listen = "127.0.0.1:0") {
     ProcessOptions options;
-    options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=" + listen, "--set", kNoSip};
+    options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=" + listen,
+                    "--set",  kNoSip};
     for (const auto& override_spec : overrides) {
       options.argv.push_back("--set");
       options.argv.push_back(override_spec);
@@ -224,7 +225,8 @@ TEST(HttpService, PortInUseFailsNamingTheAddress) {
   const auto taken = first.address();
 
   ProcessOptions options;
-  options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=" + taken, "--set", kNoSip};
+  options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=" + taken,
+                  "--set",  kNoSip};
   options.unset_env = clean_env();
   Process second(options);
   const auto status = second.wait_for_exit(20s);

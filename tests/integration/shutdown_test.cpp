@@ -27,7 +27,8 @@ constexpr const char* kValidYaml = "http:\n  listen: 127.0.0.1:8080\n";
 std::unique_ptr<Process> start_agent(const std::vector<std::string>& overrides,
                                      std::optional<std::string>& address) {
   ProcessOptions options;
-  options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=127.0.0.1:0", "--set", kNoSip};
+  options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=127.0.0.1:0",
+                  "--set",  kNoSip};
   for (const auto& override_spec : overrides) {
     options.argv.push_back("--set");
     options.argv.push_back(override_spec);
