@@ -1,24 +1,15 @@
 #include "sip/syntax.hpp"
 
 namespace va::sip {
+namespace {
+// RFC 3261 §25.1: the non-alphanumeric characters of token, unreserved and word (Call-ID).
+constexpr CharSet kTokenMarks("-.!%*_+`'~");
+constexpr CharSet kUnreservedMarks("-_.!~*'()");
+constexpr CharSet kCallIdMarks("-.!%*_+`'~()<>:\\\"/[]?{}@");
+}  // namespace
 
 bool is_token_char(char c) {
-  if (is_alnum(c)) return true;
-  switch (c) {
-    case '-':
-    case '.':
-    case '!':
-    case '%':
-    case '*':
-    case '_':
-    case '+':
-    case '`':
-    case '\'':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
+  return is_alnum(c) || kTokenMarks.contains(c);
 }
 
 bool is_token(std::string_view s) {
@@ -29,21 +20,7 @@ bool is_token(std::string_view s) {
 }
 
 bool is_unreserved(char c) {
-  if (is_alnum(c)) return true;
-  switch (c) {
-    case '-':
-    case '_':
-    case '.':
-    case '!':
-    case '~':
-    case '*':
-    case '\'':
-    case '(':
-    case ')':
-      return true;
-    default:
-      return false;
-  }
+  return is_alnum(c) || kUnreservedMarks.contains(c);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -175,38 +152,8 @@ std::optional<std::uint64_t> parse_decimal(std::string_view digits, std::uint64_
 
 bool is_call_id(std::string_view s) {
   if (s.empty()) return false;
-  for (char c : s) {
-    if (is_alnum(c)) continue;
-    switch (c) {
-      case '-':
-      case '.':
-      case '!':
-      case '%':
-      case '*':
-      case '_':
-      case '+':
-      case '`':
-      case '\'':
-      case '~':
-      case '(':
-      case ')':
-      case '<':
-      case '>':
-      case ':':
-      case '\\':
-      case '"':
-      case '/':
-      case '[':
-      case ']':
-      case '?':
-      case '{':
-      case '}':
-      case '@':
-        continue;
-      default:
-        return false;
-    }
-  }
+  for (char c : s)
+    if (!is_alnum(c) && !kCallIdMarks.contains(c)) return false;
   return true;
 }
 

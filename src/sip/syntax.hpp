@@ -26,6 +26,22 @@ inline bool is_alpha(char c) {
 inline bool is_alnum(char c) {
   return is_digit(c) || is_alpha(c);
 }
+// A set of ASCII characters as a 128-bit mask, built at compile time from its members:
+//   constexpr CharSet kMark("-_.!~*'()");  kMark.contains(c)
+class CharSet {
+ public:
+  constexpr explicit CharSet(std::string_view members) {
+    for (char c : members) bits_[index(c) / 64] |= std::uint64_t{1} << (index(c) % 64);
+  }
+  constexpr bool contains(char c) const {
+    return static_cast<unsigned char>(c) < 128 && (bits_[index(c) / 64] >> (index(c) % 64) & 1U) != 0;
+  }
+
+ private:
+  static constexpr unsigned index(char c) { return static_cast<unsigned char>(c) & 0x7fU; }
+  std::uint64_t bits_[2] = {0, 0};
+};
+
 inline char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }

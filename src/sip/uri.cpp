@@ -6,65 +6,29 @@ namespace va::sip {
 
 namespace {
 
+// RFC 3261 §25.1 user-unreserved, the password marks and hnv-unreserved; RFC 3966 visual separators.
+constexpr CharSet kUserMarks("&=+$,;?/");
+constexpr CharSet kPasswordMarks("&=+$,");
+constexpr CharSet kHeaderMarks("[]/?:+$");
+constexpr CharSet kTelMarks("+*-.()");
+
 // user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"
 bool is_user_char(char c) {
-  switch (c) {
-    case '&':
-    case '=':
-    case '+':
-    case '$':
-    case ',':
-    case ';':
-    case '?':
-    case '/':
-      return true;
-    default:
-      return is_unreserved(c);
-  }
+  return is_unreserved(c) || kUserMarks.contains(c);
 }
 
 bool is_password_char(char c) {
-  switch (c) {
-    case '&':
-    case '=':
-    case '+':
-    case '$':
-    case ',':
-      return true;
-    default:
-      return is_unreserved(c);
-  }
+  return is_unreserved(c) || kPasswordMarks.contains(c);
 }
 
 // hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$"
 bool is_uri_header_char(char c) {
-  switch (c) {
-    case '[':
-    case ']':
-    case '/':
-    case '?':
-    case ':':
-    case '+':
-    case '$':
-      return true;
-    default:
-      return is_unreserved(c);
-  }
+  return is_unreserved(c) || kHeaderMarks.contains(c);
 }
 
 // RFC 3966 phonedigit-hex plus visual separators; '#' only escaped (it would start a fragment).
 bool is_tel_char(char c) {
-  switch (c) {
-    case '+':
-    case '*':
-    case '-':
-    case '.':
-    case '(':
-    case ')':
-      return true;
-    default:
-      return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  }
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || kTelMarks.contains(c);
 }
 
 bool is_scheme(std::string_view s) {
