@@ -22,6 +22,8 @@
 #include "http/ops_routes.hpp"
 #include "http/server.hpp"
 #include "sip/diagnostic_flows.hpp"
+#include "sip/trunk_admission.hpp"
+#include "sip/trunk_monitor.hpp"
 #include "sip/user_agent.hpp"
 #include "sip/user_agent_config.hpp"
 
@@ -88,12 +90,20 @@ int serve(const ConfigSource& source) {
   sip::register_diagnostic_flows(call_handlers);
   auto media_threads = std::max(1u, std::thread::hardware_concurrency());
   std::optional<sip::UserAgent> sip_endpoint;
+  // Trunks (sip.trunks): who may call (static-IP sources, registrars, inbound digest), registrations and
+  // OPTIONS probes. Declared after the endpoint: it goes first, while the transaction layer still exists.
+  sip::TrunkAdmissionOptions admission_options;
+  if (!cfg.sip.public_address.empty()) admission_options.realm = cfg.sip.public_address;
+  auto admission = std::make_shared<sip::TrunkAdmission>(cfg.sip.trunks, admission_options);
+  std::optional<sip::TrunkMonitor> trunks;
   bool sip_failed = false;
   if (cfg.sip.listen.empty()) {
     log::info("sip endpoint disabled: sip.listen is empty");
   } else {
     health.set("sip", ComponentState::starting);
-    sip_endpoint.emplace(io, sip::user_agent_options(cfg, media_threads), call_handlers, &metrics);
+    auto ua_options = sip::user_agent_options(cfg, media_threads);
+    ua_options.admission = admission;
+    sip_endpoint.emplace(io, std::move(ua_options), call_handlers, &metrics);
     if (auto error = sip_endpoint->start()) {
       // Not fatal, and "degraded" rather than "failed": LiveKit mode works without our own SIP endpoint,
       // and HTTP (health, admin) stays up. The endpoint object lives on unstarted until the loop has
@@ -103,6 +113,18 @@ int serve(const ConfigSource& source) {
       sip_failed = true;
     } else {
       health.set("sip", ComponentState::ready);
+      if (!cfg.sip.trunks.empty()) {
+        sip::TrunkMonitorOptions trunk_options;
+        trunk_options.trunks = cfg.sip.trunks;
+        trunk_options.monitoring = cfg.monitoring;
+        trunk_options.advertised_host = cfg.sip.public_address;
+        // Unregistering must leave the calls' BYEs time within http.shutdown_timeout.
+        trunk_options.unregister_timeout = std::min<std::chrono::milliseconds>(
+            std::chrono::seconds(3),
+            std::chrono::duration_cast<std::chrono::milliseconds>(cfg.http.shutdown_timeout) / 2);
+        trunks.emplace(sip_endpoint->transactions(), std::move(trunk_options), health, metrics, admission);
+        trunks->start();
+      }
     }
   }
 
@@ -143,7 +165,12 @@ int serve(const ConfigSource& source) {
     };
     if (sip_running) {
       health.set("sip", ComponentState::stopped, "draining");
-      sip_endpoint->shutdown(drained);
+      // Registrations go first (Expires: 0), so the carrier stops sending calls before INVITEs get 503.
+      if (trunks) {
+        trunks->shutdown([&, drained] { sip_endpoint->shutdown(drained); });
+      } else {
+        sip_endpoint->shutdown(drained);
+      }
     }
     server.shutdown(drained);
   };
@@ -162,6 +189,7 @@ int serve(const ConfigSource& source) {
   for (unsigned i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  if (trunks) trunks->stop();
   if (sip_endpoint) sip_endpoint->stop();
 
   health.set("http", ComponentState::stopped);
