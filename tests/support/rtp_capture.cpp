@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -184,6 +185,80 @@ std::size_t RtpCapture::write_payload(const std::filesystem::path& file, std::ui
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("RtpCapture: cannot write " + file.string());
   return bytes.size();
+}
+
+std::vector<TelephoneEvent> RtpCapture::telephone_events(std::uint16_t source_port, int payload_type) const {
+  const std::string filter = "rtp && udp.srcport == " + std::to_string(source_port) +
+                             " && rtp.p_type == " + std::to_string(payload_type);
+  const std::vector<std::string> command{
+      "tshark", "-n",         "-r",     file_.string(), "--enable-heuristic", "rtp_udp", "-Y",
+      filter,   "-T",         "fields", "-E",           "separator=;",        "-e",      "rtp.timestamp",
+      "-e",     "rtp.marker", "-e",     "rtp.payload"};
+  std::vector<TelephoneEvent> events;
+  std::istringstream rows(run_tool_or_throw(command, 60s));
+  for (std::string line; std::getline(rows, line);) {
+    const auto fields = split(line, ';');
+    if (fields.size() < 3) continue;
+    std::vector<std::uint8_t> payload;
+    int high = -1;
+    for (const char c : fields[2]) {
+      const int nibble =
+          std::isxdigit(static_cast<unsigned char>(c)) != 0
+              ? (std::isdigit(static_cast<unsigned char>(c)) != 0 ? c - '0' : (c | 0x20) - 'a' + 10)
+              : -1;
+      if (nibble < 0) {
+        high = -1;
+        continue;
+      }
+      if (high < 0) {
+        high = nibble;
+      } else {
+        payload.push_back(static_cast<std::uint8_t>(high << 4 | nibble));
+        high = -1;
+      }
+    }
+    if (payload.size() < 4) continue;  // §2.3: event, E|R|volume, duration (16 bits)
+    std::uint32_t timestamp = 0;
+    try {
+      timestamp = static_cast<std::uint32_t>(std::stoul(fields[0]));
+    } catch (const std::exception&) {
+      continue;
+    }
+    auto event = std::find_if(events.begin(), events.end(),
+                              [&](const TelephoneEvent& e) { return e.timestamp == timestamp; });
+    if (event == events.end()) {
+      static constexpr char kDigits[] = "0123456789*#ABCD";
+      TelephoneEvent fresh;
+      fresh.code = payload[0];
+      fresh.digit = payload[0] < 16 ? kDigits[payload[0]] : '?';
+      fresh.timestamp = timestamp;
+      events.push_back(fresh);
+      event = events.end() - 1;
+    }
+    ++event->packets;
+    event->marker = event->marker || fields[1] == "1" || fields[1] == "True";
+    event->ended = event->ended || (payload[1] & 0x80) != 0;
+    event->duration =
+        std::max<std::uint32_t>(event->duration, static_cast<std::uint32_t>(payload[2] << 8 | payload[3]));
+  }
+  return events;
+}
+
+std::string describe(const std::vector<TelephoneEvent>& events) {
+  if (events.empty()) return "(no RFC 4733 events)";
+  std::string text;
+  for (const auto& e : events) {
+    text += (text.empty() ? "" : ", ") + std::string(1, e.digit) + " (ts " + std::to_string(e.timestamp) +
+            ", " + std::to_string(e.packets) + " packets" + (e.marker ? ", M" : "") + (e.ended ? ", E" : "") +
+            ", duration " + std::to_string(e.duration) + ")";
+  }
+  return text;
+}
+
+std::string digits_of(const std::vector<TelephoneEvent>& events) {
+  std::string digits;
+  for (const auto& e : events) digits += e.digit;
+  return digits;
 }
 
 bool RtpStreamStats::carries(const std::string& payload_name) const {

@@ -59,6 +59,24 @@ struct RtpCaptureSummary {
   std::string describe() const;  // a table for failure messages
 };
 
+// One RFC 4733 event as it went over the wire: the telephone-event packets from one source that share an
+// RTP timestamp (§2.5.1: every packet of an event, its updates and its end retransmissions, carries the
+// timestamp of the event's start).
+struct TelephoneEvent {
+  int code = -1;     // event code: 0-9, 10 '*', 11 '#', 12-15 'A'-'D' (§3.2)
+  char digit = '?';  // the code as a DTMF character, '?' for other events
+  std::uint32_t timestamp = 0;
+  std::size_t packets = 0;
+  bool marker = false;         // some packet of the event carried the marker bit (the first should)
+  bool ended = false;          // an end packet (E bit) was seen
+  std::uint32_t duration = 0;  // the largest duration field, in timestamp units
+};
+
+// "1 (ts 13280, 10 packets, M, E, 2240)" per event, for failure messages.
+std::string describe(const std::vector<TelephoneEvent>& events);
+// The digits of `events` in order, e.g. "123".
+std::string digits_of(const std::vector<TelephoneEvent>& events);
+
 struct RtpCaptureOptions {
   std::uint16_t first_port = 0;  // the UDP port range captured (both directions: source or destination)
   std::uint16_t last_port = 0;
@@ -91,6 +109,11 @@ class RtpCapture {
   // Writes payload() to `file` (raw bytes, e.g. A-law for decode_g711_raw); returns the byte count.
   std::size_t write_payload(const std::filesystem::path& file, std::uint16_t source_port,
                             std::optional<int> payload_type = std::nullopt) const;
+
+  // After stop(): the RFC 4733 events sent from `source_port` with `payload_type` (the dynamic type the
+  // SDP gave telephone-event), in the order of their first packet. Decoded here from the payload bytes, so
+  // tshark's own idea of which payload type carries events does not matter.
+  std::vector<TelephoneEvent> telephone_events(std::uint16_t source_port, int payload_type) const;
 
   std::string tshark_output() const;  // what tshark printed, for failure messages
 

@@ -150,6 +150,11 @@ Sipp::Sipp(SippOptions options) : options_(std::move(options)), directory_("sipp
 
   std::error_code ignored;
   std::filesystem::create_directory_symlink(kSippMediaDir, directory_ / "pcap", ignored);
+  for (const auto& link : options_.links) {
+    const auto name = directory_ / link.first;
+    std::filesystem::create_directories(name.parent_path());
+    std::filesystem::create_symlink(std::filesystem::absolute(link.second), name);
+  }
 
   argv_ = {"sipp"};
   if (!options_.remote.empty()) argv_.push_back(options_.remote);

@@ -66,6 +66,10 @@ struct SippOptions {
   // deadline in wait()/run().
   std::chrono::seconds global_timeout{60};
   std::vector<std::string> extra_args{};
+  // Symbolic links made in SIPp's run directory (its working directory) before it starts, as
+  // {name, target}: a scenario's play_pcap_audio="digits/1.pcap" then plays a file the test chose. SIPp
+  // reads those attributes when it loads the scenario, so they cannot take -key values.
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> links{};
 };
 
 // SIPp's final statistics row (-trace_stat), cumulative counters.
