@@ -48,6 +48,62 @@ Result<Dialog> Dialog::create_uas(const Message& invite, std::string local_tag, 
   return d;
 }
 
+Result<Dialog> Dialog::create_uac(const Message& request, const Message& response, Address local_contact) {
+  auto call_id = request.call_id();
+  if (!call_id) return call_id.error();
+  auto from = request.from();
+  if (!from) return from.error();
+  auto cseq = request.cseq();
+  if (!cseq) return cseq.error();
+  auto to = response.to();
+  if (!to) return to.error();
+  auto remote_tag = to->tag();
+  if (!remote_tag || remote_tag->empty()) {
+    return ParseError{ParseErrorCode::missing_header, "a response creating a dialog must tag To (§12.1.1)",
+                      "To"};
+  }
+  auto local_tag = from->tag();
+  if (!local_tag || local_tag->empty()) {
+    return ParseError{ParseErrorCode::missing_header, "our request has no From tag (§8.1.1.3)", "From"};
+  }
+  auto contacts = response.contacts();
+  if (!contacts) return contacts.error();
+  bool early = response.status() < 200;
+  if (!early && (contacts->wildcard || contacts->addresses.empty())) {
+    return ParseError{ParseErrorCode::missing_header, "a 2xx to INVITE must carry one Contact (§13.3.1.4)",
+                      "Contact"};
+  }
+  auto record_routes = response.record_routes();
+  if (!record_routes) return record_routes.error();
+
+  Dialog d;
+  d.id_.call_id = std::string(*call_id);
+  d.id_.local_tag = std::string(*local_tag);
+  d.id_.remote_tag = std::string(*remote_tag);
+  d.local_ = *from;
+  d.remote_ = *to;
+  // Until a Contact arrives (a 1xx may lack one) requests go where the INVITE went.
+  d.remote_target_ = (contacts->wildcard || contacts->addresses.empty()) ? request.request_uri()
+                                                                         : contacts->addresses.front().uri;
+  // §12.1.2: the UAC route set is the Record-Route list in reverse order.
+  d.route_set_.assign(record_routes->rbegin(), record_routes->rend());
+  d.local_cseq_ = cseq->number;
+  d.local_contact_ = std::move(local_contact);
+  d.early_ = early;
+  return d;
+}
+
+bool Dialog::confirm(const Message& response_2xx) {
+  auto contacts = response_2xx.contacts();
+  if (!contacts || contacts->wildcard || contacts->addresses.empty()) return false;
+  auto record_routes = response_2xx.record_routes();
+  if (!record_routes) return false;
+  remote_target_ = contacts->addresses.front().uri;
+  if (early_) route_set_.assign(record_routes->rbegin(), record_routes->rend());
+  early_ = false;
+  return true;
+}
+
 RemoteCSeqCheck Dialog::check_remote_cseq(const Message& request) {
   auto method = request.method();
   if (method == Method::ack || method == Method::cancel) return RemoteCSeqCheck::in_order;
@@ -71,6 +127,16 @@ void Dialog::refresh_target(const Message& request) {
 
 Message Dialog::make_request(std::string_view method) {
   ++local_cseq_;
+  auto request = make_routed(method, local_cseq_);
+  request.add_header("Contact", local_contact_.to_string());
+  return request;
+}
+
+Message Dialog::make_ack(std::uint32_t invite_cseq) const {
+  return make_routed("ACK", invite_cseq);
+}
+
+Message Dialog::make_routed(std::string_view method, std::uint32_t cseq) const {
   Uri request_uri = remote_target_;
   std::vector<Address> routes = route_set_;
   if (!routes.empty() && !routes.front().uri.loose_route()) {
@@ -85,8 +151,7 @@ Message Dialog::make_request(std::string_view method) {
   request.add_header("From", local_.to_string());
   request.add_header("To", remote_.to_string());
   request.add_header("Call-ID", id_.call_id);
-  request.add_header("CSeq", std::to_string(local_cseq_) + " " + std::string(method));
-  request.add_header("Contact", local_contact_.to_string());
+  request.add_header("CSeq", std::to_string(cseq) + " " + std::string(method));
   return request;
 }
 

@@ -1,6 +1,8 @@
-// A SIP dialog (RFC 3261 §12) as the UAS of an INVITE creates it: its id (Call-ID, our tag, the peer's tag),
-// the peer's target (Contact), the route set (Record-Route, §12.1.1), and both CSeq spaces. It builds our
-// in-dialog requests (§12.2.1.1, loose and strict routing) and checks the peer's (§12.2.2).
+// A SIP dialog (RFC 3261 §12) as the UAS of an INVITE (§12.1.1) or its UAC (§12.1.2) creates it: its id
+// (Call-ID, our tag, the peer's tag), the peer's target (Contact), the route set (Record-Route: in order for
+// the UAS, reversed for the UAC), and both CSeq spaces. A UAC dialog is early when a tagged 1xx created it
+// and becomes confirmed with the 2xx (§13.2.2.4). It builds our in-dialog requests (§12.2.1.1, loose and
+// strict routing) and the ACK of a 2xx, and checks the peer's requests (§12.2.2).
 //
 // A value type without threads or I/O: the user agent keeps one per call on the call's thread.
 #pragma once
@@ -41,6 +43,18 @@ class Dialog {
   // §12.1.1: the dialog an INVITE creates when we answer it with a tagged response. Fails when the INVITE
   // lacks what a dialog needs (From tag, Contact, CSeq).
   static Result<Dialog> create_uas(const Message& invite, std::string local_tag, Address local_contact);
+  // §12.1.2: the dialog our INVITE `request` gets from `response` — a 1xx with a To tag (an early dialog)
+  // or a 2xx (confirmed). The remote target is the response's Contact (optional in a 1xx), the route set
+  // its Record-Route in reverse order, the local CSeq the INVITE's. Fails on a response without a To tag,
+  // a 2xx without a Contact, or a request without From tag / Call-ID / CSeq.
+  static Result<Dialog> create_uac(const Message& request, const Message& response, Address local_contact);
+
+  bool early() const { return early_; }
+  // §13.2.2.4 / §12.1.2: the 2xx confirms an early dialog; its Contact and Record-Route replace the remote
+  // target and the route set. Returns false when the 2xx lacks a Contact (the dialog stays as it was).
+  bool confirm(const Message& response_2xx);
+  // §12.2.1.2: a 2xx to our target refresh request (re-INVITE, UPDATE) replaces the remote target.
+  void refresh_target_from_response(const Message& response_2xx) { refresh_target(response_2xx); }
 
   const DialogId& id() const { return id_; }
   const Address& local_uri() const { return local_; }
@@ -59,6 +73,11 @@ class Dialog {
   // §12.2.1.1: a new request in the dialog with the next local CSeq (From ours, To the peer's, Request-URI
   // and Route by the route set, Contact ours). The transaction layer adds Via and Max-Forwards.
   Message make_request(std::string_view method);
+  // §13.2.2.4: the ACK of the 2xx to our INVITE with CSeq `invite_cseq`: routed like make_request, with the
+  // INVITE's CSeq number and no new local CSeq.
+  Message make_ack(std::uint32_t invite_cseq) const;
+  // The local CSeq a retried request takes (an INVITE re-sent with credentials, §22.2): the next number.
+  std::uint32_t next_local_cseq() { return ++local_cseq_; }
 
   // Headers our 2xx to the INVITE must carry (§12.1.1): every Record-Route of the request, in order, and our
   // Contact.
@@ -66,6 +85,7 @@ class Dialog {
 
  private:
   Dialog() = default;
+  Message make_routed(std::string_view method, std::uint32_t cseq) const;
 
   DialogId id_;
   Address local_;
@@ -75,6 +95,7 @@ class Dialog {
   Address local_contact_;
   std::uint32_t local_cseq_ = 0;
   std::optional<std::uint32_t> remote_cseq_;
+  bool early_ = false;
 };
 
 }  // namespace va::sip

@@ -12,6 +12,7 @@
 #include "sip/inbound_call.hpp"
 #include "sip/inbound_route.hpp"
 #include "sip/media_threads.hpp"
+#include "sip/outbound_call.hpp"
 #include "sip/response.hpp"
 #include "sip/rtp_port_allocator.hpp"
 
@@ -39,7 +40,7 @@ std::string local_address_towards(const Endpoint& remote) {
 
 // ---------------------------------------------------------------------------------------------------------
 class UserAgentCore : public TransactionUser,
-                      public InboundCallHost,
+                      public CallHost,
                       public std::enable_shared_from_this<UserAgentCore> {
  public:
   UserAgentCore(asio::io_context& io, UserAgentOptions options, const CallHandlerRegistry& handlers,
@@ -64,9 +65,11 @@ class UserAgentCore : public TransactionUser,
   std::optional<std::string> start() {
     if (auto error = layer_.start()) return error;
     media_threads_.start();
+    accepting_outbound_ = true;
     return std::nullopt;
   }
   void stop() {
+    accepting_outbound_ = false;
     if (stopped_.exchange(true)) return;
     layer_.stop();
     media_threads_.stop();
@@ -76,27 +79,42 @@ class UserAgentCore : public TransactionUser,
 
   void count(std::string_view result) override { calls_total_->with({std::string(result)}).inc(); }
   RtpCounters rtp_counters() override {
-    return {[this](std::uint64_t sent, std::uint64_t received) {
+    RtpCounters counters;
+    counters.add = [this](std::uint64_t sent, std::uint64_t received) {
       rtp_sent_.inc(static_cast<double>(sent));
       rtp_received_.inc(static_cast<double>(received));
-    }};
+    };
+    counters.call_ended = rtp_quality_recorder(*metrics_);
+    return counters;
   }
 
   // From a call's thread.
-  void call_ended(const std::shared_ptr<InboundCall>& call) override {
+  void call_ended(const std::shared_ptr<SipCall>& call) override {
     // The core itself is kept alive: this may run after the UserAgent was stopped and destroyed.
     asio::post(layer_.strand(), [this, self = shared_from_this(), call] {
-      calls_.erase(call->id().key());
-      invites_.erase(invite_key(call->invite_request()));
+      calls_.erase(call->key());
+      if (auto inbound = std::dynamic_pointer_cast<InboundCall>(call)) {
+        invites_.erase(invite_key(inbound->invite_request()));
+      }
       active_ = calls_.size();
       calls_active_.set(static_cast<double>(calls_.size()));
       check_drained();
     });
   }
-  void send_bye(Message bye, const Flow& flow) override {
-    ++pending_byes_;
-    SendOptions options;
-    if (flow.transport != TransportKind::udp) options.flow = flow;
+  void dialog_established(const std::shared_ptr<SipCall>& call, std::string remote_tag) override {
+    // Posted before the call's ACK is handed to the layer, so the peer's first in-dialog request (which
+    // follows our ACK) finds the tag.
+    asio::post(layer_.strand(), [this, self = shared_from_this(), call, tag = std::move(remote_tag)] {
+      auto it = calls_.find(call->key());
+      if (it != calls_.end() && it->second.call == call) it->second.remote_tag = tag;
+    });
+  }
+  ClientTransactionHandle send_request(Message request, ResponseHandler on_response,
+                                       SendOptions options) override {
+    return layer_.send_request(std::move(request), std::move(on_response), std::move(options));
+  }
+  void send_bye(Message bye, SendOptions options) override {
+    asio::post(layer_.strand(), [this, self = shared_from_this()] { ++pending_byes_; });
     (void)layer_.send_request(
         std::move(bye),
         [this](const ClientResponse& response) {
@@ -104,16 +122,19 @@ class UserAgentCore : public TransactionUser,
           --pending_byes_;
           check_drained();
         },
-        options);
+        std::move(options));
   }
+
+  PlacedCall place_call(OutboundCallRequest request);
 
   void shutdown(std::function<void()> done) {
     asio::post(layer_.strand(), [this, self = shared_from_this(), done = std::move(done)]() mutable {
       shutting_down_ = true;
+      accepting_outbound_ = false;
       on_drained_ = std::move(done);
       log::info("sip: shutting down", {{"calls", static_cast<std::int64_t>(calls_.size())}});
       for (auto& entry : calls_) {
-        auto call = entry.second;  // a copy: clang 14 cannot capture structured bindings
+        auto call = entry.second.call;  // a copy: clang 14 cannot capture structured bindings
         asio::post(call->io(), [call] { call->hangup(media::EndReason::shutdown, "shutdown"); });
       }
       check_drained();
@@ -132,15 +153,35 @@ class UserAgentCore : public TransactionUser,
   void new_invite(const ServerTransactionHandle& transaction, const IncomingMessage& request);
   void refuse(const ServerTransactionHandle& transaction, int status, std::string_view reason,
               std::string_view result, bool retry_after = false);
-  std::shared_ptr<InboundCall> find(const Message& request) {
+  std::shared_ptr<SipCall> find(const Message& request) {
     auto key = dialog_key_of_request(request);
     if (!key) return nullptr;
     auto it = calls_.find(*key);
     if (it == calls_.end()) return nullptr;
-    // The peer's tag must match too (§12.2.2).
+    // The peer's tag must match too (§12.2.2); an outbound call has none before its 2xx.
     auto from = request.from();
-    if (!from || from->tag().value_or("") != it->second->id().remote_tag) return nullptr;
-    return it->second;
+    if (!from || it->second.remote_tag.empty() || from->tag().value_or("") != it->second.remote_tag)
+      return nullptr;
+    return it->second.call;
+  }
+  // Our Contact host towards `remote` (sip.public_address, else the listener's address, else the address
+  // the kernel routes towards the peer).
+  std::string local_host_for(const ListeningPoint& point, const Endpoint& remote) const {
+    if (!options_.sip.transport.advertised_host.empty()) return options_.sip.transport.advertised_host;
+    return point.local.address.is_unspecified() ? local_address_towards(remote)
+                                                : point.local.address.to_string();
+  }
+  static std::optional<Address> contact_for(const std::string& host, const ListeningPoint& point) {
+    bool v6_literal = host.find(':') != std::string::npos;
+    auto text =
+        "<sip:voice-agent@" + (v6_literal ? "[" + host + "]" : host) + ":" +
+        std::to_string(point.local.port) +
+        (point.transport == TransportKind::udp ? ""
+                                               : ";transport=" + std::string(to_string(point.transport))) +
+        ">";
+    auto contact = parse_address(text);
+    if (!contact) return std::nullopt;
+    return *contact;
   }
   static std::string invite_key(const Message& invite) {
     auto call_id = invite.call_id();
@@ -168,10 +209,15 @@ class UserAgentCore : public TransactionUser,
   metrics::Counter& rtp_sent_;
   metrics::Counter& rtp_received_;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> accepting_outbound_{false};  // between start() and shutdown()/stop()
   std::atomic<std::size_t> active_{0};
 
   // SIP strand only.
-  std::map<std::string, std::shared_ptr<InboundCall>> calls_;  // by DialogId::key()
+  struct CallEntry {
+    std::shared_ptr<SipCall> call;
+    std::string remote_tag;  // the peer's tag; empty until an outbound call's 2xx
+  };
+  std::map<std::string, CallEntry> calls_;                     // by Call-ID + our tag (DialogId::key())
   std::map<std::string, std::weak_ptr<InboundCall>> invites_;  // by Call-ID + From tag, for CANCEL / Timer L
   bool shutting_down_ = false;
   std::size_t pending_byes_ = 0;
@@ -231,12 +277,14 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
   if (shutting_down_) return refuse(transaction, 503, "Shutting Down", "shutting_down", true);
   if (calls_.size() >= options_.max_calls)
     return refuse(transaction, 503, "Too Many Calls", "overloaded", true);
-  if (!m.tokens(HeaderId::require).empty()) {
-    // §8.2.2.3: we support no extension that a peer could require.
+  std::string unsupported;
+  for (auto t : m.tokens(HeaderId::require)) {
+    // §8.2.2.3: of the extensions a peer could require we support session timers (RFC 4028).
+    if (t == "timer" && options_.session_timer.enabled) continue;
+    unsupported += (unsupported.empty() ? "" : ", ") + std::string(t);
+  }
+  if (!unsupported.empty()) {
     auto response = make_response(m, 420, {}, generate_tag());
-    std::string unsupported;
-    for (auto t : m.tokens(HeaderId::require))
-      unsupported += (unsupported.empty() ? "" : ", ") + std::string(t);
     response.add_header("Unsupported", unsupported);
     transaction.respond(std::move(response));
     count("unsupported");
@@ -271,20 +319,11 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
   // Our Contact and SDP address: sip.public_address when set, else the local address the INVITE arrived on
   // (for a wildcard listener: the address the kernel routes towards the caller).
   const auto& flow = transaction.flow();
-  std::string local_host = options_.sip.transport.advertised_host;
-  if (local_host.empty()) {
-    local_host = flow.local.address.is_unspecified() ? local_address_towards(flow.remote)
-                                                     : flow.local.address.to_string();
-  }
+  ListeningPoint arrived{{}, flow.transport, flow.local};
+  std::string local_host = local_host_for(arrived, flow.remote);
   std::string media_address =
       options_.media_advertised_address.empty() ? local_host : options_.media_advertised_address;
-  bool v6_literal = local_host.find(':') != std::string::npos;
-  auto contact_text =
-      "<sip:voice-agent@" + (v6_literal ? "[" + local_host + "]" : local_host) + ":" +
-      std::to_string(flow.local.port) +
-      (flow.transport == TransportKind::udp ? "" : ";transport=" + std::string(to_string(flow.transport))) +
-      ">";
-  auto contact = parse_address(contact_text);
+  auto contact = contact_for(local_host, arrived);
   if (!contact) return refuse(transaction, 500, "Bad Local Contact", "error");
 
   auto dialog = Dialog::create_uas(m, generate_tag(), *contact);
@@ -296,7 +335,7 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
   auto& shard = media_threads_.next();
   auto call = std::make_shared<InboundCall>(*this, shard, transaction, std::move(*dialog), std::move(info),
                                             std::move(media_address));
-  calls_[call->id().key()] = call;
+  calls_[call->key()] = {call, call->dialog_id().remote_tag};
   invites_[invite_key(m)] = call;
   active_ = calls_.size();
   calls_active_.set(static_cast<double>(calls_.size()));
@@ -332,6 +371,101 @@ void UserAgentCore::on_server_transaction_failed(const ServerTransactionHandle& 
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Outbound calls: checked on the caller's thread, registered on the strand, run on a media thread.
+
+PlacedCall UserAgentCore::place_call(OutboundCallRequest request) {
+  auto fail = [&request](std::string error) {
+    log::warn("sip: outbound call refused", {{"target", request.target}, {"error", error}});
+    return PlacedCall{{}, std::move(error)};
+  };
+  if (stopped_.load() || accepting_outbound_.load() == false) return fail("the user agent is not running");
+  auto target = parse_uri(request.target);
+  if (!target) return fail("target: " + target.error().to_string());
+  if (!target->is_sip()) return fail("target: not a sip: or sips: URI");
+  std::optional<Uri> proxy;
+  if (!request.outbound_proxy.empty()) {
+    auto parsed = parse_uri(request.outbound_proxy);
+    if (!parsed || !parsed->is_sip()) return fail("outbound proxy: not a sip: URI");
+    proxy = *parsed;
+  }
+  auto handler = request.handler ? std::move(request.handler) : handlers_.make(request.flow);
+  if (!handler) return fail("no flow named '" + request.flow + "'");
+
+  // Our listener for the first hop's transport, and our address towards it.
+  const Uri& hop = proxy ? *proxy : *target;
+  auto transport = hop.transport();
+  TransportKind kind = hop.scheme == UriScheme::sips || transport == "tls" ? TransportKind::tls
+                       : transport == "tcp"                                ? TransportKind::tcp
+                                                                           : TransportKind::udp;
+  const ListeningPoint* point = nullptr;
+  for (const auto& p : layer_.listening_points()) {
+    if (p.transport == kind) {
+      point = &p;
+      break;
+    }
+  }
+  if (!point) return fail("no " + std::string(to_string(kind)) + " listener for " + hop.to_string());
+  Endpoint remote{asio::ip::make_address("192.0.2.1"), hop.port_or_default()};  // TEST-NET: a route only
+  if (hop.host_kind != HostKind::hostname) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(hop.host, ec);
+    if (!ec) remote.address = address;
+  }
+  auto local_host = local_host_for(*point, remote);
+  auto contact = contact_for(local_host, *point);
+  if (!contact) return fail("cannot write our Contact for " + local_host);
+
+  Address from;
+  if (request.from.empty()) {
+    from.uri = contact->uri;
+    from.uri.port.reset();
+    from.uri.params = {};
+  } else {
+    auto parsed = parse_address(request.from);
+    if (!parsed) return fail("from: " + parsed.error().to_string());
+    from = *parsed;
+  }
+  from.params.set("tag", generate_tag());
+  Address to;
+  to.uri = *target;
+
+  CallInfo info;
+  info.call_id = generate_call_id(local_host);
+  info.caller = from.uri.to_string();
+  info.dialed = target->user;
+  info.flow = request.flow;
+  info.outbound = true;
+
+  OutboundCallSetup setup;
+  setup.target = *target;
+  setup.from = std::move(from);
+  setup.to = std::move(to);
+  setup.local_contact = std::move(*contact);
+  setup.proxy = std::move(proxy);
+  setup.credentials = std::move(request.credentials);
+  setup.ring_timeout = request.ring_timeout;
+  std::string media_address =
+      options_.media_advertised_address.empty() ? local_host : options_.media_advertised_address;
+
+  auto& shard = media_threads_.next();
+  auto call = std::make_shared<OutboundCall>(*this, shard, info, std::move(media_address), std::move(setup),
+                                             std::move(handler));
+  log::info("sip: placing call",
+            {{"call_id", info.call_id}, {"target", request.target}, {"flow", request.flow}});
+  asio::post(layer_.strand(), [this, self = shared_from_this(), call, &shard] {
+    if (shutting_down_) {
+      asio::post(shard.io, [call] { call->hangup(media::EndReason::shutdown, "shutting down"); });
+      return;
+    }
+    calls_[call->key()] = {call, {}};
+    active_ = calls_.size();
+    calls_active_.set(static_cast<double>(calls_.size()));
+    asio::post(shard.io, [call] { call->start(); });
+  });
+  return PlacedCall{info.call_id, {}};
+}
+
+// ---------------------------------------------------------------------------------------------------------
 UserAgent::UserAgent(asio::io_context& io, UserAgentOptions options, const CallHandlerRegistry& handlers,
                      metrics::Registry* metrics)
     : core_(std::make_shared<UserAgentCore>(io, std::move(options), handlers, metrics)) {}
@@ -354,6 +488,9 @@ void UserAgent::stop() {
 }
 std::size_t UserAgent::active_calls() const {
   return core_->active_calls();
+}
+PlacedCall UserAgent::place_call(OutboundCallRequest request) {
+  return core_->place_call(std::move(request));
 }
 TransactionLayer& UserAgent::transactions() {
   return core_->layer();

@@ -1,8 +1,10 @@
-// The UAS endpoint of voice-agent (RFC 3261 §8.2, §12-§15) on top of the transaction layer: accepts
-// INVITEs, creates a dialog and an RTP leg per call, hands the leg to the call handler the routing chooses
-// (routing.inbound → flow name → CallHandlerRegistry), answers as the handler decides, and runs the dialog:
-// ACK (with the SDP answer of a late offer), BYE both ways, re-INVITE and UPDATE (new SDP: hold/unhold),
-// OPTIONS, INFO application/dtmf-relay, CANCEL → 487.
+// The SIP user agent of voice-agent (RFC 3261 §8, §12-§15) on top of the transaction layer. As UAS it
+// accepts INVITEs, creates a dialog and an RTP leg per call, hands the leg to the call handler the routing
+// chooses (routing.inbound → flow name → CallHandlerRegistry), answers as the handler decides (180 Ringing
+// until then), and runs the dialog: ACK (with the SDP answer of a late offer), BYE both ways, re-INVITE and
+// UPDATE (new SDP: hold/unhold), OPTIONS, INFO application/dtmf-relay, CANCEL → 487. As UAC it places
+// calls (place_call, outbound_call.hpp). Both kinds share hold by re-INVITE, blind transfer by REFER
+// (RFC 3515) and session timers (RFC 4028) — sip_call.hpp.
 //
 // Refusals: 404 when no route matches the dialled number, 480 when the route names a flow this build does not
 // have, 488 when the SDP offer cannot be answered (with a Warning saying why), 503 + Retry-After when the
@@ -27,7 +29,9 @@
 #include "common/metrics.hpp"
 #include "sip/call_handler.hpp"
 #include "sip/inbound_admission.hpp"
+#include "sip/session_timer.hpp"
 #include "sip/transaction_layer.hpp"
+#include "sip/uac_authentication.hpp"
 
 namespace va::sip {
 
@@ -48,6 +52,26 @@ struct UserAgentOptions {
   config::SrtpMode srtp = config::SrtpMode::off;
   // Asked about every new INVITE before routing (trunk policy); null admits everything.
   std::shared_ptr<InboundAdmission> admission;
+  // RFC 4028 session timers, both directions (session_timer.hpp). min_se below 90 s is for tests only.
+  SessionTimerSettings session_timer;
+};
+
+// A call to place (UserAgent::place_call).
+struct OutboundCallRequest {
+  std::string target;  // "sip:+4930123@carrier.example;transport=tcp" (sip: or sips: URI)
+  // From: "sip:+4930999@trunk.example" or "\"Caller\" <sip:...>"; empty: sip:voice-agent@<our address>.
+  std::string from;
+  std::optional<UacCredentials> credentials;      // digest username/password for 401/407
+  std::string outbound_proxy;                     // "sip:proxy.example:5060"; empty: straight to the target
+  std::string flow;                               // the CallHandlerRegistry name that drives the call
+  std::unique_ptr<CallHandler> handler;           // or the handler itself (then `flow` is only a label)
+  std::chrono::milliseconds ring_timeout{60000};  // then CANCEL and EndReason::no_answer
+};
+
+struct PlacedCall {
+  std::string call_id;  // set when placed
+  std::string error;    // why not, when the request was refused at once
+  bool ok() const { return error.empty(); }
 };
 
 class UserAgentCore;
@@ -72,6 +96,11 @@ class UserAgent {
   void stop();
 
   std::size_t active_calls() const;
+
+  // Places a call (outbound_call.hpp). Checks the request at once (target URI, From, proxy, handler) and
+  // returns the Call-ID; everything after is reported to the handler (on_answered, on_ended with
+  // EndReason::rejected + the SIP status, no_answer, ...). Any thread, after start().
+  PlacedCall place_call(OutboundCallRequest request);
 
   // The SIP core under the user agent, for clients that send their own requests through it (REGISTER,
   // OPTIONS probes of trunks). Valid from construction until the user agent is destroyed.

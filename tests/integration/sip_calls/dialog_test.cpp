@@ -155,3 +155,94 @@ TEST(InboundRoute, ExactPrefixAnyAndRegex) {
 
 }  // namespace
 }  // namespace va::sip
+
+namespace va::sip {
+namespace {
+
+// Our INVITE as the UAC (RFC 3261 §12.1.2) and the responses the callee sends back.
+Message our_invite() {
+  return parse(
+      "INVITE sip:+4930999@192.0.2.20 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuac1\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:voice-agent@192.0.2.10>;tag=ourtag\r\n"
+      "To: <sip:+4930999@192.0.2.20>\r\n"
+      "Call-ID: uac-dialog@192.0.2.10\r\n"
+      "CSeq: 7 INVITE\r\n"
+      "Contact: <sip:voice-agent@192.0.2.10:5060>\r\n"
+      "Content-Length: 0\r\n\r\n");
+}
+
+Message callee_response(int status, const std::string& extra) {
+  return parse("SIP/2.0 " + std::to_string(status) +
+               " Whatever\r\n"
+               "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuac1\r\n"
+               "From: <sip:voice-agent@192.0.2.10>;tag=ourtag\r\n"
+               "To: <sip:+4930999@192.0.2.20>;tag=theirs\r\n"
+               "Call-ID: uac-dialog@192.0.2.10\r\n"
+               "CSeq: 7 INVITE\r\n" +
+               extra + "Content-Length: 0\r\n\r\n");
+}
+
+TEST(UacDialog, A2xxCreatesAConfirmedDialogWithTheRouteSetReversed) {
+  auto ok = callee_response(200,
+                            "Contact: <sip:callee@192.0.2.30:5070>\r\n"
+                            "Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n");
+  auto dialog = Dialog::create_uac(our_invite(), ok, contact());
+  ASSERT_TRUE(dialog.ok()) << dialog.error().to_string();
+  EXPECT_FALSE(dialog->early());
+  EXPECT_EQ(dialog->id().call_id, "uac-dialog@192.0.2.10");
+  EXPECT_EQ(dialog->id().local_tag, "ourtag");
+  EXPECT_EQ(dialog->id().remote_tag, "theirs");
+  EXPECT_EQ(dialog->remote_target().host, "192.0.2.30");
+  ASSERT_EQ(dialog->route_set().size(), 2u);
+  EXPECT_EQ(dialog->route_set()[0].uri.host, "p2.example.com");  // §12.1.2: reversed for the UAC
+  EXPECT_EQ(dialog->route_set()[1].uri.host, "p1.example.com");
+  EXPECT_EQ(dialog->local_cseq(), 7u);
+
+  auto ack = dialog->make_ack(7);
+  EXPECT_EQ(ack.method(), Method::ack);
+  EXPECT_EQ(ack.request_uri().host, "192.0.2.30");
+  EXPECT_EQ(ack.cseq()->number, 7u);
+  EXPECT_EQ(ack.header("Route").value_or(""), "<sip:p2.example.com;lr>");
+  EXPECT_EQ(ack.to()->tag().value_or(""), "theirs");
+  EXPECT_EQ(dialog->local_cseq(), 7u);  // the ACK takes no new CSeq
+
+  auto bye = dialog->make_request("BYE");
+  EXPECT_EQ(bye.cseq()->number, 8u);
+  EXPECT_EQ(bye.from()->tag().value_or(""), "ourtag");
+  EXPECT_EQ(bye.to()->tag().value_or(""), "theirs");
+}
+
+TEST(UacDialog, ATagged1xxCreatesAnEarlyDialogThatThe2xxConfirms) {
+  auto ringing = callee_response(180, "Record-Route: <sip:early.example.com;lr>\r\n");
+  auto dialog = Dialog::create_uac(our_invite(), ringing, contact());
+  ASSERT_TRUE(dialog.ok()) << dialog.error().to_string();
+  EXPECT_TRUE(dialog->early());
+  EXPECT_EQ(dialog->remote_target().host, "192.0.2.20");  // no Contact yet: the Request-URI
+
+  auto ok = callee_response(200,
+                            "Contact: <sip:callee@192.0.2.31>\r\n"
+                            "Record-Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>\r\n");
+  EXPECT_TRUE(dialog->confirm(ok));
+  EXPECT_FALSE(dialog->early());
+  EXPECT_EQ(dialog->remote_target().host, "192.0.2.31");
+  ASSERT_EQ(dialog->route_set().size(), 2u);  // §13.2.2.4: recomputed from the 2xx
+  EXPECT_EQ(dialog->route_set()[0].uri.host, "p2.example.com");
+}
+
+TEST(UacDialog, AResponseWithoutToTagOrA2xxWithoutContactCreatesNoDialog) {
+  auto untagged = parse(
+      "SIP/2.0 180 Ringing\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKuac1\r\n"
+      "From: <sip:voice-agent@192.0.2.10>;tag=ourtag\r\n"
+      "To: <sip:+4930999@192.0.2.20>\r\n"
+      "Call-ID: uac-dialog@192.0.2.10\r\n"
+      "CSeq: 7 INVITE\r\n"
+      "Content-Length: 0\r\n\r\n");
+  EXPECT_FALSE(Dialog::create_uac(our_invite(), untagged, contact()).ok());
+  EXPECT_FALSE(Dialog::create_uac(our_invite(), callee_response(200, ""), contact()).ok());
+}
+
+}  // namespace
+}  // namespace va::sip
