@@ -129,19 +129,21 @@ class RegistrationSession : public std::enable_shared_from_this<RegistrationSess
             return self->fail(0, "cannot resolve " + host + ": " + (ec ? ec.message() : "no address"),
                               "resolve_error");
           }
-          self->resolved(host, port, results.begin()->endpoint().address());
+          // "localhost" may list ::1 first: take the first address of a family we have a listener for.
+          auto chosen = results.begin()->endpoint().address();
+          for (const auto& entry : results) {
+            if (self->listener_for(entry.endpoint().address())) {
+              chosen = entry.endpoint().address();
+              break;
+            }
+          }
+          self->resolved(host, port, chosen);
         });
   }
 
   void resolved(const std::string& host, std::uint16_t port, const asio::ip::address& address) {
     if (on_peer_) on_peer_(address);
-    const ListeningPoint* point = nullptr;
-    for (const auto& p : layer_.listening_points()) {
-      if (p.transport == options_.transport && p.local.address.is_v6() == address.is_v6()) {
-        point = &p;
-        break;
-      }
-    }
+    const ListeningPoint* point = listener_for(address);
     if (point == nullptr) {
       return fail(0,
                   "no " + std::string(to_string(options_.transport)) + (address.is_v6() ? " IPv6" : " IPv4") +
@@ -161,6 +163,13 @@ class RegistrationSession : public std::enable_shared_from_this<RegistrationSess
                           options_.transport);
     next_hop_.params.set("lr");
     send_register(expires_);
+  }
+
+  const ListeningPoint* listener_for(const asio::ip::address& remote) const {
+    for (const auto& p : layer_.listening_points()) {
+      if (p.transport == options_.transport && p.local.address.is_v6() == remote.is_v6()) return &p;
+    }
+    return nullptr;
   }
 
   asio::ip::address local_address_towards(const asio::ip::address& remote) {

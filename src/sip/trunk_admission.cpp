@@ -120,7 +120,7 @@ AdmissionDecision TrunkAdmission::challenge(const IncomingMessage& invite, std::
                                             bool stale) const {
   auto d = refuse(401, "Unauthorized", "challenged", std::string(trunk));
   auto nonce = nonces_.issue(nonce_binding(invite), std::chrono::system_clock::now());
-  for (auto algorithm : {DigestAlgorithm::sha256, DigestAlgorithm::md5}) {
+  for (auto algorithm : {DigestAlgorithm::md5, DigestAlgorithm::sha256}) {
     DigestChallenge c;
     c.realm = options_.realm;
     c.nonce = nonce;

@@ -13,10 +13,13 @@
 //  4. Anything else: 403 Forbidden (sip_calls_total{result="forbidden"}), with a log line naming the source.
 // Then, when the chosen trunk has `inbound_auth` (username and password), the INVITE must carry digest
 // credentials (RFC 3261 §22.2): without them, or with a nonce we did not issue for this source and Call-ID,
-// it is answered 401 with two WWW-Authenticate challenges, SHA-256 first and MD5 second (RFC 8760 §2.3:
-// most preferred first), qop="auth", stateless HMAC nonces (trunk_digest_nonce.hpp) valid for 5 minutes
-// (older: 401 with stale=true). A wrong username or response, a realm other than ours, an algorithm or qop
-// we did not offer: 403 Forbidden. The response is compared in constant time.
+// it is answered 401 with two WWW-Authenticate challenges, MD5 first and SHA-256 second, qop="auth",
+// stateless HMAC nonces (trunk_digest_nonce.hpp) valid for 5 minutes. MD5 comes first although RFC 8760
+// §2.3 lists the preferred algorithm first: UACs that read only the first challenge, or the first
+// "algorithm=" of all of them (SIPp 3.6), know MD5 only, and since either answer is accepted the order
+// gains no security, only interoperability. A client that prefers SHA-256 picks the second. A genuine
+// nonce older than its lifetime gets a new 401 with stale=true. A wrong username or response, a realm other
+// than ours, an algorithm or qop we did not offer: 403 Forbidden. The response is compared in constant time.
 //
 // The loopback demo (scripts/demo) and the example configuration keep working by rule 2: its static-IP
 // trunk allows 127.0.0.1/32, and SIPp calls from 127.0.0.1.

@@ -131,7 +131,7 @@ request_route {
     if ($au != $tU) { sl_send_reply("403", "Credentials are not for this AOR"); exit; }
     consume_credentials();
     if (!save("location")) { sl_reply_error(); exit; }
-    xlog("L_INFO", "registered $tu at $ct\n");
+    xlog("L_INFO", "registered $tu at $ct (Expires: $hdr(Expires))\n");
     exit;
   }
   if (is_method("INVITE")) record_route();
@@ -177,6 +177,11 @@ std::string registrar_config(const KamailioOptions& options, const KamailioRegis
     cfg += "loadmodule \"" + std::string(module) + ".so\"\n";
   }
   cfg += "modparam(\"usrloc\", \"db_mode\", 0)\n";
+  if (role.max_expires.count() > 0)
+    cfg += "modparam(\"registrar\", \"max_expires\", " + std::to_string(role.max_expires.count()) + ")\n";
+  if (role.min_expires.count() > 0)
+    cfg += "modparam(\"registrar\", \"min_expires\", " + std::to_string(role.min_expires.count()) + ")\n";
+  if (role.interval_too_brief) cfg += "modparam(\"registrar\", \"min_expires_mode\", 1)\n";
   cfg += replace_all(kCommonRoutes, "@TOKEN@", token);
   auto routes = replace_all(kRegistrarRoutes, "@PASSWORDS@\n", passwords);
   routes = replace_all(routes, "@REALM@", role.realm);

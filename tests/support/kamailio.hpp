@@ -7,7 +7,8 @@
 //   answers costs a call KamailioOptions::transaction_timeout before it moves on.
 // - registrar: REGISTER is challenged with digest (module auth, pv_www_authenticate against passwords
 //   written into the config: no database needed), saved in memory (usrloc db_mode 0); other initial
-//   requests are record-routed to the registered contacts (lookup("location")), 404 without one.
+//   requests are record-routed to the registered contacts (lookup("location")), 404 without one. Each
+//   accepted REGISTER is logged as "registered <AOR> at <Contact> (Expires: <header value>)".
 //
 // Kamailio runs in the foreground (-DD -E, logging to stderr) in its own session (`setsid`), with its
 // runtime dir, pid file and config in a scratch directory and small memory pools (-m/-M). It is ready
@@ -47,6 +48,12 @@ struct KamailioRegistrar {
   std::string realm = "voice-agent.test";
   std::vector<RegistrarUser> users{};
   bool qop_auth = true;  // challenge with qop="auth" (nonce counts, cnonce) rather than RFC 2069 digest
+  // registrar's max_expires: a longer request is granted this (in the 2xx Contact's expires); 0: default.
+  std::chrono::seconds max_expires{0};
+  // registrar's min_expires; with `interval_too_brief` a shorter request is refused with 423 and
+  // Min-Expires (min_expires_mode 1), otherwise it is raised silently. 0: default.
+  std::chrono::seconds min_expires{0};
+  bool interval_too_brief = false;
 };
 
 struct KamailioOptions {

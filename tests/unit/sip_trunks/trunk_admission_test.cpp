@@ -121,7 +121,7 @@ class InboundDigest : public ::testing::Test {
   TrunkAdmission admission_;
 };
 
-TEST_F(InboundDigest, InviteWithoutCredentialsIsChallengedWithSha256ThenMd5) {
+TEST_F(InboundDigest, InviteWithoutCredentialsIsChallengedWithMd5ThenSha256) {
   auto d = admission_.admit(invite("127.0.0.1"));
   EXPECT_EQ(d.status, 401);
   EXPECT_EQ(d.result, "challenged");
@@ -129,8 +129,8 @@ TEST_F(InboundDigest, InviteWithoutCredentialsIsChallengedWithSha256ThenMd5) {
   auto first = parse_digest_challenge(d.headers[0].second);
   auto second = parse_digest_challenge(d.headers[1].second);
   ASSERT_TRUE(first && second);
-  EXPECT_EQ(first->algorithm, DigestAlgorithm::sha256);
-  EXPECT_EQ(second->algorithm, DigestAlgorithm::md5);
+  EXPECT_EQ(first->algorithm, DigestAlgorithm::md5);
+  EXPECT_EQ(second->algorithm, DigestAlgorithm::sha256);
   EXPECT_EQ(first->realm, "voice-agent");
   EXPECT_TRUE(first->offers_qop("auth"));
   EXPECT_FALSE(first->stale);
