@@ -76,6 +76,12 @@ struct MediaStats {
   double round_trip_ms = 0;  // 0 when unknown
   std::uint64_t frames_concealed = 0;
   std::uint64_t packets_late = 0;
+  std::uint64_t packets_expected = 0;  // RFC 3550 A.3, of what we received
+  // What the peer's last RTCP report block says about our stream (RFC 3550 §6.4.1); false before one came.
+  bool has_remote_report = false;
+  std::int64_t remote_packets_lost = 0;
+  double remote_fraction_lost = 0;
+  double remote_jitter_ms = 0;
 };
 
 class CallLegObserver {

@@ -57,7 +57,9 @@ CodecBridge::CodecBridge(AudioCodec& codec, std::chrono::milliseconds ptime, int
       payload_(codec.info().encoded_bytes(ptime_samples_)) {}
 
 CodecBridge::ReceiveStatus CodecBridge::queue_received(std::span<const std::int16_t> pcm) {
+  last_received_size_ = 0;
   if (received_.space() < upsampler_.max_output(pcm.size())) return ReceiveStatus::queue_full;
+  last_received_size_ = pcm.size();  // pcm is always a prefix of decoded_
   const std::size_t n = upsampler_.process(pcm, resampled_);
   received_.push(std::span<const std::int16_t>(resampled_).first(n));
   return ReceiveStatus::ok;

@@ -72,6 +72,11 @@ class CodecBridge {
   std::optional<AudioFrame> pop_frame();
   // Audio queued for pop_frame(), in 16 kHz samples.
   std::size_t received_samples_queued() const { return received_.size(); }
+  // The audio the last successful receive_*() call produced, at the codec's rate, before resampling (for
+  // analysis at the codec's own rate, e.g. in-band DTMF at 8 kHz). Valid until the next receive_*() call.
+  std::span<const std::int16_t> last_received_pcm() const {
+    return std::span<const std::int16_t>(decoded_).first(last_received_size_);
+  }
 
   // --- send (pipeline → wire)
   struct Payload {
@@ -100,6 +105,7 @@ class CodecBridge {
   // receive
   Resampler upsampler_;                  // codec rate → 16 kHz
   std::vector<std::int16_t> decoded_;    // one packet at the codec's rate
+  std::size_t last_received_size_ = 0;   // of decoded_, from the last receive_*()
   std::vector<std::int16_t> resampled_;  // one packet at 16 kHz
   SampleFifo received_;                  // 16 kHz audio waiting to become frames
   SampleTime next_frame_time_{0};

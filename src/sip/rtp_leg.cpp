@@ -1,5 +1,6 @@
 #include "sip/rtp_leg.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <span>
 
@@ -106,9 +107,19 @@ std::optional<std::string> RtpLeg::apply(const sdp::NegotiatedMedia& media) {
   if (media.telephone_event) {
     dtmf_in_.emplace(media.telephone_event->clock_rate);
     dtmf_out_.emplace(media.telephone_event->clock_rate, media.ptime);
+    dtmf_inband_.reset();
   } else {
     dtmf_in_.reset();
     dtmf_out_.reset();
+    // The detector runs at the codec's rate: 8 kHz for G.711 and G.729 needs no resampling at all.
+    const int rate = codec_->sample_rate();
+    if (rate == 8000 || rate == 16000) {
+      if (!dtmf_inband_ || dtmf_inband_->sample_rate() != rate) {
+        dtmf_inband_ = std::make_unique<media::InbandDtmfDetector>(rate);
+      }
+    } else {
+      dtmf_inband_.reset();
+    }
   }
   if (media.srtp) {
     // RFC 4568: each side sends with its own key; a re-INVITE with new keys starts new contexts.
@@ -157,16 +168,34 @@ void RtpLeg::receive_rtcp() {
       asio::buffer(rtcp_in_), rtcp_from_,
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
         if (ec || self->ended_) return;
-        if (self->session_ && !(self->srtp_ && self->srtp_->unprotect_rtcp(self->rtcp_in_, n))) {
-          (void)self->session_->on_rtcp(std::span<const std::uint8_t>(self->rtcp_in_.data(), n),
-                                        self->rtcp_from_, Clock::now());
-        }
+        self->on_rtcp(self->rtcp_in_, n, self->rtcp_from_);
         self->receive_rtcp();
       });
 }
 
+void RtpLeg::on_rtcp(std::span<std::uint8_t> buffer, std::size_t size, const asio::ip::udp::endpoint& from) {
+  if (!session_) return;
+  if (srtp_ && srtp_->unprotect_rtcp(buffer, size)) return;
+  (void)session_->on_rtcp(std::span<const std::uint8_t>(buffer.data(), size), from, Clock::now());
+}
+
+namespace {
+// RFC 5761 §4: on a multiplexed port, RTCP packet types 200-204 (SR, RR, SDES, BYE, APP) occupy the octet
+// where RTP has marker and payload type, reading as payload types 72-76; 64-95 are kept free of RTP payload
+// types for exactly this, so the whole range is taken as RTCP.
+bool is_multiplexed_rtcp(std::span<const std::uint8_t> datagram) {
+  if (datagram.size() < 2) return false;
+  const int payload_type = datagram[1] & 0x7f;
+  return payload_type >= 64 && payload_type <= 95;
+}
+}  // namespace
+
 void RtpLeg::on_rtp(std::size_t size) {
   if (!session_ || !media_) return;
+  if (media_->rtcp_mux && is_multiplexed_rtcp(std::span<const std::uint8_t>(rtp_in_.data(), size))) {
+    on_rtcp(rtp_in_, size, rtp_from_);
+    return;
+  }
   if (srtp_ && srtp_->unprotect_rtp(rtp_in_, size)) {
     ++srtp_failures_;  // not authenticated: never latched, decoded or counted
     return;
@@ -189,9 +218,10 @@ void RtpLeg::on_rtp(std::size_t size) {
       if (dtmf_in_) {
         for (const auto& n :
              dtmf_in_->on_packet(result.packet.timestamp, result.packet.marker, result.packet.payload, now)) {
-          if (n.kind != media::DtmfNotification::Kind::end || !observer_) continue;
+          if (n.kind != media::DtmfNotification::Kind::end) continue;
           auto ms = std::chrono::milliseconds(n.digit.duration * 1000 / media_->telephone_event->clock_rate);
-          observer_->on_dtmf({n.digit.digit, ms, media::DtmfSource::rfc4733});
+          report_dtmf(n.digit.digit, ms, media::DtmfSource::rfc4733);
+          if (ended_ || !dtmf_in_) break;  // the observer hung up
         }
       }
       break;
@@ -223,20 +253,34 @@ void RtpLeg::on_tick(const media::MediaTick& tick) {
   // per tick at 20 ms ptime, two for 10 ms packets), then hand that frame to the observer.
   for (int pulls = 0; pulls < 8 && bridge_->received_samples_queued() < media::kFrameSamples; ++pulls) {
     auto playout = jitter_->pull(now);
+    auto status = media::CodecBridge::ReceiveStatus::ok;
     if (playout.kind == media::Playout::Kind::packet) {
-      (void)bridge_->receive_payload(playout.payload);
+      status = bridge_->receive_payload(playout.payload);
     } else if (playout.kind == media::Playout::Kind::lost) {
-      (void)bridge_->receive_loss(playout.duration);
+      status = bridge_->receive_loss(playout.duration);
     } else {
       break;  // nothing to play: no frame this tick (the observer hears only while media flows)
     }
+    // What the pipeline hears, concealment included, so the detector's timeline follows the call's.
+    if (dtmf_inband_ && status == media::CodecBridge::ReceiveStatus::ok) {
+      dtmf_inband_->process(bridge_->last_received_pcm());
+    }
   }
   if (auto frame = bridge_->pop_frame(); frame && observer_) observer_->on_audio(*frame);
-  if (dtmf_in_ && observer_) {
+  if (dtmf_in_) {
     for (const auto& n : dtmf_in_->poll(now)) {
       if (n.kind != media::DtmfNotification::Kind::end) continue;
       auto ms = std::chrono::milliseconds(n.digit.duration * 1000 / media_->telephone_event->clock_rate);
-      observer_->on_dtmf({n.digit.digit, ms, media::DtmfSource::rfc4733});
+      report_dtmf(n.digit.digit, ms, media::DtmfSource::rfc4733);
+      if (ended_ || !dtmf_in_) break;
+    }
+  }
+  if (dtmf_inband_) {
+    while (auto event = dtmf_inband_->next_event()) {
+      if (event->kind != media::InbandDtmfEvent::Kind::ended) continue;
+      report_dtmf(event->digit, std::chrono::duration_cast<std::chrono::milliseconds>(event->duration),
+                  media::DtmfSource::inband);
+      if (ended_ || !dtmf_inband_) break;
     }
   }
   if (ended_) return;  // an observer callback may have hung up
@@ -276,12 +320,7 @@ void RtpLeg::on_tick(const media::MediaTick& tick) {
     send_rtcp(session_->write_rtcp_report(now, out_));
   }
 
-  if (counters_.add && tick.index % 50 == 0) {
-    auto s = session_->stats();
-    counters_.add(s.packets_sent - reported_sent_, s.packets_received - reported_received_);
-    reported_sent_ = s.packets_sent;
-    reported_received_ = s.packets_received;
-  }
+  if (counters_.add && tick.index % 50 == 0) report_packets();
 
   if (session_->check_media_timeout(now)) {
     log::info("media timeout",
@@ -291,7 +330,63 @@ void RtpLeg::on_tick(const media::MediaTick& tick) {
 }
 
 void RtpLeg::receive_info_dtmf(char digit, std::chrono::milliseconds duration) {
-  if (observer_) observer_->on_dtmf({digit, duration, media::DtmfSource::sip_info});
+  report_dtmf(digit, duration, media::DtmfSource::sip_info);
+}
+
+void RtpLeg::report_dtmf(char digit, std::chrono::milliseconds duration, media::DtmfSource source) {
+  if (observer_) observer_->on_dtmf({digit, duration, source});
+}
+
+void RtpLeg::report_packets() {
+  if (!counters_.add || !session_) return;
+  const auto s = session_->stats();
+  counters_.add(s.packets_sent - reported_sent_, s.packets_received - reported_received_);
+  reported_sent_ = s.packets_sent;
+  reported_received_ = s.packets_received;
+}
+
+void RtpLeg::report_quality() {
+  if (!counters_.call_ended || !session_) return;
+  const auto s = session_->stats();
+  if (s.packets_expected == 0) return;  // nothing received: no loss or jitter to speak of
+  RtpCallQuality quality;
+  quality.packets_expected = s.packets_expected;
+  quality.packets_lost = s.packets_lost > 0 ? static_cast<std::uint64_t>(s.packets_lost) : 0;
+  quality.fraction_lost =
+      std::min(1.0, static_cast<double>(quality.packets_lost) / static_cast<double>(s.packets_expected));
+  quality.jitter_seconds = s.jitter_ms / 1000.0;
+  quality.has_remote_report = s.has_remote_report;
+  quality.remote_packets_lost =
+      s.remote_packets_lost > 0 ? static_cast<std::uint64_t>(s.remote_packets_lost) : 0;
+  counters_.call_ended(quality);
+}
+
+std::function<void(const RtpCallQuality&)> rtp_quality_recorder(metrics::Registry& registry) {
+  auto& lost =
+      registry.counter("rtp_packets_lost_total",
+                       "RTP packets lost (RFC 3550 A.3): received = of the peers' streams, sent = of "
+                       "ours as the peers' RTCP reports count them; added when a call ends",
+                       {"direction"});
+  auto& lost_received = lost.with({"received"});
+  auto& lost_sent = lost.with({"sent"});
+  // Interarrival jitter (RFC 3550 A.8) per call at its end: a jitter buffer copes up to its 200 ms ceiling.
+  auto& jitter =
+      registry
+          .histogram("rtp_jitter_seconds", "Interarrival jitter of the received RTP, per call at its end", {},
+                     {0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32})
+          .get();
+  // Loss over the whole call: "le=0" counts the calls without any loss.
+  auto& fraction =
+      registry
+          .histogram("rtp_fraction_lost", "Fraction of the received RTP lost over the call, per call", {},
+                     {0, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5})
+          .get();
+  return [&lost_received, &lost_sent, &jitter, &fraction](const RtpCallQuality& quality) {
+    lost_received.inc(static_cast<double>(quality.packets_lost));
+    if (quality.has_remote_report) lost_sent.inc(static_cast<double>(quality.remote_packets_lost));
+    jitter.observe(quality.jitter_seconds);
+    fraction.observe(quality.fraction_lost);
+  };
 }
 
 void RtpLeg::answer() {
@@ -345,6 +440,11 @@ media::MediaStats RtpLeg::stats() const {
     out.fraction_lost = s.fraction_lost;
     out.jitter_ms = s.jitter_ms;
     out.round_trip_ms = s.has_round_trip ? s.round_trip_ms : 0;
+    out.packets_expected = s.packets_expected;
+    out.has_remote_report = s.has_remote_report;
+    out.remote_packets_lost = s.remote_packets_lost;
+    out.remote_fraction_lost = s.remote_fraction_lost;
+    out.remote_jitter_ms = s.remote_jitter_ms;
   }
   if (jitter_) {
     out.frames_concealed = jitter_->stats().concealed;
@@ -357,12 +457,8 @@ void RtpLeg::end(const media::CallEnded& ended) {
   if (ended_) return;
   ended_ = true;
   if (session_ && media_) send_rtcp(session_->write_rtcp_goodbye(Clock::now(), ended.detail, out_));
-  if (counters_.add && session_) {
-    auto s = session_->stats();
-    counters_.add(s.packets_sent - reported_sent_, s.packets_received - reported_received_);
-    reported_sent_ = s.packets_sent;
-    reported_received_ = s.packets_received;
-  }
+  report_packets();
+  report_quality();
   close();
   if (auto* observer = std::exchange(observer_, nullptr)) observer->on_ended(ended);
 }

@@ -10,7 +10,9 @@
 // frame encoded, or an RFC 4733 packet while a digit is being sent, or nothing but a timestamp advance),
 // RTCP when due, the media timeout check. Receive: audio packets go into the adaptive jitter buffer as they
 // arrive; each tick pulls from it (packet → decode, lost → the codec's concealment) until the codec bridge
-// holds a 16 kHz frame; telephone-event packets go to the Rfc4733Receiver at once. No allocation per packet:
+// holds a 16 kHz frame; telephone-event packets go to the Rfc4733Receiver at once. Without a negotiated
+// telephone-event, the decoded audio also goes through an in-band (tone) DTMF detector. With rtcp-mux
+// (RFC 5761) RTCP shares the RTP socket both ways. No allocation per packet:
 // fixed receive/send buffers, the jitter buffer's preallocated slots, the outgoing frame queue is a ring.
 #pragma once
 
@@ -22,11 +24,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
+#include "common/metrics.hpp"
 #include "media/audio_codec.hpp"
 #include "media/call_leg.hpp"
 #include "media/codec_bridge.hpp"
+#include "media/dtmf_inband.hpp"
 #include "media/dtmf_rfc4733.hpp"
 #include "media/jitter_buffer.hpp"
 #include "media/media_clock.hpp"
@@ -43,10 +48,28 @@ struct SipCallControl {
   std::function<void(media::EndReason, std::string)> hangup;  // send BYE (or reject before answer)
 };
 
-// Packet counters shared by all legs (metrics); may be null.
-struct RtpCounters {
-  std::function<void(std::uint64_t sent, std::uint64_t received)> add;
+// Media quality of one call, reported once when it ends (for calls that received RTP): what its RTP
+// statistics (RFC 3550 A.3, A.8) and the peer's last RTCP report say.
+struct RtpCallQuality {
+  std::uint64_t packets_expected = 0;  // of the peer's stream, since its first packet
+  std::uint64_t packets_lost = 0;      // of those, never received (duplicates do not offset losses below 0)
+  double fraction_lost = 0;            // lost / expected over the whole call, 0..1
+  double jitter_seconds = 0;           // interarrival jitter of the received audio at the end of the call
+  bool has_remote_report = false;      // the peer sent an RTCP report block about our stream
+  std::uint64_t remote_packets_lost = 0;  // of our stream, as the peer's last report counts them
 };
+
+// Counters shared by all legs (metrics). Each member may be null.
+struct RtpCounters {
+  // Packet deltas, about once a second per call and at its end.
+  std::function<void(std::uint64_t sent, std::uint64_t received)> add;
+  // Once per call, at its end.
+  std::function<void(const RtpCallQuality&)> call_ended;
+};
+
+// RtpCounters::call_ended on a metrics registry: rtp_packets_lost_total{direction="received"|"sent"}
+// (counter), and one observation per call of rtp_jitter_seconds and rtp_fraction_lost (histograms).
+std::function<void(const RtpCallQuality&)> rtp_quality_recorder(metrics::Registry& registry);
 
 struct RtpLegOptions {
   std::string local_address = "127.0.0.1";  // where the sockets bind (and the SDP c=)
@@ -96,6 +119,11 @@ class RtpLeg : public media::CallLeg, public std::enable_shared_from_this<RtpLeg
   void receive_rtp();
   void receive_rtcp();
   void on_rtp(std::size_t size);
+  // An RTCP datagram in `buffer` (its own socket, or the RTP socket with rtcp-mux).
+  void on_rtcp(std::span<std::uint8_t> buffer, std::size_t size, const boost::asio::ip::udp::endpoint& from);
+  void report_dtmf(char digit, std::chrono::milliseconds duration, media::DtmfSource source);
+  void report_packets();
+  void report_quality();
   void on_tick(const media::MediaTick& tick);
   void send_packet(std::size_t size);
   void send_rtcp(std::size_t size);
@@ -129,6 +157,9 @@ class RtpLeg : public media::CallLeg, public std::enable_shared_from_this<RtpLeg
   std::uint64_t srtp_failures_ = 0;         // packets that did not authenticate (dropped)
   std::optional<media::Rfc4733Receiver> dtmf_in_;
   std::optional<media::Rfc4733Sender> dtmf_out_;
+  // Without a negotiated telephone-event the peer can only send digits as tones: the decoded audio goes
+  // through spandsp's detector (at the codec's rate, before resampling).
+  std::unique_ptr<media::InbandDtmfDetector> dtmf_inband_;
   media::MediaClock::Subscription tick_;
 
   std::vector<media::AudioFrame> ring_;  // frames queued for sending, capacity max_queued_frames
