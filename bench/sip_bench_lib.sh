@@ -46,6 +46,11 @@ cpu_seconds() {
 # Resident set size in KiB.
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+# Datagrams the kernel dropped for full receive buffers, system-wide (/proc/net/snmp Udp: RcvbufErrors): on
+# loopback the only place a packet can be lost, on either side.
+udp_receive_drops() {
+  awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
 
 # A counter from /metrics, summed over the series whose labels contain $2 (e.g. 'direction="received"').
 metric() {

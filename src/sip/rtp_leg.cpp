@@ -81,12 +81,7 @@ std::optional<std::string> RtpLeg::apply(const sdp::NegotiatedMedia& media) {
       return std::string("codec bridge: ") + e.what();
     }
     codec_ = std::move(codec);
-    media::JitterBufferConfig jitter;
-    jitter.clock_rate = static_cast<int>(media.codec.rtp_clock_rate);
-    // Room for the longest packet the bridge accepts (200 ms), whatever ptime the peer chose.
-    jitter.max_payload =
-        codec_->info().encoded_bytes(codec_->samples_per(media::CodecBridge::kMaxPacketDuration));
-    jitter_ = std::make_unique<media::JitterBuffer>(jitter);
+    make_jitter_buffer(std::max(media.ptime, kUsualLongestPacket), media.codec.rtp_clock_rate);
     units_per_tick_ = static_cast<std::uint32_t>(media.codec.rtp_clock_rate / 50);
   }
   if (!session_ || codec_changed) {
@@ -153,6 +148,19 @@ std::optional<std::string> RtpLeg::apply(const sdp::NegotiatedMedia& media) {
   return std::nullopt;
 }
 
+void RtpLeg::make_jitter_buffer(std::chrono::milliseconds longest_packet, std::uint32_t rtp_clock_rate) {
+  if (jitter_) {
+    concealed_before_ += jitter_->stats().concealed;
+    late_before_ += jitter_->stats().late;
+  }
+  media::JitterBufferConfig jitter;
+  jitter.clock_rate = static_cast<int>(rtp_clock_rate);
+  longest_packet =
+      std::min(longest_packet, std::chrono::milliseconds(media::CodecBridge::kMaxPacketDuration));
+  jitter.max_payload = codec_->info().encoded_bytes(codec_->samples_per(longest_packet));
+  jitter_ = std::make_unique<media::JitterBuffer>(jitter);
+}
+
 void RtpLeg::receive_rtp() {
   rtp_socket_.async_receive_from(
       asio::buffer(rtp_in_), rtp_from_,
@@ -209,6 +217,11 @@ void RtpLeg::on_rtp(std::size_t size) {
       if (!jitter_ || !codec_) break;
       if (result.new_source) jitter_->reset();
       const auto& p = result.packet;
+      if (p.payload.size() > jitter_->config().max_payload) {
+        // Longer packets than the usual (a peer may send any ptime up to its maxptime): room for the longest
+        // the bridge accepts, once per call. What was buffered is lost with the old buffer.
+        make_jitter_buffer(media::CodecBridge::kMaxPacketDuration, media_->codec.rtp_clock_rate);
+      }
       auto duration = codec_->info().rtp_units(codec_->decoded_samples(p.payload));
       (void)jitter_->push({p.ssrc, p.sequence, p.timestamp, p.marker, p.payload_type, duration, p.payload},
                           now);
@@ -447,8 +460,8 @@ media::MediaStats RtpLeg::stats() const {
     out.remote_jitter_ms = s.remote_jitter_ms;
   }
   if (jitter_) {
-    out.frames_concealed = jitter_->stats().concealed;
-    out.packets_late = jitter_->stats().late;
+    out.frames_concealed = concealed_before_ + jitter_->stats().concealed;
+    out.packets_late = late_before_ + jitter_->stats().late;
   }
   return out;
 }

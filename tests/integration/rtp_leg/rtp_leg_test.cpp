@@ -58,18 +58,18 @@ class RtpPeer {
     socket.send_to(asio::buffer(bytes.data(), bytes.size()),
                    udp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   }
-  // One PCMU packet of 20 ms.
+  // One PCMU packet (160 samples: 20 ms).
   void send_audio(std::uint16_t port, std::uint16_t sequence, std::uint32_t timestamp,
-                  std::span<const std::int16_t, 160> pcm) {
-    std::array<std::uint8_t, 160> payload{};
+                  std::span<const std::int16_t> pcm) {
+    std::array<std::uint8_t, 1600> payload{};
     for (std::size_t i = 0; i < pcm.size(); ++i) payload[i] = media::encode_ulaw(pcm[i]);
     media::RtpHeader header;
     header.payload_type = 0;
     header.sequence = sequence;
     header.timestamp = timestamp;
     header.ssrc = kSsrc;
-    std::array<std::uint8_t, 512> out{};
-    auto size = media::serialize_rtp(header, payload, out);
+    std::array<std::uint8_t, 2048> out{};
+    auto size = media::serialize_rtp(header, std::span<const std::uint8_t>(payload.data(), pcm.size()), out);
     send(rtp, std::span<const std::uint8_t>(out.data(), size), port);
   }
 
@@ -119,7 +119,9 @@ struct LegUnderTest {
   // Sends `pcm` (8 kHz) to the leg as 20 ms packets paced by a timer, skipping the sequence numbers in
   // `lose`, then runs `linger` longer so the jitter buffer plays everything out.
   void stream(const std::vector<std::int16_t>& pcm, const std::vector<std::uint16_t>& lose = {},
-              std::chrono::milliseconds linger = 400ms) {
+              std::chrono::milliseconds linger = 400ms, std::size_t samples_per_packet = 160) {
+    const std::size_t n = samples_per_packet;
+    const auto interval = std::chrono::milliseconds(n / 8);
     asio::steady_timer timer(io);
     std::size_t offset = 0;
     std::uint16_t sequence = 1000;
@@ -127,18 +129,18 @@ struct LegUnderTest {
     auto start = std::chrono::steady_clock::now();
     int packet = 0;
     std::function<void()> next = [&] {
-      if (offset + 160 > pcm.size()) return;
+      if (offset + n > pcm.size()) return;
       bool lost = false;
       for (auto s : lose) lost = lost || s == sequence;
       if (!lost) {
         peer.send_audio(leg->local_port(), sequence, timestamp,
-                        std::span<const std::int16_t, 160>(pcm.data() + offset, 160));
+                        std::span<const std::int16_t>(pcm.data() + offset, n));
       }
-      offset += 160;
+      offset += n;
       ++sequence;
-      timestamp += 160;
+      timestamp += static_cast<std::uint32_t>(n);
       ++packet;
-      timer.expires_at(start + packet * 20ms);
+      timer.expires_at(start + packet * interval);
       timer.async_wait([&](const boost::system::error_code& ec) {
         if (!ec) next();
       });
@@ -211,6 +213,17 @@ TEST(RtpLegQuality, LossReachesStatsAndMetrics) {
   EXPECT_EQ(sample(text, "rtp_fraction_lost_bucket{le=\"0.05\"}"), 0.0) << text;
   EXPECT_EQ(sample(text, "rtp_fraction_lost_bucket{le=\"0.1\"}"), 1.0) << text;
   EXPECT_EQ(sample(text, "rtp_jitter_seconds_count"), 1.0) << text;
+}
+
+// Our answer asks for 20 ms, but a peer sends what it likes up to its maxptime: 100 ms packets are longer
+// than the jitter buffer's usual slots, which grow once, and the audio plays.
+TEST(RtpLegJitterBuffer, PacketsLongerThanUsualStillPlay) {
+  LegUnderTest t(/*telephone_event=*/false);
+  t.stream(dtmf_tones("9", 1000ms), {}, 500ms, /*samples_per_packet=*/800);
+  EXPECT_GE(t.observer.frames, 40);  // 50 frames in 1 s, less what the buffer still holds at the end
+  ASSERT_EQ(t.observer.digits.size(), 1u);
+  EXPECT_EQ(t.observer.digits[0].digit, '9');
+  EXPECT_EQ(t.leg->stats().packets_lost, 0);
 }
 
 TEST(RtpLegQuality, CallsWithoutMediaAreNotObserved) {
