@@ -46,10 +46,14 @@ cpu_seconds() {
 # Resident set size in KiB.
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
-# Datagrams the kernel dropped for full receive buffers, system-wide (/proc/net/snmp Udp: RcvbufErrors): on
-# loopback the only place a packet can be lost, on either side.
-udp_receive_drops() {
-  awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col["RcvbufErrors"] }' /proc/net/snmp
+# Datagrams the kernel dropped at the open UDP sockets of a process (full receive buffer): the "drops" column
+# of /proc/net/udp for the socket inodes in /proc/<pid>/fd. On loopback that is the only place where a
+# packet to that process can be lost.
+socket_drops() {
+  local inodes
+  inodes="$(find "/proc/$1/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n' | sort -u)"
+  awk 'NR == FNR { want[$1] = 1; next } FNR > 1 && ($10 in want) { sum += $13 } END { print sum + 0 }' \
+    <(echo "${inodes}") /proc/net/udp
 }
 
 # A counter from /metrics, summed over the series whose labels contain $2 (e.g. 'direction="received"').

@@ -104,7 +104,8 @@ measure() {
   cpu0="$(cpu_seconds "${pid}")"
   sleep "${hold}"
   cpu1="$(cpu_seconds "${pid}")"
-  echo "$(awk -v a="${cpu0}" -v b="${cpu1}" 'BEGIN { printf "%.2f", b - a }') $(rss_kib "${pid}")"
+  # RSS, and the drops at the process's sockets so far (the calls are still up, their sockets open).
+  echo "$(awk -v a="${cpu0}" -v b="${cpu1}" 'BEGIN { printf "%.2f", b - a }') $(rss_kib "${pid}") $(socket_drops "${pid}")"
 }
 
 wait_uac() {
@@ -130,9 +131,8 @@ start_voice_agent "${sip_port}"
 sleep 1
 rss_idle="$(rss_kib "${server_pid}")"
 load_va="$(load_average)"
-drops0="$(udp_receive_drops)"
 start_uac va "127.0.0.1:${sip_port}"
-read -r va_cpu va_rss < <(measure va "${server_pid}")
+read -r va_cpu va_rss va_drops < <(measure va "${server_pid}")
 load_va_end="$(load_average)"
 wait_uac
 sleep 2  # every leg has reported its counters at its end
@@ -140,7 +140,6 @@ va_received="$(metric rtp_packets_total 'direction="received"')"
 va_sent="$(metric rtp_packets_total 'direction="sent"')"
 va_lost="$(metric rtp_packets_lost_total 'direction="received"')"
 va_calls_observed="$(metric rtp_fraction_lost_count '')"
-va_drops=$(($(udp_receive_drops) - drops0))
 stop_voice_agent
 
 ref_cpu=""
@@ -154,22 +153,19 @@ if [[ "${REFERENCE:-sipp}" == sipp ]]; then
   sleep 1
   kill -0 "${ref_pid}" 2>/dev/null || die "SIPp uas did not start: $(cat "${work_dir}/uas/uas.out")"
   load_ref="$(load_average)"
-  rdrops0="$(udp_receive_drops)"
   start_uac ref "127.0.0.1:${ref_port}"
-  read -r ref_cpu ref_rss < <(measure ref "${ref_pid}")
+  read -r ref_cpu ref_rss ref_drops < <(measure ref "${ref_pid}")
   load_ref_end="$(load_average)"
   wait_uac
-  ref_drops=$(($(udp_receive_drops) - rdrops0))
 fi
 
 per_call() { awk -v c="$1" -v t="${hold}" -v n="${calls}" 'BEGIN { printf "%.3f", 1000 * c / t / n }'; }
 echo
 echo "voice-agent (load ${load_va} -> ${load_va_end}):"
 echo "  calls: $(uac_summary va)"
-echo "  SIPp RTP stream: $(sed -n 's/.*\(RTP[^|]*\).*/\1/p' "${work_dir}/va/sipp.out" | tail -2 | tr '\n' ' ')"
 echo "  RTP received ${va_received}, sent ${va_sent}; RFC 3550 lost ${va_lost} over ${va_calls_observed} calls" \
   "($(awk -v l="${va_lost}" -v r="${va_received}" 'BEGIN { if (l + r > 0) printf "%.4f", 100 * l / (l + r) }') %)"
-echo "  UDP datagrams dropped for full receive buffers during the run (system-wide, both directions): ${va_drops}"
+echo "  datagrams dropped at voice-agent's sockets (full receive buffer) by the end of the window: ${va_drops}"
 echo "  CPU over ${hold} s: ${va_cpu} s = $(per_call "${va_cpu}") ms of CPU per call per second" \
   "($(awk -v c="${va_cpu}" -v t="${hold}" 'BEGIN { printf "%.1f", 100 * c / t }') % of one core in all)"
 echo "  RSS idle ${rss_idle} KiB, with ${calls} calls ${va_rss} KiB:" \
@@ -177,7 +173,7 @@ echo "  RSS idle ${rss_idle} KiB, with ${calls} calls ${va_rss} KiB:" \
 if [[ -n "${ref_cpu}" ]]; then
   echo "SIPp uas -rtp_echo (load ${load_ref} -> ${load_ref_end}):"
   echo "  calls: $(uac_summary ref)"
-  echo "  UDP datagrams dropped for full receive buffers during the run: ${ref_drops}"
+  echo "  datagrams dropped at SIPp uas's sockets by the end of the window: ${ref_drops}"
   echo "  CPU over ${hold} s: ${ref_cpu} s = $(per_call "${ref_cpu}") ms per call per second; RSS ${ref_rss} KiB"
   echo "ratio CPU voice-agent / SIPp uas -rtp_echo: $(awk -v a="${va_cpu}" -v b="${ref_cpu}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')"
 fi
