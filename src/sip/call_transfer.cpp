@@ -19,7 +19,7 @@ bool is_phone_number(std::string_view target) {
   if (target.empty()) return false;
   for (char c : target) {
     if (!std::isdigit(static_cast<unsigned char>(c)) && c != '+' && c != '*' && c != '#' && c != '-' &&
-        c != '.' && c != '(' && c != ')')
+        c != '.' && c != '(' && c != ')' && c != ' ')
       return false;
   }
   return true;
@@ -58,7 +58,8 @@ void SipCall::transfer(const std::string& target) {
   } else if (is_phone_number(target)) {
     std::string user;
     for (char c : target) {
-      if (c != '-' && c != '.' && c != '(' && c != ')') user += c;  // visual separators (RFC 3966 §5.1.1)
+      if (c != '-' && c != '.' && c != '(' && c != ')' && c != ' ')
+        user += c;  // visual separators (RFC 3966 §5.1.1)
     }
     Uri uri;
     uri.scheme = UriScheme::sip;

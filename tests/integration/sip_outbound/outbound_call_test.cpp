@@ -243,11 +243,13 @@ TEST_F(OutboundCallTest, A302IsFollowedToTheHighestQContactThatAnswers) {
   Sipp first(callee("uas_redirect.xml", {{"redirect_contacts", "<sip:nobody@127.0.0.1:9>;q=0.1, <" +
                                                                    second.uri("moved") + ">;q=0.9"}}));
   place(first.uri("+4930123"));
-  EXPECT_TRUE(wait_for("answered")) << record_->all();
-  ASSERT_TRUE(wait_ended()) << record_->all();
-  EXPECT_TRUE(record_->has("ended remote_hangup 0")) << record_->all();
+  bool was_answered = wait_for("answered");
+  bool ended = wait_ended();
   auto redirected = first.wait(std::chrono::seconds(10));
   auto answered = second.wait(std::chrono::seconds(10));
+  EXPECT_TRUE(was_answered) << record_->all() << redirected.describe() << answered.describe();
+  ASSERT_TRUE(ended) << record_->all();
+  EXPECT_TRUE(record_->has("ended remote_hangup 0")) << record_->all();
   EXPECT_TRUE(redirected.all_successful()) << redirected.describe();
   EXPECT_TRUE(answered.all_successful()) << answered.describe();
   EXPECT_THAT(answered.message_trace, HasSubstr("INVITE " + second.uri("moved") + " SIP/2.0"));
@@ -289,11 +291,12 @@ TEST_F(OutboundCallTest, ReferTransferReportsTheNotifiesAndEndsTransferredWithBy
   place(uas.uri("+4930123"));
   ASSERT_TRUE(wait_for("answered")) << record_->all();
   record_->act([](media::CallLeg& leg) { leg.transfer("+49 30 555"); });
-  ASSERT_TRUE(wait_ended()) << record_->all();
+  bool ended = wait_ended();
+  auto result = uas.wait(std::chrono::seconds(10));
+  ASSERT_TRUE(ended) << record_->all() << result.describe();
   EXPECT_TRUE(record_->has("transfer 100")) << record_->all();
   EXPECT_TRUE(record_->has("transfer 200 final")) << record_->all();
   EXPECT_TRUE(record_->has("ended transferred 200")) << record_->all();
-  auto result = uas.wait(std::chrono::seconds(10));
   EXPECT_TRUE(result.all_successful()) << result.describe();
   // A phone number becomes a SIP URI at the peer's host (spaces are visual separators).
   EXPECT_THAT(header_in_trace(result.message_trace, "Refer-To"), HasSubstr("<sip:+4930555@127.0.0.1:"));
