@@ -241,6 +241,84 @@ AudioComparison compare_wav_files(const std::filesystem::path& reference,
   return compare_audio(read_wav(reference), read_wav(recorded), max_lag);
 }
 
+SegmentedComparison compare_audio_segments(const WavAudio& reference, const WavAudio& recorded,
+                                           std::chrono::milliseconds segment,
+                                           std::chrono::milliseconds max_lag,
+                                           std::chrono::milliseconds local_lag) {
+  const auto whole = compare_audio(reference, recorded, max_lag);  // also checks the sample rates
+  SegmentedComparison result;
+  result.segment = segment;
+  result.whole_lag_seconds = whole.lag_seconds;
+  const auto rate = static_cast<double>(reference.sample_rate);
+  const auto length = static_cast<std::ptrdiff_t>(static_cast<double>(segment.count()) * rate / 1000.0);
+  const auto search = static_cast<std::ptrdiff_t>(static_cast<double>(local_lag.count()) * rate / 1000.0);
+  const auto centre = static_cast<std::ptrdiff_t>(std::lround(whole.lag_seconds * rate));
+  const auto& ref = reference.samples;
+  const auto& rec = recorded.samples;
+  if (length <= 0 || ref.size() < static_cast<std::size_t>(length)) return result;
+
+  // Non-silent segments: RMS above a tenth of the loudest segment's (as active_seconds decides).
+  std::vector<double> rms;
+  for (std::ptrdiff_t start = 0; start + length <= static_cast<std::ptrdiff_t>(ref.size()); start += length) {
+    double energy = 0.0;
+    for (std::ptrdiff_t i = start; i < start + length; ++i) energy += static_cast<double>(ref[i]) * ref[i];
+    rms.push_back(std::sqrt(energy / static_cast<double>(length)));
+  }
+  const double threshold = std::max(*std::max_element(rms.begin(), rms.end()) * 0.1, 100.0);
+
+  for (std::size_t index = 0; index < rms.size(); ++index) {
+    if (rms[index] <= threshold) continue;
+    const auto start = static_cast<std::ptrdiff_t>(index) * length;
+    double energy_ref = 0.0;
+    for (std::ptrdiff_t i = start; i < start + length; ++i)
+      energy_ref += static_cast<double>(ref[i]) * ref[i];
+    double best = 0.0;
+    for (std::ptrdiff_t lag = centre - search; lag <= centre + search; ++lag) {
+      const std::ptrdiff_t from = start + lag;
+      if (from < 0 || from + length > static_cast<std::ptrdiff_t>(rec.size())) continue;
+      double dot = 0.0;
+      double energy_rec = 0.0;
+      for (std::ptrdiff_t i = 0; i < length; ++i) {
+        dot += static_cast<double>(ref[start + i]) * rec[from + i];
+        energy_rec += static_cast<double>(rec[from + i]) * rec[from + i];
+      }
+      if (energy_rec > 0.0) best = std::max(best, dot / std::sqrt(energy_ref * energy_rec));
+    }
+    result.correlations.push_back(best);
+  }
+  return result;
+}
+
+std::size_t SegmentedComparison::count_above(double threshold) const {
+  return static_cast<std::size_t>(
+      std::count_if(correlations.begin(), correlations.end(), [&](double c) { return c > threshold; }));
+}
+
+double SegmentedComparison::fraction_above(double threshold) const {
+  return correlations.empty()
+             ? 0.0
+             : static_cast<double>(count_above(threshold)) / static_cast<double>(correlations.size());
+}
+
+double SegmentedComparison::minimum() const {
+  return correlations.empty() ? 0.0 : *std::min_element(correlations.begin(), correlations.end());
+}
+
+std::string SegmentedComparison::describe() const {
+  char text[200];
+  std::snprintf(
+      text, sizeof text,
+      "%zu non-silent segments of %lld ms: min %.4f, %zu above 0.99, %zu above 0.9 (around lag %+.4f s):",
+      correlations.size(), static_cast<long long>(segment.count()), minimum(), count_above(0.99),
+      count_above(0.9), whole_lag_seconds);
+  std::string result = text;
+  for (const double c : correlations) {
+    std::snprintf(text, sizeof text, " %.3f", c);
+    result += text;
+  }
+  return result;
+}
+
 std::string AudioComparison::describe() const {
   char text[256];
   std::snprintf(text, sizeof text,

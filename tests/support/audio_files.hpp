@@ -78,6 +78,29 @@ AudioComparison compare_wav_files(const std::filesystem::path& reference,
                                   const std::filesystem::path& recorded,
                                   std::chrono::milliseconds max_lag = std::chrono::seconds(3));
 
+// The reference's non-silent part cut into segments, each found in the recording at its own best lag (near
+// the best lag of the whole): a recording that is right but for a frame a jitter buffer dropped or inserted
+// to steer its delay (which shifts everything after it, and so lowers the whole-file correlation a lot)
+// still matches segment by segment; noise, distortion or a wrong rate do not.
+struct SegmentedComparison {
+  std::vector<double> correlations{};  // one per non-silent segment of the reference, in order
+  double whole_lag_seconds = 0.0;      // the lag of the whole-file comparison the segments searched around
+  std::chrono::milliseconds segment{};
+
+  std::size_t count_above(double threshold) const;
+  double fraction_above(double threshold) const;  // 0 when there are no segments
+  double minimum() const;
+  std::string describe() const;  // "20 non-silent segments of 100 ms: min 0.93, 19 above 0.99, ..."
+};
+
+// Both must have the same sample rate. Each segment's lag is searched within ±local_lag of the whole file's
+// best lag (itself within ±max_lag).
+SegmentedComparison compare_audio_segments(
+    const WavAudio& reference, const WavAudio& recorded,
+    std::chrono::milliseconds segment = std::chrono::milliseconds(100),
+    std::chrono::milliseconds max_lag = std::chrono::seconds(3),
+    std::chrono::milliseconds local_lag = std::chrono::milliseconds(120));
+
 // True when sox is installed.
 bool sox_available();
 

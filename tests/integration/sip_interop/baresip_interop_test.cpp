@@ -7,9 +7,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "integration/sip_interop/g722_payload.hpp"
 #include "integration/sip_interop/voice_agent_instance.hpp"
 #include "support/audio_files.hpp"
 #include "support/baresip.hpp"
@@ -27,7 +29,10 @@ struct CodecCase {
   std::string baresip_codec;  // as baresip's audio_codecs wants it
   int sample_rate;            // of the WAVs and the recording
   std::string wire_payload;   // tshark's name for the RTP payload
+  int payload_type;           // static (RFC 3551): 8 PCMA, 9 G.722
 };
+
+constexpr int kG722PayloadType = 9;
 
 bool peers_available() {
   return Baresip::available() && sox_available() && RtpCapture::available();
@@ -78,26 +83,54 @@ void expect_echo_returns_the_wav(const CodecCase& codec) {
 
   const auto summary = capture.summary();
   std::printf("[ %-8s ] %s", codec.name.c_str(), summary.describe().c_str());
-  const auto from_agent = summary.stream_from(rtp.first(), codec.wire_payload);
-  bool echoed_with_codec = false;
+  std::uint16_t agent_port = 0;
+  std::uint16_t caller_port = 0;
   for (const auto& stream : summary.streams) {
-    if (stream.source_port >= rtp.first() && stream.source_port < rtp.first() + kHalf)
-      echoed_with_codec = echoed_with_codec || stream.carries(codec.wire_payload);
+    if (!stream.carries(codec.wire_payload)) continue;
+    (stream.source_port < rtp.first() + kHalf ? agent_port : caller_port) = stream.source_port;
   }
-  EXPECT_TRUE(echoed_with_codec) << "voice-agent sent no " << codec.wire_payload << "\n"
-                                 << summary.describe();
-  (void)from_agent;
+  EXPECT_NE(agent_port, 0) << "voice-agent sent no " << codec.wire_payload << "\n" << summary.describe();
+  EXPECT_NE(caller_port, 0) << "baresip sent no " << codec.wire_payload << "\n" << summary.describe();
+  if (agent_port != 0 && caller_port != 0) {
+    // Where a difference comes from: baresip's own pacing of the WAV (what it put on the wire) or our echo
+    // (what we sent back against what we received), decoded from the capture.
+    const auto wire_audio = [&](std::uint16_t port) {
+      if (codec.payload_type == kG722PayloadType) {
+        return decode_g722_payload(capture.payload(port, codec.payload_type));
+      }
+      const auto raw = scratch / ("wire-" + std::to_string(port) + ".alaw");
+      const auto wav = scratch / ("wire-" + std::to_string(port) + ".wav");
+      capture.write_payload(raw, port, codec.payload_type);
+      decode_g711_raw(raw, wav, G711Law::alaw);
+      return read_wav(wav);
+    };
+    const auto caller_wire = wire_audio(caller_port);
+    const auto echo_wire = wire_audio(agent_port);
+    const auto caller_on_wire = compare_audio(read_wav(sent_wav), caller_wire, 2s);
+    const auto echo_on_wire = compare_audio(caller_wire, echo_wire, 2s);
+    const auto echo_segments = compare_audio_segments(caller_wire, echo_wire, 100ms, 2s);
+    std::printf(
+        "[ %-8s ] baresip's RTP against its WAV: %s\n[ %-8s ] our echo's RTP against baresip's RTP: %s\n"
+        "[ %-8s ]   %s\n",
+        codec.name.c_str(), caller_on_wire.describe().c_str(), codec.name.c_str(),
+        echo_on_wire.describe().c_str(), codec.name.c_str(), echo_segments.describe().c_str());
+    EXPECT_GE(echo_segments.fraction_above(0.9), 0.9) << echo_segments.describe();
+  }
 
   const auto recordings = caller.received_recordings();
   ASSERT_EQ(recordings.size(), 1u) << "recordings in " << caller.recordings_directory() << "\n" << describe();
   const auto recorded = read_wav(recordings.front());
-  EXPECT_EQ(recorded.sample_rate, codec.sample_rate);
-  // The echo comes back one round trip later (network, jitter buffers, our pipeline): the lag search
-  // allows up to 2 s, the comparison is at the best lag.
+  ASSERT_EQ(recorded.sample_rate, codec.sample_rate);
+  // The echo comes back one round trip later (network, jitter buffers, our pipeline), and the recording
+  // starts with the first packet received: the lag search allows ±2 s. Judged segment by segment: our
+  // jitter buffer may drop (or conceal) one 20 ms frame mid-sweep to steer its delay — it does on a
+  // loaded machine — which shifts the rest of the recording and costs the whole-file correlation a lot
+  // (0.64 seen) while every segment still matches. The whole-file figure is printed for the record.
   const auto comparison = compare_wav_files(sent_wav, recordings.front(), 2s);
-  std::printf("[ %-8s ] caller recorded the echo: %s\n", codec.name.c_str(), comparison.describe().c_str());
-  EXPECT_GT(comparison.correlation, 0.9) << comparison.describe() << "\n" << describe();
-  EXPECT_GE(comparison.lag_seconds, 0.0) << comparison.describe();
+  const auto segments = compare_audio_segments(read_wav(sent_wav), recorded, 100ms, 2s);
+  std::printf("[ %-8s ] caller recorded the echo: %s\n[ %-8s ]   %s\n", codec.name.c_str(),
+              comparison.describe().c_str(), codec.name.c_str(), segments.describe().c_str());
+  EXPECT_GE(segments.fraction_above(0.9), 0.9) << segments.describe() << "\n" << describe();
   // The sweep came back neither stretched nor cut: its non-silent span is as long as the one sent.
   EXPECT_LE(std::abs(comparison.active_duration_difference()), 0.2) << comparison.describe();
   // The whole recording: baresip hangs up the moment its WAV ends, so the echo still on its way back (our
@@ -115,12 +148,12 @@ void expect_echo_returns_the_wav(const CodecCase& codec) {
 
 TEST(BaresipInterop, G722CallThroughEchoFlowReturnsTheWav) {
   if (!peers_available()) GTEST_SKIP() << "baresip (baresip-core), sox or tshark is not installed";
-  expect_echo_returns_the_wav({"G.722", "G722/16000/1", 16000, "g722"});
+  expect_echo_returns_the_wav({"G.722", "G722/16000/1", 16000, "g722", kG722PayloadType});
 }
 
 TEST(BaresipInterop, PcmaCallThroughEchoFlowReturnsTheWav) {
   if (!peers_available()) GTEST_SKIP() << "baresip (baresip-core), sox or tshark is not installed";
-  expect_echo_returns_the_wav({"PCMA", "PCMA", 8000, "g711A"});
+  expect_echo_returns_the_wav({"PCMA", "PCMA", 8000, "g711A", 8});
 }
 
 TEST(BaresipInterop, DigitsSentIntoDtmfEchoComeBackToBaresip) {
