@@ -106,7 +106,10 @@ class UserAgentCore : public TransactionUser,
     // follows our ACK) finds the tag.
     asio::post(layer_.strand(), [this, self = shared_from_this(), call, tag = std::move(remote_tag)] {
       auto it = calls_.find(call->key());
-      if (it != calls_.end() && it->second.call == call) it->second.remote_tag = tag;
+      if (it != calls_.end() && it->second.call == call) {
+        it->second.remote_tag = tag;
+        it->second.established = true;
+      }
     });
   }
   ClientTransactionHandle send_request(Message request, ResponseHandler on_response,
@@ -160,8 +163,7 @@ class UserAgentCore : public TransactionUser,
     if (it == calls_.end()) return nullptr;
     // The peer's tag must match too (§12.2.2); an outbound call has none before its 2xx.
     auto from = request.from();
-    if (!from || it->second.remote_tag.empty() || from->tag().value_or("") != it->second.remote_tag)
-      return nullptr;
+    if (!from || !it->second.established || from->tag().value_or("") != it->second.remote_tag) return nullptr;
     return it->second.call;
   }
   // Our Contact host towards `remote` (sip.public_address, else the listener's address, else the address
@@ -215,7 +217,8 @@ class UserAgentCore : public TransactionUser,
   // SIP strand only.
   struct CallEntry {
     std::shared_ptr<SipCall> call;
-    std::string remote_tag;  // the peer's tag; empty until an outbound call's 2xx
+    std::string remote_tag;    // the peer's tag (RFC 2543 peers may have none)
+    bool established = false;  // an outbound call's is known from its 2xx on
   };
   std::map<std::string, CallEntry> calls_;                     // by Call-ID + our tag (DialogId::key())
   std::map<std::string, std::weak_ptr<InboundCall>> invites_;  // by Call-ID + From tag, for CANCEL / Timer L
@@ -335,7 +338,7 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
   auto& shard = media_threads_.next();
   auto call = std::make_shared<InboundCall>(*this, shard, transaction, std::move(*dialog), std::move(info),
                                             std::move(media_address));
-  calls_[call->key()] = {call, call->dialog_id().remote_tag};
+  calls_[call->key()] = {call, call->dialog_id().remote_tag, true};
   invites_[invite_key(m)] = call;
   active_ = calls_.size();
   calls_active_.set(static_cast<double>(calls_.size()));
@@ -457,7 +460,7 @@ PlacedCall UserAgentCore::place_call(OutboundCallRequest request) {
       asio::post(shard.io, [call] { call->hangup(media::EndReason::shutdown, "shutting down"); });
       return;
     }
-    calls_[call->key()] = {call, {}};
+    calls_[call->key()] = {call, {}, false};
     active_ = calls_.size();
     calls_active_.set(static_cast<double>(calls_.size()));
     asio::post(shard.io, [call] { call->start(); });

@@ -17,6 +17,7 @@
 #include "media/srtp_session.hpp"
 #include "sip/diagnostic_flows.hpp"
 #include "sip/dialog.hpp"
+#include "sip/response.hpp"
 #include "support/free_port.hpp"
 
 namespace va::sip::test {
@@ -65,9 +66,15 @@ class RecordingHandler : public CallHandler {
     record_->add(std::string("dtmf ") + e.digit +
                  (e.source == media::DtmfSource::sip_info ? " info" : " rtp"));
     if (e.digit == '#' && leg_) leg_->hangup();
+    // Call control from the test, on the call's thread: 'A' holds, 'B' resumes, 'C' transfers.
+    if (e.digit == 'A' && leg_) leg_->hold(true);
+    if (e.digit == 'B' && leg_) leg_->hold(false);
+    if (e.digit == 'C' && leg_) leg_->transfer("+4930555");
   }
   void on_hold_changed(bool held) override { record_->add(held ? "held" : "resumed"); }
-  void on_transfer_progress(int, bool) override {}
+  void on_transfer_progress(int status, bool final) override {
+    record_->add("transfer " + std::to_string(status) + (final ? " final" : ""));
+  }
   void on_ended(const media::CallEnded& e) override {
     record_->add("ended " + std::string(media::to_string(e.reason)));
     leg_ = nullptr;
@@ -108,6 +115,7 @@ class UserAgentTest : public ::testing::Test {
     options.media_threads = 2;
     options.srtp = srtp_mode_;
     options.media_timeout = media_timeout_;
+    options.session_timer = session_timer_;
     ua_ = std::make_unique<UserAgent>(runner_.io(), options, handlers_, &metrics_);
     ASSERT_EQ(ua_->start(), std::nullopt);
     sip_ = ua_->listening_points().front().local;
@@ -166,6 +174,30 @@ class UserAgentTest : public ::testing::Test {
     return pos == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(m.body().substr(pos + 8)));
   }
 
+  // Sends an INFO with a dtmf-relay digit: the recording handler's call-control trigger.
+  void press(char digit, std::uint32_t cseq) {
+    auto info = request("INFO", cseq, "press" + std::to_string(cseq));
+    info.body = std::string("Signal=") + digit + "\r\n";
+    info.extra_headers.push_back("Content-Type: application/dtmf-relay");
+    caller_.send_to(info.to_string(), sip_);
+  }
+  // The next request of `method` from the user agent (skipping responses to ours).
+  std::optional<Message> next_request(Method method) {
+    auto d = caller_.receive_matching(
+        [method](const Message& m) { return m.is_request() && m.method() == method; }, 3s);
+    if (!d) return std::nullopt;
+    reply_to_ = d->from;
+    return d->message();
+  }
+  void reply(const Message& request, int status, std::string sdp = {}) {
+    auto response = make_response(request, status);
+    response.add_header("Contact", "<sip:caller@127.0.0.1:" + std::to_string(caller_.local().port) + ">");
+    if (!sdp.empty()) response.set_body(std::move(sdp), "application/sdp");
+    caller_.send_to(response.to_string(), reply_to_);
+  }
+
+  Endpoint reply_to_;
+  SessionTimerSettings session_timer_;
   config::SrtpMode srtp_mode_ = config::SrtpMode::off;
   std::chrono::milliseconds media_timeout_{30000};
   IoRunner runner_;
@@ -561,6 +593,205 @@ TEST_F(UserAgentTest, DtmfEchoEchoesHashAndThenHangsUpWithBye) {
   EXPECT_THAT(bye->message().header("Reason").value_or(""), HasSubstr("local_hangup"));
   caller_.send_to(response_text(bye->message(), 200), bye->from);
   EXPECT_TRUE(eventually([&] { return ua_->active_calls() == 0; }));
+}
+
+}  // namespace
+}  // namespace va::sip::test
+
+namespace va::sip::test {
+namespace {
+
+TEST_F(UserAgentTest, OurHoldIsAReInviteWithSendonlyAndResumeOneWithSendrecv) {
+  establish(offer_sdp(caller_media_.local().port));
+  ack();
+  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  press('A', 2);
+  auto hold = next_request(Method::invite);
+  ASSERT_TRUE(hold);
+  EXPECT_THAT(hold->body(), HasSubstr("a=sendonly"));
+  EXPECT_EQ(hold->to()->tag().value_or(""), "caller1");
+  EXPECT_EQ(hold->request_uri().user, "caller");  // the remote target from our Contact
+  reply(*hold, 200, offer_sdp(caller_media_.local().port, "8 101", "recvonly"));
+  auto ack_of_hold = next_request(Method::ack);
+  ASSERT_TRUE(ack_of_hold);
+  EXPECT_EQ(ack_of_hold->cseq()->number, hold->cseq()->number);
+
+  press('B', 3);
+  auto resume = next_request(Method::invite);
+  ASSERT_TRUE(resume);
+  EXPECT_THAT(resume->body(), HasSubstr("a=sendrecv"));
+  EXPECT_GT(resume->cseq()->number, hold->cseq()->number);
+  reply(*resume, 200, offer_sdp(caller_media_.local().port));
+  EXPECT_TRUE(next_request(Method::ack));
+}
+
+TEST_F(UserAgentTest, AReInviteOfThePeerWhileOursIsPendingGets491) {
+  establish(offer_sdp(caller_media_.local().port));
+  ack();
+  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  press('A', 2);
+  auto ours = next_request(Method::invite);
+  ASSERT_TRUE(ours);
+  // Our re-INVITE is unanswered; the peer's own crosses it (RFC 3261 §14.2).
+  auto theirs = request("INVITE", 3, "glare-in");
+  theirs.body = offer_sdp(caller_media_.local().port);
+  theirs.extra_headers.push_back("Content-Type: application/sdp");
+  auto refused = send(theirs);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 491);
+  reply(*ours, 200, offer_sdp(caller_media_.local().port, "8 101", "recvonly"));
+  EXPECT_TRUE(next_request(Method::ack));
+}
+
+TEST_F(UserAgentTest, ReferTransferEndsWithByeOnAFinal200Notify) {
+  establish(offer_sdp(caller_media_.local().port));
+  ack();
+  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  press('C', 2);
+  auto refer = next_request(Method::refer);
+  ASSERT_TRUE(refer);
+  EXPECT_EQ(refer->header("Refer-To").value_or(""),
+            "<sip:+4930555@127.0.0.1:" + std::to_string(caller_.local().port) + ">");
+  EXPECT_TRUE(refer->header("Referred-By").has_value());
+  reply(*refer, 202);
+
+  auto notify = [&](std::uint32_t cseq, std::string frag, std::string state) {
+    auto n = request("NOTIFY", cseq, "notify" + std::to_string(cseq));
+    n.body = std::move(frag);
+    n.extra_headers.push_back("Event: refer");
+    n.extra_headers.push_back("Subscription-State: " + state);
+    n.extra_headers.push_back("Content-Type: message/sipfrag");
+    return send(n);
+  };
+  auto trying = notify(3, "SIP/2.0 100 Trying\r\n", "active;expires=60");
+  ASSERT_TRUE(trying);
+  EXPECT_EQ(trying->status(), 200);
+  EXPECT_TRUE(eventually([&] { return record_->has("transfer 100"); })) << record_->all();
+  auto done = notify(4, "SIP/2.0 200 OK\r\n", "terminated;reason=noresource");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status(), 200);
+  auto bye = next_request(Method::bye);
+  ASSERT_TRUE(bye);
+  caller_.send_to(response_text(*bye, 200), reply_to_);
+  EXPECT_TRUE(eventually([&] { return record_->has("ended transferred"); })) << record_->all();
+  EXPECT_TRUE(record_->has("transfer 200 final")) << record_->all();
+}
+
+TEST_F(UserAgentTest, AFailedTransferLeavesTheCallUp) {
+  establish(offer_sdp(caller_media_.local().port));
+  ack();
+  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  press('C', 2);
+  auto refer = next_request(Method::refer);
+  ASSERT_TRUE(refer);
+  reply(*refer, 202);
+  auto n = request("NOTIFY", 3, "notify-busy");
+  n.body = "SIP/2.0 486 Busy Here\r\n";
+  n.extra_headers = {"Event: refer", "Subscription-State: terminated;reason=noresource",
+                     "Content-Type: message/sipfrag"};
+  auto answered = send(n);
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->status(), 200);
+  EXPECT_TRUE(eventually([&] { return record_->has("transfer 486 final"); })) << record_->all();
+  // Still in the call: an OPTIONS in the dialog is answered by it, and no BYE was sent.
+  auto options = send(request("OPTIONS", 4, "still-up"));
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->status(), 200);
+  EXPECT_FALSE(record_->has("ended transferred")) << record_->all();
+  EXPECT_EQ(ua_->active_calls(), 1u);
+}
+
+TEST_F(UserAgentTest, ANotifyWithoutATransferGets481) {
+  establish(offer_sdp(caller_media_.local().port));
+  ack();
+  auto n = request("NOTIFY", 2, "stray-notify");
+  n.body = "SIP/2.0 200 OK\r\n";
+  n.extra_headers = {"Event: refer", "Subscription-State: terminated", "Content-Type: message/sipfrag"};
+  auto refused = send(n);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 481);
+}
+
+TEST_F(UserAgentTest, SessionExpiresBelowOurMinSeIsRefusedWith422) {
+  auto invite = request("INVITE", 1, "inv422");
+  invite.body = offer_sdp(caller_media_.local().port);
+  invite.extra_headers.push_back("Content-Type: application/sdp");
+  invite.extra_headers.push_back("Supported: timer");
+  invite.extra_headers.push_back("Session-Expires: 30");
+  auto refused = send(invite);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status(), 422);
+  EXPECT_EQ(refused->header("Min-SE").value_or(""), "90");
+  EXPECT_TRUE(eventually([&] { return ua_->active_calls() == 0; }));
+}
+
+TEST_F(UserAgentTest, ASessionTimerIsEchoedWithTheRefresherAndRequireTimer) {
+  auto invite = request("INVITE", 1, "inv-se");
+  invite.body = offer_sdp(caller_media_.local().port);
+  invite.extra_headers.push_back("Content-Type: application/sdp");
+  invite.extra_headers.push_back("Supported: timer");
+  invite.extra_headers.push_back("Require: timer");
+  invite.extra_headers.push_back("Session-Expires: 1800");
+  auto ok = send(invite);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200) << ok->to_string();
+  EXPECT_EQ(ok->header("Session-Expires").value_or(""), "1800;refresher=uac");
+  EXPECT_EQ(ok->header("Require").value_or(""), "timer");
+  EXPECT_THAT(ok->header("Supported").value_or(""), HasSubstr("timer"));
+}
+
+class ShortSessionTimerUserAgentTest : public UserAgentTest {
+ protected:
+  void SetUp() override {
+    session_timer_.min_se = std::chrono::seconds(1);  // tests only: RFC 4028 wants at least 90 s
+    UserAgentTest::SetUp();
+  }
+};
+
+TEST_F(ShortSessionTimerUserAgentTest, WithoutTheCallersRefreshWeHangUpBeforeTheSessionExpires) {
+  auto invite = request("INVITE", 1, "inv-se-short");
+  invite.body = offer_sdp(caller_media_.local().port);
+  invite.extra_headers.push_back("Content-Type: application/sdp");
+  invite.extra_headers.push_back("Supported: timer");
+  invite.extra_headers.push_back("Session-Expires: 3;refresher=uac");
+  auto ok = send(invite);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status(), 200);
+  to_tag_ = std::string(ok->to()->tag().value_or(""));
+  ack();
+  // RFC 4028 §10: the BYE comes at 3 s - min(32 s, 1 s) = 2 s when no refresh arrived.
+  auto bye = caller_.receive_matching(
+      [](const Message& m) { return m.is_request() && m.method() == Method::bye; }, 5s);
+  ASSERT_TRUE(bye);
+  EXPECT_THAT(bye->message().header("Reason").value_or(""), HasSubstr("Session timer expired"));
+  caller_.send_to(response_text(bye->message(), 200), bye->from);
+  EXPECT_TRUE(eventually([&] { return record_->has("ended error"); })) << record_->all();
+}
+
+TEST_F(ShortSessionTimerUserAgentTest, TheCallersRefreshesKeepTheSessionUpPastItsInterval) {
+  auto invite = request("INVITE", 1, "inv-se-refresh");
+  invite.body = offer_sdp(caller_media_.local().port);
+  invite.extra_headers.push_back("Content-Type: application/sdp");
+  invite.extra_headers.push_back("Supported: timer");
+  invite.extra_headers.push_back("Session-Expires: 6;refresher=uac");
+  auto ok = send(invite);
+  ASSERT_TRUE(ok);
+  to_tag_ = std::string(ok->to()->tag().value_or(""));
+  ack();
+  // Without refreshes we would hang up at 6 s - 2 s = 4 s. Refreshes (UPDATE without SDP, RFC 4028 §9)
+  // every second for 5 s each restart that: no BYE may come.
+  for (std::uint32_t cseq = 2; cseq <= 6; ++cseq) {
+    for (const auto& d : caller_.drain(1000ms)) EXPECT_EQ(d.data.find("BYE "), std::string::npos) << d.data;
+    auto update = request("UPDATE", cseq, "refresh" + std::to_string(cseq));
+    update.extra_headers.push_back("Supported: timer");
+    update.extra_headers.push_back("Session-Expires: 6;refresher=uac");
+    auto refreshed = send(update);
+    ASSERT_TRUE(refreshed);
+    EXPECT_EQ(refreshed->status(), 200);
+    EXPECT_EQ(refreshed->header("Session-Expires").value_or(""), "6;refresher=uac");
+  }
+  EXPECT_FALSE(record_->has("ended error")) << record_->all();
+  EXPECT_EQ(ua_->active_calls(), 1u);
 }
 
 }  // namespace
