@@ -190,6 +190,7 @@ PushResult JitterBuffer::push(const RtpAudioPacket& packet, Clock::time_point ar
 
 std::size_t JitterBuffer::earliest() const {
   std::size_t best = npos;
+  if (count_ == 0) return best;  // every tick of a call that receives nothing (hold, silence) ends here
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].used && (best == npos || slots_[i].timestamp < slots_[best].timestamp)) best = i;
   }
@@ -197,6 +198,7 @@ std::size_t JitterBuffer::earliest() const {
 }
 
 std::size_t JitterBuffer::find_timestamp(std::int64_t timestamp) const {
+  if (count_ == 0) return npos;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].used && slots_[i].timestamp == timestamp) return i;
   }
