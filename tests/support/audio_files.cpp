@@ -304,13 +304,21 @@ double SegmentedComparison::minimum() const {
   return correlations.empty() ? 0.0 : *std::min_element(correlations.begin(), correlations.end());
 }
 
+double SegmentedComparison::median() const {
+  if (correlations.empty()) return 0.0;
+  auto sorted = correlations;
+  const auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), middle, sorted.end());
+  return *middle;
+}
+
 std::string SegmentedComparison::describe() const {
   char text[200];
-  std::snprintf(
-      text, sizeof text,
-      "%zu non-silent segments of %lld ms: min %.4f, %zu above 0.99, %zu above 0.9 (around lag %+.4f s):",
-      correlations.size(), static_cast<long long>(segment.count()), minimum(), count_above(0.99),
-      count_above(0.9), whole_lag_seconds);
+  std::snprintf(text, sizeof text,
+                "%zu non-silent segments of %lld ms: min %.4f, median %.4f, %zu above 0.99, %zu above 0.9 "
+                "(around lag %+.4f s):",
+                correlations.size(), static_cast<long long>(segment.count()), minimum(), median(),
+                count_above(0.99), count_above(0.9), whole_lag_seconds);
   std::string result = text;
   for (const double c : correlations) {
     std::snprintf(text, sizeof text, " %.3f", c);

@@ -90,6 +90,7 @@ struct SegmentedComparison {
   std::size_t count_above(double threshold) const;
   double fraction_above(double threshold) const;  // 0 when there are no segments
   double minimum() const;
+  double median() const;         // 0 when there are no segments
   std::string describe() const;  // "20 non-silent segments of 100 ms: min 0.93, 19 above 0.99, ..."
 };
 

@@ -114,7 +114,8 @@ void expect_echo_returns_the_wav(const CodecCase& codec) {
         "[ %-8s ]   %s\n",
         codec.name.c_str(), caller_on_wire.describe().c_str(), codec.name.c_str(),
         echo_on_wire.describe().c_str(), codec.name.c_str(), echo_segments.describe().c_str());
-    EXPECT_GE(echo_segments.fraction_above(0.9), 0.9) << echo_segments.describe();
+    EXPECT_GE(echo_segments.median(), 0.95) << echo_segments.describe();
+    EXPECT_GE(echo_segments.fraction_above(0.8), 0.75) << echo_segments.describe();
   }
 
   const auto recordings = caller.received_recordings();
@@ -122,15 +123,18 @@ void expect_echo_returns_the_wav(const CodecCase& codec) {
   const auto recorded = read_wav(recordings.front());
   ASSERT_EQ(recorded.sample_rate, codec.sample_rate);
   // The echo comes back one round trip later (network, jitter buffers, our pipeline), and the recording
-  // starts with the first packet received: the lag search allows ±2 s. Judged segment by segment: our
-  // jitter buffer may drop (or conceal) one 20 ms frame mid-sweep to steer its delay — it does on a
-  // loaded machine — which shifts the rest of the recording and costs the whole-file correlation a lot
-  // (0.64 seen) while every segment still matches. The whole-file figure is printed for the record.
+  // starts with the first packet received: the lag search allows ±2 s. Judged segment by segment, each
+  // 100 ms at its own lag: on a loaded machine our jitter buffer steers its delay mid-sweep (a 20 ms frame
+  // discarded, or concealment inserted), which shifts the rest of the recording and costs the whole-file
+  // correlation a lot (0.64 seen) and the segment with the glitch some (0.82 seen), while the rest still
+  // match at 0.999. Wrong audio (a wrong rate, codec or byte order, noise) correlates below 0.3 in every
+  // segment. The whole-file figure is printed for the record.
   const auto comparison = compare_wav_files(sent_wav, recordings.front(), 2s);
   const auto segments = compare_audio_segments(read_wav(sent_wav), recorded, 100ms, 2s);
   std::printf("[ %-8s ] caller recorded the echo: %s\n[ %-8s ]   %s\n", codec.name.c_str(),
               comparison.describe().c_str(), codec.name.c_str(), segments.describe().c_str());
-  EXPECT_GE(segments.fraction_above(0.9), 0.9) << segments.describe() << "\n" << describe();
+  EXPECT_GE(segments.median(), 0.95) << segments.describe() << "\n" << describe();
+  EXPECT_GE(segments.fraction_above(0.8), 0.75) << segments.describe() << "\n" << describe();
   // The sweep came back neither stretched nor cut: its non-silent span is as long as the one sent.
   EXPECT_LE(std::abs(comparison.active_duration_difference()), 0.2) << comparison.describe();
   // The whole recording: baresip hangs up the moment its WAV ends, so the echo still on its way back (our
