@@ -215,16 +215,23 @@ TEST(BaresipInterop, DigitsSentIntoDtmfEchoComeBackToBaresip) {
   caller.stop();
   capture.stop();
 
-  // On the wire: baresip's digits went out as RFC 4733 and ours came back the same way.
+  // On the wire: baresip's digits went out as RFC 4733 events and ours came back the same way, one event
+  // per digit (baresip offers telephone-event as payload type 101; the answer keeps it).
   const auto summary = capture.summary();
-  std::size_t baresip_events = 0;
-  std::size_t agent_events = 0;
+  std::uint16_t agent_port = 0;
+  std::uint16_t caller_port = 0;
   for (const auto& stream : summary.streams) {
     if (!stream.carries("rtpevent")) continue;
-    (stream.source_port < rtp.first() + kHalf ? agent_events : baresip_events) += stream.packets;
+    (stream.source_port < rtp.first() + kHalf ? agent_port : caller_port) = stream.source_port;
   }
-  EXPECT_GT(baresip_events, 0u) << summary.describe();
-  EXPECT_GT(agent_events, 0u) << summary.describe();
+  ASSERT_NE(caller_port, 0) << "no RFC 4733 from baresip\n" << summary.describe();
+  ASSERT_NE(agent_port, 0) << "no RFC 4733 from voice-agent\n" << summary.describe();
+  const auto sent = capture.telephone_events(caller_port, 101);
+  const auto echoed = capture.telephone_events(agent_port, 101);
+  std::printf("[ sent     ] %s\n[ echoed   ] %s\n", va::test::describe(sent).c_str(),
+              va::test::describe(echoed).c_str());
+  EXPECT_EQ(digits_of(sent), digits) << va::test::describe(sent);
+  EXPECT_EQ(digits_of(echoed), digits) << va::test::describe(echoed);
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
