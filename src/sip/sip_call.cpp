@@ -385,12 +385,13 @@ void SipCall::on_reinvite_response(const ClientResponse& response, const sdp::Se
   if (!reinvite_in_flight_) return;  // a repeated 2xx: the transaction layer re-sends our ACK itself
   reinvite_in_flight_ = false;
   int status = response.message.status();
+  auto cseq = response.message.cseq();
   if (state_ == State::ended) {
-    if (status < 300 && dialog_) reinvite_.send_ack(dialog_->make_ack(response.message.cseq()->number));
+    // The call ended while our re-INVITE was out: a 2xx still needs its ACK (§13.2.2.4).
+    if (status >= 200 && status < 300 && dialog_ && cseq) reinvite_.send_ack(dialog_->make_ack(cseq->number));
     return;
   }
   if (status >= 200 && status < 300) {
-    auto cseq = response.message.cseq();
     reinvite_.send_ack(dialog_->make_ack(cseq ? cseq->number : dialog_->local_cseq()), send_options());
     dialog_->refresh_target_from_response(response.message);
     if (auto problem = apply_answer(offer, response.message)) {

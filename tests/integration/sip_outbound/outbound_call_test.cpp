@@ -149,9 +149,11 @@ class OutboundCallTest : public ::testing::Test {
   }
 
   PlacedCall place(const std::string& target, std::optional<UacCredentials> credentials = std::nullopt,
-                   std::chrono::milliseconds ring_timeout = std::chrono::seconds(30)) {
+                   std::chrono::milliseconds ring_timeout = std::chrono::seconds(30),
+                   std::string outbound_proxy = {}) {
     OutboundCallRequest request;
     request.target = target;
+    request.outbound_proxy = std::move(outbound_proxy);
     request.from = "\"Voice Agent\" <sip:+4930999@127.0.0.1>";
     request.credentials = std::move(credentials);
     request.flow = "record";
@@ -253,6 +255,20 @@ TEST_F(OutboundCallTest, A302IsFollowedToTheHighestQContactThatAnswers) {
   EXPECT_TRUE(redirected.all_successful()) << redirected.describe();
   EXPECT_TRUE(answered.all_successful()) << answered.describe();
   EXPECT_THAT(answered.message_trace, HasSubstr("INVITE " + second.uri("moved") + " SIP/2.0"));
+}
+
+TEST_F(OutboundCallTest, AnOutboundProxyGetsTheInviteWithAPreloadedLooseRoute) {
+  Sipp proxy(callee("uas_answer.xml"));
+  // The target is a TEST-NET address nobody answers at: only the proxy can have answered.
+  place("sip:+4930777@192.0.2.1", std::nullopt, std::chrono::seconds(30), "sip:" + proxy.address());
+  bool was_answered = wait_for("answered");
+  bool ended = wait_ended();
+  auto result = proxy.wait(std::chrono::seconds(10));
+  EXPECT_TRUE(was_answered) << record_->all() << result.describe();
+  ASSERT_TRUE(ended) << record_->all();
+  EXPECT_TRUE(result.all_successful()) << result.describe();
+  EXPECT_THAT(result.message_trace, HasSubstr("INVITE sip:+4930777@192.0.2.1 SIP/2.0"));
+  EXPECT_EQ(header_in_trace(result.message_trace, "Route"), "<sip:" + proxy.address() + ";lr>");
 }
 
 TEST_F(OutboundCallTest, EarlyMediaFrom183IsHeardBeforeTheAnswer) {
