@@ -97,7 +97,7 @@ class RecordingHandler : public CallHandler {
     if (!audio_) record_->add("audio");
     audio_ = true;
   }
-  void on_dtmf(const media::DtmfEvent&) override {}
+  void on_dtmf(const media::DtmfEvent& e) override { record_->add(std::string("dtmf ") + e.digit); }
   void on_hold_changed(bool held) override { record_->add(held ? "held" : "resumed"); }
   void on_transfer_progress(int status, bool final) override {
     record_->add("transfer " + std::to_string(status) + (final ? " final" : ""));
@@ -316,6 +316,19 @@ TEST_F(OutboundCallTest, ReferTransferReportsTheNotifiesAndEndsTransferredWithBy
   EXPECT_TRUE(result.all_successful()) << result.describe();
   // A phone number becomes a SIP URI at the peer's host (spaces are visual separators).
   EXPECT_THAT(header_in_trace(result.message_trace, "Refer-To"), HasSubstr("<sip:+4930555@127.0.0.1:"));
+}
+
+TEST_F(OutboundCallTest, TheCalleesInDialogRequestsReachTheOutboundCall) {
+  Sipp uas(callee("uas_in_dialog_requests.xml"));
+  place(uas.uri("+4930123"));
+  bool ended = wait_ended();
+  auto result = uas.wait(std::chrono::seconds(10));
+  ASSERT_TRUE(ended) << record_->all() << result.describe();
+  // SIPp got 200 for INFO, OPTIONS, re-INVITE (checked a=recvonly), UPDATE and BYE, or the call failed.
+  EXPECT_TRUE(result.all_successful()) << result.describe();
+  EXPECT_TRUE(record_->has("dtmf 7")) << record_->all();
+  EXPECT_TRUE(record_->has("held")) << record_->all();
+  EXPECT_TRUE(record_->has("ended remote_hangup 0")) << record_->all();
 }
 
 TEST_F(OutboundCallTest, HoldAndUnholdAreReInvitesWithSendonlyThenSendrecv) {
