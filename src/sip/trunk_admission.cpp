@@ -1,6 +1,7 @@
 #include "sip/trunk_admission.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/log.hpp"
 #include "sip/digest.hpp"
@@ -8,6 +9,8 @@
 
 namespace va::sip {
 namespace {
+
+constexpr int kRefusalLinesPerSecond = 10;
 
 AdmissionDecision refuse(int status, std::string reason, std::string result, std::string trunk) {
   AdmissionDecision d;
@@ -100,12 +103,16 @@ AdmissionDecision TrunkAdmission::admit(const IncomingMessage& invite) {
   const auto& source = invite.flow.remote.address;
   const auto* trunk = match(source);
   if (trunk == nullptr) {
-    auto from = invite.message.from();
-    log::warn("sip: INVITE refused: source address is not allowed by any trunk",
-              {{"source", invite.flow.remote.to_string()},
-               {"call_id", call_id_of(invite)},
-               {"from", from ? from->uri.to_string() : std::string()},
-               {"dialed", invite.message.request_uri().user}});
+    std::int64_t suppressed = 0;
+    if (refusal_log_allowed(suppressed)) {
+      auto from = invite.message.from();
+      log::Fields fields{{"source", invite.flow.remote.to_string()},
+                         {"call_id", call_id_of(invite)},
+                         {"from", from ? from->uri.to_string() : std::string()},
+                         {"dialed", invite.message.request_uri().user}};
+      if (suppressed > 0) fields.emplace_back("refusals_not_logged", suppressed);
+      log::warn("sip: INVITE refused: source address is not allowed by any trunk", fields);
+    }
     return refuse(403, "Forbidden", "forbidden", "");
   }
   if (trunk->auth_username.empty()) {
@@ -114,6 +121,22 @@ AdmissionDecision TrunkAdmission::admit(const IncomingMessage& invite) {
     return admitted;
   }
   return authenticate(invite, *trunk);
+}
+
+bool TrunkAdmission::refusal_log_allowed(std::int64_t& suppressed) {
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  if (now - refusal_window_ >= std::chrono::seconds(1)) {
+    refusal_window_ = now;
+    refusal_lines_ = 0;
+  }
+  if (refusal_lines_ >= kRefusalLinesPerSecond) {
+    ++refusals_suppressed_;
+    return false;
+  }
+  ++refusal_lines_;
+  suppressed = std::exchange(refusals_suppressed_, 0);
+  return true;
 }
 
 AdmissionDecision TrunkAdmission::challenge(const IncomingMessage& invite, std::string_view trunk,

@@ -29,6 +29,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -72,10 +73,17 @@ class TrunkAdmission : public InboundAdmission {
   const TrunkPolicy* match(const boost::asio::ip::address& source) const;
   AdmissionDecision authenticate(const IncomingMessage& invite, const TrunkPolicy& trunk) const;
 
+  // Refusal log lines: at most kRefusalLinesPerSecond, then one line saying how many were left out (a SIP
+  // scanner must not flood the log).
+  bool refusal_log_allowed(std::int64_t& suppressed);
+
   TrunkAdmissionOptions options_;
   DigestNonceIssuer nonces_;
-  mutable std::mutex mutex_;  // guards TrunkPolicy::learned
+  mutable std::mutex mutex_;  // guards TrunkPolicy::learned and the refusal log budget
   std::vector<TrunkPolicy> trunks_;
+  std::chrono::steady_clock::time_point refusal_window_{};
+  int refusal_lines_ = 0;
+  std::int64_t refusals_suppressed_ = 0;
 };
 
 }  // namespace va::sip

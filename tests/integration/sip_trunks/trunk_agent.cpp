@@ -36,7 +36,7 @@ TrunkAgent::TrunkAgent(const AgentOptions& options)
   process.unset_env = clean_env();
   process_ = std::make_unique<Process>(process);
   http_ = wait_for_listen_address(*process_, 20s);
-  sip_ready_ = process_->wait_for_output("SIP listening", Stream::err, 10s);
+  sip_ready_ = process_->wait_for_output("SIP listening", Stream::err, 20s);
 }
 
 std::optional<double> TrunkAgent::metric(const std::string& sample) const {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/log.hpp"
 #include "sip/digest.hpp"
 #include "sip/digest_challenge.hpp"
 #include "sip/parser.hpp"
@@ -90,6 +91,20 @@ TEST(TrunkAdmission, StaticIpTrunkAdmitsOnlyItsSources) {
   EXPECT_EQ(refused.status, 403);
   EXPECT_EQ(refused.result, "forbidden");
   EXPECT_EQ(admission.admit(invite("2001:db9::5")).status, 403);
+}
+
+TEST(TrunkAdmission, RefusalsAreLoggedWithTheSourceButAScannerCannotFloodTheLog) {
+  TrunkAdmission admission({static_trunk("exolve-static", {"127.0.0.1/32"})});
+  std::vector<std::string> lines;
+  log::set_output_for_testing([&](std::string_view line) { lines.emplace_back(line); });
+  for (int i = 0; i < 25; ++i) EXPECT_EQ(admission.admit(invite("198.51.100.7")).status, 403);
+  log::set_output_for_testing(nullptr);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.front().find("198.51.100.7:5070"), std::string::npos) << lines.front();
+  // Ten lines per second, the rest counted for the next line written (25 refusals take far less than a
+  // second; the bound leaves room for a window that rolls over in between).
+  EXPECT_GE(lines.size(), 10u);
+  EXPECT_LE(lines.size(), 20u);
 }
 
 TEST(TrunkAdmission, FirstMatchingStaticTrunkInConfigurationOrderWins) {
