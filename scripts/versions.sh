@@ -40,4 +40,6 @@ VA_APT_TEST=(
 # Benchmark references (scripts/setup --bench).
 VA_APT_BENCH=(
   nginx-light
+  # profiling the media path under SIPp load (docs/benchmarks.md: perf record -e cpu-clock -p <pid>)
+  linux-perf
 )
