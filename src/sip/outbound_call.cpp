@@ -52,7 +52,7 @@ void OutboundCall::start() {
   }
   offer_ = sdp::create_offer(caps_, local_session_);
   if (!start_handler(std::move(pending_handler_))) return finish(media::EndReason::error, 0, "no handler");
-  if (state_ != State::setup) return;  // the handler hung up in start()
+  if (state_ != State::setup) return;  // the handler hung up in start(): no INVITE
   ring_timer_.expires_after(setup_.ring_timeout);
   std::weak_ptr<SipCall> weak = shared_from_this();
   ring_timer_.async_wait([weak](boost::system::error_code ec) {
@@ -288,6 +288,11 @@ void OutboundCall::on_ring_timeout() {
 }
 
 void OutboundCall::hangup_before_established(media::EndReason reason, std::string detail) {
+  if (!invite_) {
+    // Nothing sent yet (the handler hung up in start(), or the user agent is shutting down).
+    ring_timer_.cancel();
+    return finish(reason, 0, std::move(detail));
+  }
   cancel_invite(reason, std::move(detail));
 }
 
