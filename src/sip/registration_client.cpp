@@ -296,6 +296,12 @@ class RegistrationSession : public std::enable_shared_from_this<RegistrationSess
                   "auth_failed");
     }
     count("challenged");
+    log_.debug("sip trunk registrar challenged",
+               {{"status", m.status()},
+                {"realm", chosen->realm},
+                {"algorithm", chosen->algorithm_name.empty() ? std::string("MD5") : chosen->algorithm_name},
+                {"stale", chosen->stale},
+                {"nonce_reused", sent_nc_ > 1}});
     challenge_ = *chosen;
     proxy_challenge_ = m.status() == 407;
     nc_ = 0;

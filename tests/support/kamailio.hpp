@@ -54,6 +54,9 @@ struct KamailioRegistrar {
   // Min-Expires (min_expires_mode 1), otherwise it is raised silently. 0: default.
   std::chrono::seconds min_expires{0};
   bool interval_too_brief = false;
+  // auth's nonce_expire: credentials with an older nonce are challenged again with stale=true. 0: default
+  // (300 s).
+  std::chrono::seconds nonce_expire{0};
 };
 
 struct KamailioOptions {

@@ -170,6 +170,29 @@ TEST(TrunkRegistration, IntervalTooBriefIsRetriedWithTheRegistrarsMinExpires) {
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
+TEST(TrunkRegistration, ExpiredNonceOnRefreshIsAnsweredAgainWithoutAFailure) {
+  if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
+
+  // Grants of 10 s (refresh after 5 s) and nonces that expire after 2 s: every refresh's reused nonce is
+  // refused with a new challenge (Kamailio 5.6 with this script does not add stale=true), which the agent
+  // answers at once with the new nonce: a refused *reused* nonce is not a wrong password.
+  Kamailio registrar(
+      {.role = KamailioRegistrar{.users = {{kUser, kPassword}}, .max_expires = 10s, .nonce_expire = 2s}});
+  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)});
+  ASSERT_TRUE(agent.ready()) << agent.log();
+
+  ASSERT_TRUE(TrunkAgent::eventually(
+      [&] { return registrar.count_log_lines("registered sip:" + std::string(kUser)) >= 2; }, 20s))
+      << registrar.log() << agent.log();
+  EXPECT_THAT(agent.log(), HasSubstr(R"("msg":"sip trunk registrar challenged")"));
+  EXPECT_THAT(agent.log(), HasSubstr(R"("nonce_reused":true)"));
+  EXPECT_GE(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="challenged"})")), 2.0);
+  EXPECT_EQ(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="auth_failed"})")), -1.0);
+  EXPECT_THAT(agent.log(), ::testing::Not(HasSubstr("sip trunk registration failed"))) << agent.log();
+  EXPECT_EQ(agent.trunk_health("lab").state, "ready");
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+}
+
 TEST(TrunkProbe, DeadPeerIsUnreachableAndDegraded) {
   // Nothing listens on this port: over TCP the connection is refused at once.
   const auto dead = reserve_port(PortProtocol::udp_and_tcp);
