@@ -57,7 +57,6 @@ CodecBridge::CodecBridge(AudioCodec& codec, std::chrono::milliseconds ptime, int
       payload_(codec.info().encoded_bytes(ptime_samples_)) {}
 
 CodecBridge::ReceiveStatus CodecBridge::queue_received(std::span<const std::int16_t> pcm) {
-  last_received_size_ = 0;
   if (received_.space() < upsampler_.max_output(pcm.size())) return ReceiveStatus::queue_full;
   last_received_size_ = pcm.size();  // pcm is always a prefix of decoded_
   const std::size_t n = upsampler_.process(pcm, resampled_);
@@ -66,6 +65,7 @@ CodecBridge::ReceiveStatus CodecBridge::queue_received(std::span<const std::int1
 }
 
 CodecBridge::ReceiveStatus CodecBridge::receive_payload(std::span<const std::uint8_t> payload) {
+  last_received_size_ = 0;
   const std::size_t samples = codec_->decoded_samples(payload);
   if (samples == 0) return ReceiveStatus::malformed_payload;
   if (samples > max_packet_samples_) return ReceiveStatus::too_long;
@@ -76,6 +76,7 @@ CodecBridge::ReceiveStatus CodecBridge::receive_payload(std::span<const std::uin
 }
 
 CodecBridge::ReceiveStatus CodecBridge::receive_loss(std::uint32_t rtp_units) {
+  last_received_size_ = 0;
   const auto samples = static_cast<std::size_t>(static_cast<std::uint64_t>(rtp_units) *
                                                 static_cast<std::uint64_t>(codec_->sample_rate()) /
                                                 static_cast<std::uint64_t>(codec_->rtp_clock_rate()));
@@ -87,6 +88,7 @@ CodecBridge::ReceiveStatus CodecBridge::receive_loss(std::uint32_t rtp_units) {
 }
 
 CodecBridge::ReceiveStatus CodecBridge::receive_silence(std::uint32_t rtp_units) {
+  last_received_size_ = 0;
   const auto samples = static_cast<std::size_t>(static_cast<std::uint64_t>(rtp_units) *
                                                 static_cast<std::uint64_t>(codec_->sample_rate()) /
                                                 static_cast<std::uint64_t>(codec_->rtp_clock_rate()));

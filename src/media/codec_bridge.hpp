@@ -72,8 +72,8 @@ class CodecBridge {
   std::optional<AudioFrame> pop_frame();
   // Audio queued for pop_frame(), in 16 kHz samples.
   std::size_t received_samples_queued() const { return received_.size(); }
-  // The audio the last successful receive_*() call produced, at the codec's rate, before resampling (for
-  // analysis at the codec's own rate, e.g. in-band DTMF at 8 kHz). Valid until the next receive_*() call.
+  // The audio the last receive_*() call produced, at the codec's rate, before resampling (for analysis at the
+  // codec's own rate, e.g. in-band DTMF at 8 kHz); empty when it failed. Valid until the next receive_*().
   std::span<const std::int16_t> last_received_pcm() const {
     return std::span<const std::int16_t>(decoded_).first(last_received_size_);
   }

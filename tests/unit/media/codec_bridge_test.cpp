@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "audio_test_signals.hpp"
 #include "media/audio_frame.hpp"
@@ -157,6 +158,27 @@ TEST(CodecBridge, SendQueueRefusesWhenPayloadsAreNotTaken) {
   for (int i = 0; i < 10; ++i) accepted += bridge.send_frame(AudioFrame::silence()) ? 1 : 0;
   EXPECT_EQ(accepted, 2);  // one ptime plus one frame of room
   EXPECT_TRUE(bridge.pop_payload().has_value());
+}
+
+// The in-band DTMF detector listens at the codec's rate: what the bridge decoded (or concealed) for the last
+// packet, before resampling.
+TEST(CodecBridge, ExposesTheLastReceivedAudioAtTheCodecRate) {
+  const auto codec = make_codec("PCMU");
+  CodecBridge bridge(*codec, 20ms);
+  std::vector<std::uint8_t> payload(240);  // 30 ms
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = encode_ulaw(static_cast<std::int16_t>(i * 100));
+  ASSERT_EQ(bridge.receive_payload(payload), CodecBridge::ReceiveStatus::ok);
+  const auto pcm = bridge.last_received_pcm();
+  ASSERT_EQ(pcm.size(), 240u);
+  for (std::size_t i = 0; i < pcm.size(); ++i) EXPECT_EQ(encode_ulaw(pcm[i]), payload[i]);
+
+  ASSERT_EQ(bridge.receive_loss(160), CodecBridge::ReceiveStatus::ok);
+  EXPECT_EQ(bridge.last_received_pcm().size(), 160u);
+
+  // Frames not popped: the next packet does not fit and nothing was received.
+  ASSERT_NE(bridge.receive_payload(std::vector<std::uint8_t>(1600, 0xff)), CodecBridge::ReceiveStatus::ok);
+  EXPECT_TRUE(bridge.last_received_pcm().empty());
 }
 
 TEST(CodecBridge, RejectsUnusablePtimes) {
