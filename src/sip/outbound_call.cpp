@@ -279,6 +279,14 @@ bool OutboundCall::follow_redirect(const Message& response) {
   return true;
 }
 
+bool OutboundCall::answer_challenge(const Message& challenge, Message& retry) {
+  if (!auth_) return false;
+  std::string why;
+  if (auth_->answer(challenge, retry, why)) return true;
+  log::warn("sip: in-dialog challenge not answered", {{"call_id", info_.call_id}, {"why", why}});
+  return false;
+}
+
 void OutboundCall::on_ring_timeout() {
   if (state_ != State::setup) return;
   log::info("sip: outbound call not answered in time, cancelling",

@@ -49,6 +49,7 @@ class OutboundCall : public SipCall {
  protected:
   void hangup_before_established(media::EndReason reason, std::string detail) override;
   std::string_view role() const override { return "outbound"; }
+  bool answer_challenge(const Message& challenge, Message& retry) override;
 
  private:
   // Our INVITE to setup_.target with CSeq cseq_; with the credentials of the last one when

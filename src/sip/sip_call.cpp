@@ -175,18 +175,43 @@ SendOptions SipCall::send_options() const {
   return options;
 }
 
-ClientTransactionHandle SipCall::send_in_dialog(Message request,
-                                                std::function<void(const ClientResponse&)> on_response) {
+void SipCall::send_in_dialog(Message request, std::function<void(const ClientResponse&)> on_response,
+                             ClientTransactionHandle* handle) {
+  if (request.method() == Method::invite) reinvite_request_ = request;
   std::weak_ptr<SipCall> weak = shared_from_this();
-  return host_.send_request(
+  auto sent = request;  // the layer adds its Via to its own copy; a retry starts from ours
+  auto tx = host_.send_request(
       std::move(request),
-      [weak, on_response = std::move(on_response)](const ClientResponse& response) {
+      [weak, on_response, sent = std::move(sent), handle](const ClientResponse& response) {
         if (response.message.status() < 200) return;
         auto self = weak.lock();
         if (!self) return;
-        asio::post(self->io(), [self, on_response, response] { on_response(response); });
+        asio::post(self->io(), [self, on_response, sent, handle, response] {
+          self->on_in_dialog_response(sent, response, on_response, handle);
+        });
       },
       send_options());
+  if (handle) *handle = tx;
+}
+
+void SipCall::on_in_dialog_response(const Message& sent, const ClientResponse& response,
+                                    const std::function<void(const ClientResponse&)>& on_response,
+                                    ClientTransactionHandle* handle) {
+  int status = response.message.status();
+  if ((status == 401 || status == 407) && response.source == ResponseSource::network && dialog_ &&
+      state_ != State::ended) {
+    // §22.2: the same request again with credentials, as a new transaction with the next CSeq.
+    auto retry = sent;
+    retry.set_header("CSeq",
+                     std::to_string(dialog_->next_local_cseq()) + " " + std::string(sent.method_name()));
+    if (answer_challenge(response.message, retry)) {
+      log::info(
+          "sip: answering a challenge in the dialog",
+          {{"call_id", info_.call_id}, {"method", std::string(sent.method_name())}, {"status", status}});
+      return send_in_dialog(std::move(retry), on_response, handle);
+    }
+  }
+  on_response(response);
 }
 
 void SipCall::hangup(media::EndReason reason, std::string detail) {
@@ -375,9 +400,10 @@ void SipCall::send_reinvite() {
   request.set_body(sdp::serialize(offer), kSdp);
   reinvite_in_flight_ = true;
   log::info("sip: sending re-INVITE", {{"call_id", info_.call_id}, {"hold", hold}});
-  reinvite_ = send_in_dialog(std::move(request), [this, offer, hold](const ClientResponse& response) {
-    on_reinvite_response(response, offer, hold);
-  });
+  send_in_dialog(
+      std::move(request),
+      [this, offer, hold](const ClientResponse& response) { on_reinvite_response(response, offer, hold); },
+      &reinvite_);
 }
 
 void SipCall::on_reinvite_response(const ClientResponse& response, const sdp::SessionDescription& offer,
@@ -392,7 +418,14 @@ void SipCall::on_reinvite_response(const ClientResponse& response, const sdp::Se
     return;
   }
   if (status >= 200 && status < 300) {
-    reinvite_.send_ack(dialog_->make_ack(cseq ? cseq->number : dialog_->local_cseq()), send_options());
+    // §13.2.2.4: the ACK carries the re-INVITE's CSeq number and credentials.
+    auto ack = dialog_->make_ack(cseq ? cseq->number : dialog_->local_cseq());
+    if (reinvite_request_) {
+      for (const auto& header : reinvite_request_->headers()) {
+        if (header.is("Authorization") || header.is("Proxy-Authorization")) ack.add_header(header);
+      }
+    }
+    reinvite_.send_ack(std::move(ack), send_options());
     dialog_->refresh_target_from_response(response.message);
     if (auto problem = apply_answer(offer, response.message)) {
       log::warn("sip: unusable SDP answer to our re-INVITE",

@@ -119,9 +119,17 @@ class SipCall : public media::CallLeg, public std::enable_shared_from_this<SipCa
   void respond_with_sdp(const ServerTransactionHandle& transaction, int status, const std::string& sdp,
                         const std::optional<SessionExpires>& session_expires = std::nullopt,
                         bool require_timer = false);
-  // Our requests in the dialog: responses (final only, unless `provisional`) come back on this thread.
-  ClientTransactionHandle send_in_dialog(Message request,
-                                         std::function<void(const ClientResponse&)> on_response);
+  // Our requests in the dialog: final responses come back on this thread. A 401/407 is answered once
+  // with credentials when the call has them (answer_challenge), as a new request with the next CSeq;
+  // `handle` (optional) then follows the retry's transaction.
+  void send_in_dialog(Message request, std::function<void(const ClientResponse&)> on_response,
+                      ClientTransactionHandle* handle = nullptr);
+  // Adds credentials answering `challenge` (401/407) to `retry`; false when the call has none to give.
+  virtual bool answer_challenge(const Message& challenge, Message& retry) {
+    (void)challenge;
+    (void)retry;
+    return false;
+  }
   SendOptions send_options() const;
   void send_bye(media::EndReason reason, std::string_view detail);
   void finish(media::EndReason reason, int sip_status, std::string detail);
@@ -149,7 +157,10 @@ class SipCall : public media::CallLeg, public std::enable_shared_from_this<SipCa
 
  private:
   void on_peer_offer_request(const ServerTransactionHandle& transaction);  // re-INVITE, UPDATE
-  void on_notify(const ServerTransactionHandle& transaction);              // call_transfer.cpp
+  void on_in_dialog_response(const Message& sent, const ClientResponse& response,
+                             const std::function<void(const ClientResponse&)>& on_response,
+                             ClientTransactionHandle* handle);
+  void on_notify(const ServerTransactionHandle& transaction);  // call_transfer.cpp
   void send_reinvite();
   void on_reinvite_response(const ClientResponse& response, const sdp::SessionDescription& offer, bool hold);
   void retry_reinvite_later();
@@ -164,6 +175,7 @@ class SipCall : public media::CallLeg, public std::enable_shared_from_this<SipCa
   bool want_hold_ = false;
   bool held_ = false;
   ClientTransactionHandle reinvite_;
+  std::optional<Message> reinvite_request_;  // as last sent (its credentials go into the ACK)
   boost::asio::steady_timer glare_timer_;
 
   // RFC 4028.

@@ -346,6 +346,20 @@ TEST_F(OutboundCallTest, HoldAndUnholdAreReInvitesWithSendonlyThenSendrecv) {
   EXPECT_TRUE(result.all_successful()) << result.describe();
 }
 
+TEST_F(OutboundCallTest, AChallengedHoldReInviteIsRetriedWithCredentialsSippVerifies) {
+  Sipp uas(callee("uas_reinvite_challenge.xml", {{"user", "alice"}, {"password", "secret"}},
+                  std::chrono::milliseconds(500)));
+  place(uas.uri("+4930123"), UacCredentials{"alice", "secret"});
+  ASSERT_TRUE(wait_for("answered")) << record_->all();
+  record_->act([](media::CallLeg& leg) { leg.hold(true); });
+  bool ended = wait_ended();
+  auto result = uas.wait(std::chrono::seconds(10));
+  ASSERT_TRUE(ended) << record_->all() << result.describe();
+  // SIPp's verifyauth accepted the retry (a refused one fails the call) and its ACK carried credentials.
+  EXPECT_TRUE(result.all_successful()) << result.describe();
+  EXPECT_TRUE(record_->has("ended remote_hangup 0")) << record_->all();
+}
+
 TEST_F(OutboundCallTest, A491ToOurReInviteIsRetriedAfterTheGlareDelay) {
   Sipp uas(callee("uas_glare.xml", {}, std::chrono::milliseconds(500)));
   place(uas.uri("+4930123"));
