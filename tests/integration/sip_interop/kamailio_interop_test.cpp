@@ -1,11 +1,13 @@
 // Kamailio's dispatcher in front of two real `voice-agent serve` instances (issue 3, interop): SIPp calls
 // through the proxy, which record-routes and spreads the calls round robin; both instances answer calls,
 // and every BYE goes back through the proxy along the route set (voice-agent copied Record-Route into its
-// 200 OK, RFC 3261 §12.1.1). Loopback only, free ports, every wait bounded.
+// 200 OK, RFC 3261 §12.1.1); and a BYE from voice-agent reaches a caller behind the proxy through it.
+// Loopback only, free ports, every wait bounded.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "integration/sip_interop/voice_agent_instance.hpp"
@@ -84,6 +86,40 @@ TEST(KamailioInterop, DispatcherSpreadsCallsOverTwoVoiceAgentsAndByesFollowTheRo
 
   EXPECT_TRUE(first.stop().exited_with(0)) << first.log();
   EXPECT_TRUE(second.stop().exited_with(0)) << second.log();
+}
+
+// The other direction: voice-agent ends the call ('#' in dtmf-echo), so its BYE must carry the route set it
+// learned from the INVITE's Record-Route (RFC 3261 §12.1.1, §12.2.1.1) and reach the caller through the
+// proxy; a BYE sent straight to the caller's Contact would bypass it.
+TEST(KamailioInterop, OurByeToACallerBehindTheProxyFollowsTheRouteSet) {
+  if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
+  if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
+  const std::filesystem::path pound = "/usr/share/sip-tester/dtmf_2833_pound.pcap";
+  if (!std::filesystem::exists(pound)) GTEST_SKIP() << "SIPp's dtmf_2833_pound.pcap is missing";
+
+  const auto sip = reserve_port(PortProtocol::udp);
+  const auto rtp = reserve_rtp_ports(8);
+  VoiceAgentInstance agent(
+      {.sip_port = sip.port(), .rtp_first = rtp.first(), .rtp_last = rtp.last(), .flow = "dtmf-echo"});
+  ASSERT_TRUE(agent.ready()) << agent.log();
+  Kamailio proxy({.role = KamailioDispatcher{.destinations = {agent.uri()}}});
+
+  const auto caller =
+      Sipp::run({.scenario_file = std::string(VA_SIP_INTEROP_SCENARIO_DIR) + "/uac_route_set_awaits_bye.xml",
+                 .remote = proxy.address(),
+                 .max_calls = 1,
+                 .links = {{"digits/1.pcap", pound}}},
+                60s);
+  const auto describe = [&] {
+    return caller.describe() + "\n--- kamailio ---\n" + proxy.log() + agent.log();
+  };
+
+  ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful()) << describe();
+  EXPECT_EQ(proxy.count_log_lines("in-dialog ACK to "), 1u) << describe();
+  EXPECT_EQ(proxy.count_log_lines("in-dialog BYE to sip:sipp@"), 1u) << describe();
+  EXPECT_EQ(proxy.count_log_lines("without a route set"), 0u) << describe();
+  EXPECT_EQ(agent.metric("sip_calls_active"), 0.0) << describe();
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
 }  // namespace
