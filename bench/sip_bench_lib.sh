@@ -112,6 +112,11 @@ stop_voice_agent() {
   wait "${server_pid}" 2>/dev/null || true
   server_pid=""
 }
+# For the EXIT trap: the server and its log go.
+remove_voice_agent() {
+  stop_voice_agent
+  [[ -z "${server_log}" ]] || rm -f "${server_log}"
+}
 
 # sipp_stat FILE COLUMN: a column of the last row of a SIPp -trace_stat file (semicolon-separated).
 sipp_stat() {

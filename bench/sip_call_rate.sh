@@ -30,7 +30,7 @@ command -v sipp >/dev/null || die "SIPp is not installed (apt-get install sip-te
 work_dir="$(mktemp -d -t va-call-rate.XXXXXX)"
 ref_pid=""
 cleanup() {
-  stop_voice_agent
+  remove_voice_agent
   if [[ -n "${ref_pid}" ]]; then
     kill -USR1 "${ref_pid}" 2>/dev/null || true
     sleep 1

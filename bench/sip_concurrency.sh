@@ -55,7 +55,7 @@ stop_pid() {
 }
 cleanup() {
   stop_pid "${uac_pid}"
-  stop_voice_agent
+  remove_voice_agent
   stop_pid "${ref_pid}"
   [[ "${KEEP:-no}" == yes ]] && echo "kept ${work_dir}" || rm -rf "${work_dir}"
 }
