@@ -297,6 +297,21 @@ TEST(JitterBuffer, AdaptsToBurstsAndBackAfterTheNetworkCalmsDown) {
   EXPECT_EQ(s.played + s.discarded + s.lost, 400u);
 }
 
+// The target is the 99th percentile of lateness over the last 128 packets: with a full window that is the
+// second-latest packet, so one outlier is ignored and a second one counts.
+TEST(JitterBuffer, TargetDelayIgnoresOneOutlierInAWindowButNotTwo) {
+  auto arrivals = Simulation::stream(0, 199);
+  arrivals[150].at_ms += 150;
+  Simulation one;
+  one.run(arrivals, 190);
+  EXPECT_EQ(one.buffer.stats().target_delay, 40ms);
+
+  arrivals[160].at_ms += 90;  // the second outlier sets the target
+  Simulation two;
+  two.run(arrivals, 190);
+  EXPECT_EQ(two.buffer.stats().target_delay, 90ms);
+}
+
 TEST(JitterBuffer, FollowsASenderClockThatRunsFast) {
   std::vector<Arrival> arrivals;
   for (std::uint32_t k = 0; k < 1500; ++k) arrivals.push_back(Simulation::packet(k, 19.9 * k));  // +0.5 %
