@@ -119,6 +119,9 @@ class RegistrationSession : public std::enable_shared_from_this<RegistrationSess
         return fail(0, "outbound_proxy '" + options_.outbound_proxy + "' is not host:port", "error");
       host = proxy->host;
       port = *proxy->port;
+      auto route = trunk_uri("", host, port, options_.transport);
+      route.params.set("lr");
+      proxy_route_ = "<" + route.to_string() + ">";
     }
     resolver_.async_resolve(
         host, std::to_string(port), asio::ip::udp::resolver::numeric_service,
@@ -197,6 +200,8 @@ class RegistrationSession : public std::enable_shared_from_this<RegistrationSess
     request.add_header("Expires", std::to_string(expires.count()));
     request.add_header("Allow", std::string(kAllowedMethods));
     request.add_header("User-Agent", "voice-agent");
+    // §8.1.2: an outbound proxy is a preloaded loose route (the request is also sent straight to it).
+    if (!proxy_route_.empty()) request.add_header("Route", proxy_route_);
     sent_nc_ = 0;
     if (challenge_) {
       // §22.4 / RFC 7616 §3.4.5: the same nonce again with the next nonce count.
@@ -461,6 +466,7 @@ class RegistrationSession : public std::enable_shared_from_this<RegistrationSess
   std::string aor_;
   Uri contact_uri_;
   Uri next_hop_;
+  std::string proxy_route_;  // "<sip:proxy;lr>" when trunk.outbound_proxy is set
   std::string call_id_;
   std::string from_tag_;
   std::uint32_t cseq_ = 0;

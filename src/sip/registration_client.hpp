@@ -1,7 +1,8 @@
 // The REGISTER client of a register-mode trunk (RFC 3261 §10.2): keeps one binding of our Contact at the
 // trunk's registrar, so the carrier (e.g. an MTS Exolve SIP ID) delivers calls to us.
 //
-//   REGISTER sip:sip.exolve.ru SIP/2.0                        (via trunk.outbound_proxy when set)
+//   REGISTER sip:sip.exolve.ru SIP/2.0                        (via trunk.outbound_proxy when set, with
+//                                                             Route: <sip:proxy;lr>, RFC 3261 §8.1.2)
 //   From/To: <sip:88314...@sip.exolve.ru>                     (username @ registrar)
 //   Call-ID: one per client and process lifetime (§10.2: the same for every refresh); CSeq increments
 //   Contact: <sip:88314...@<our address>:<port>[;transport=tcp]>;expires=300[;+sip.instance="<urn:uuid:...>"]

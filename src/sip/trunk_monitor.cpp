@@ -65,6 +65,8 @@ void TrunkMonitor::State::on_registration(TrunkView& view, const RegistrationSta
   std::lock_guard lock(mutex);
   view.registration = status;
   if (view.registered) view.registered->set(status.state == RegistrationState::registered ? 1.0 : 0.0);
+  // Readiness first, then the log line: whoever reacts to the line finds /readyz already telling the same.
+  publish(view);
   if (view.logged_registration != status.state) {
     view.logged_registration = status.state;
     log::Fields fields{{"trunk", view.name},
@@ -84,7 +86,6 @@ void TrunkMonitor::State::on_registration(TrunkView& view, const RegistrationSta
       log::info("sip trunk registration state changed", fields);
     }
   }
-  publish(view);
 }
 
 void TrunkMonitor::State::on_probe(TrunkView& view, const TrunkProbeResult& result) {
@@ -93,6 +94,7 @@ void TrunkMonitor::State::on_probe(TrunkView& view, const TrunkProbeResult& resu
   if (probes) probes->with({view.name, result.reachable ? "reachable" : "unreachable"}).inc();
   if (view.reachable) view.reachable->set(result.reachable ? 1.0 : 0.0);
   if (view.rtt && result.reachable) view.rtt->set(result.round_trip.count());
+  publish(view);
   if (view.logged_reachable != result.reachable) {
     view.logged_reachable = result.reachable;
     if (result.reachable) {
@@ -103,7 +105,6 @@ void TrunkMonitor::State::on_probe(TrunkView& view, const TrunkProbeResult& resu
       log::warn("sip trunk unreachable", {{"trunk", view.name}, {"reason", result.reason}});
     }
   }
-  publish(view);
 }
 
 void TrunkMonitor::State::publish(const TrunkView& view) {

@@ -131,7 +131,7 @@ request_route {
     if ($au != $tU) { sl_send_reply("403", "Credentials are not for this AOR"); exit; }
     consume_credentials();
     if (!save("location")) { sl_reply_error(); exit; }
-    xlog("L_INFO", "registered $tu at $ct (Expires: $hdr(Expires))\n");
+    xlog("L_INFO", "registered $tu at $ct (Expires: $hdr(Expires)) (Route: $hdr(Route))\n");
     exit;
   }
   if (is_method("INVITE")) record_route();

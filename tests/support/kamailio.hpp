@@ -8,7 +8,8 @@
 // - registrar: REGISTER is challenged with digest (module auth, pv_www_authenticate against passwords
 //   written into the config: no database needed), saved in memory (usrloc db_mode 0); other initial
 //   requests are record-routed to the registered contacts (lookup("location")), 404 without one. Each
-//   accepted REGISTER is logged as "registered <AOR> at <Contact> (Expires: <header value>)".
+//   accepted REGISTER is logged as "registered <AOR> at <Contact> (Expires: <value>) (Route: <value>)"
+//   (a missing header prints as <null>).
 //
 // Kamailio runs in the foreground (-DD -E, logging to stderr) in its own session (`setsid`), with its
 // runtime dir, pid file and config in a scratch directory and small memory pools (-m/-M). It is ready

@@ -193,6 +193,36 @@ TEST(TrunkRegistration, ExpiredNonceOnRefreshIsAnsweredAgainWithoutAFailure) {
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
+TEST(TrunkRegistration, RegistersThroughTheOutboundProxyAndProbesIt) {
+  if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
+
+  // The registrar's name does not resolve (.invalid, RFC 2606): every request must go to the proxy, which
+  // here is Kamailio itself registering whatever domain the REGISTER names.
+  Kamailio proxy({.role = KamailioRegistrar{.users = {{kUser, kPassword}}}});
+  TrunkAgent agent({.trunks_yaml = register_trunk("registrar.voice-agent.invalid", 5060, kPassword) +
+                                   "      outbound_proxy: \"" + proxy.address() + "\"\n"});
+  ASSERT_TRUE(agent.ready()) << agent.log();
+
+  ASSERT_TRUE(agent.process().wait_for_output("\"msg\":\"sip trunk registered\"", Stream::err, 20s))
+      << agent.log() << proxy.log();
+  EXPECT_TRUE(TrunkAgent::eventually(
+      [&] {
+        return proxy.count_log_lines("registered sip:" + std::string(kUser) +
+                                     "@registrar.voice-agent.invalid at <sip:" + kUser +
+                                     "@127.0.0.1:" + std::to_string(agent.sip_port()) + ">") == 1;
+      },
+      5s))
+      << proxy.log();
+  // The proxy is a preloaded loose route (RFC 3261 8.1.2).
+  EXPECT_EQ(proxy.count_log_lines("(Route: <sip:" + proxy.address() + ";lr>)"), 1u) << proxy.log();
+  EXPECT_THAT(agent.log(), ::testing::Not(HasSubstr("sip trunk registration failed")));
+  ASSERT_TRUE(TrunkAgent::eventually(
+      [&] { return value(agent.metric(R"(sip_trunk_reachable{trunk="lab"})")) == 1.0; }, 10s))
+      << agent.log();
+  EXPECT_EQ(agent.trunk_health("lab").state, "ready");
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+}
+
 TEST(TrunkProbe, DeadPeerIsUnreachableAndDegraded) {
   // Nothing listens on this port: over TCP the connection is refused at once.
   const auto dead = reserve_port(PortProtocol::udp_and_tcp);
