@@ -182,6 +182,10 @@ std::string registrar_config(const KamailioOptions& options, const KamailioRegis
   if (role.min_expires.count() > 0)
     cfg += "modparam(\"registrar\", \"min_expires\", " + std::to_string(role.min_expires.count()) + ")\n";
   if (role.interval_too_brief) cfg += "modparam(\"registrar\", \"min_expires_mode\", 1)\n";
+  if (!role.algorithm.empty()) {
+    check_literal("algorithm", role.algorithm);
+    cfg += "modparam(\"auth\", \"algorithm\", \"" + role.algorithm + "\")\n";
+  }
   if (role.nonce_expire.count() > 0)
     cfg += "modparam(\"auth\", \"nonce_expire\", " + std::to_string(role.nonce_expire.count()) + ")\n";
   cfg += replace_all(kCommonRoutes, "@TOKEN@", token);

@@ -58,6 +58,8 @@ struct KamailioRegistrar {
   // auth's nonce_expire: credentials with an older nonce are challenged again with stale=true. 0: default
   // (300 s).
   std::chrono::seconds nonce_expire{0};
+  // auth's algorithm: "" or "MD5" (the default), or "SHA-256" (RFC 7616 / RFC 8760 challenges).
+  std::string algorithm{};
 };
 
 struct KamailioOptions {

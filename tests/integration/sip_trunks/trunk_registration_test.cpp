@@ -223,6 +223,20 @@ TEST(TrunkRegistration, RegistersThroughTheOutboundProxyAndProbesIt) {
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
+TEST(TrunkRegistration, AnswersASha256Challenge) {
+  if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
+
+  Kamailio registrar({.role = KamailioRegistrar{.users = {{kUser, kPassword}}, .algorithm = "SHA-256"}});
+  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)});
+  ASSERT_TRUE(agent.ready()) << agent.log();
+
+  ASSERT_TRUE(agent.process().wait_for_output("\"msg\":\"sip trunk registered\"", Stream::err, 20s))
+      << agent.log() << registrar.log();
+  EXPECT_THAT(agent.log(), HasSubstr(R"("algorithm":"SHA-256")"));
+  EXPECT_EQ(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="registered"})")), 1.0);
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+}
+
 TEST(TrunkProbe, DeadPeerIsUnreachableAndDegraded) {
   // Nothing listens on this port: over TCP the connection is refused at once.
   const auto dead = reserve_port(PortProtocol::udp_and_tcp);
