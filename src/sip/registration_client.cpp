@@ -12,7 +12,7 @@
 #include "sip/digest.hpp"
 #include "sip/digest_challenge.hpp"
 #include "sip/identifiers.hpp"
-#include "sip/inbound_call.hpp"
+#include "sip/sip_call.hpp"
 #include "sip/trunk_uri.hpp"
 
 namespace va::sip {
