@@ -99,6 +99,8 @@ class RtpSession {
     return config_.rtcp_mux ? rtp_destination_ : rtcp_destination_;
   }
   bool latched() const { return latched_; }
+  // RFC 5761 negotiated (or given up) by a later offer/answer: RTCP goes to and comes from the RTP port.
+  void set_rtcp_mux(bool on) { config_.rtcp_mux = on; }
 
   // A received RTP datagram (already SRTP-unprotected, so nothing unauthenticated latches).
   RtpReceiveResult on_rtp(std::span<const std::uint8_t> datagram, const UdpEndpoint& from,

@@ -135,6 +135,7 @@ std::optional<std::string> RtpLeg::apply(const sdp::NegotiatedMedia& media) {
   } else {
     srtp_.reset();
   }
+  session_->set_rtcp_mux(media.rtcp_mux);  // a re-INVITE may change it without changing the codec
   session_->set_remote(endpoint_of(media.remote_rtp), endpoint_of(media.remote_rtcp));
   session_->set_remote_sending(sdp::receives(media.direction), Clock::now());
   bool hold_changed = media_ && media_->remote_hold != media.remote_hold;
