@@ -163,8 +163,11 @@ TEST(BaresipInterop, PcmaCallThroughEchoFlowReturnsTheWav) {
 // baresip sends each digit into dtmf-echo and must report it received back. A repeated digit is in the
 // list: only the new RTP timestamp tells the second '5' from a retransmission of the first (RFC 4733
 // §2.5.1.2). With G.722 the events run on an 8 kHz clock beside audio sampled at 16 kHz (whose RTP clock is
-// 8 kHz too, RFC 3551 §4.5.2): both must agree on it.
-void expect_digits_come_back(const CodecCase& codec) {
+// 8 kHz too, RFC 3551 §4.5.2): both must agree on it. The call ends from either side: baresip hangs up, or
+// baresip sends '#' and dtmf-echo echoes it and ends the call with its own BYE.
+enum class Ending { caller_hangs_up, pound_ends_the_call };
+
+void expect_digits_come_back(const CodecCase& codec, Ending ending) {
   TempDirectory scratch("baresip-dtmf");
   // A quiet tone for as long as the call may last (baresip hangs up when its WAV ends).
   const auto tone_wav = scratch / "tone.wav";
@@ -216,8 +219,21 @@ void expect_digits_come_back(const CodecCase& codec) {
   }
   EXPECT_EQ(received, digits) << describe();
 
-  ASSERT_TRUE(caller.hangup().ok) << describe();
-  EXPECT_TRUE(caller.next_event("CALL_CLOSED", 10s)) << describe();
+  std::string echoed_digits = digits;
+  if (ending == Ending::pound_ends_the_call) {
+    ASSERT_TRUE(caller.send_dtmf('#').ok) << describe();
+    const auto pound = caller.next_event("CALL_DTMF_START", 10s);
+    EXPECT_TRUE(pound && pound->param == "#") << "the '#' did not come back before the BYE\n" << describe();
+    echoed_digits += '#';
+    const auto closed = caller.next_event("CALL_CLOSED", 15s);
+    ASSERT_TRUE(closed) << "voice-agent did not end the call\n" << describe();
+    std::printf("[ closed   ] %s\n", closed->json.c_str());
+    EXPECT_EQ(agent.count_log_lines("'#' ends the call"), 1u) << describe();
+  } else {
+    ASSERT_TRUE(caller.hangup().ok) << describe();
+    EXPECT_TRUE(caller.next_event("CALL_CLOSED", 10s)) << describe();
+  }
+  EXPECT_EQ(agent.metric("sip_calls_active"), 0.0) << describe();
   caller.stop();
   capture.stop();
 
@@ -236,19 +252,20 @@ void expect_digits_come_back(const CodecCase& codec) {
   const auto echoed = capture.telephone_events(agent_port, 101);
   std::printf("[ sent     ] %s\n[ echoed   ] %s\n", va::test::describe(sent).c_str(),
               va::test::describe(echoed).c_str());
-  EXPECT_EQ(digits_of(sent), digits) << va::test::describe(sent);
-  EXPECT_EQ(digits_of(echoed), digits) << va::test::describe(echoed);
+  EXPECT_EQ(digits_of(sent), echoed_digits) << va::test::describe(sent);
+  EXPECT_EQ(digits_of(echoed), echoed_digits) << va::test::describe(echoed);
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
-TEST(BaresipInterop, PcmaDigitsSentIntoDtmfEchoComeBackToBaresip) {
+TEST(BaresipInterop, PcmaDigitsComeBackAndPoundEndsTheCallWithOurBye) {
   if (!peers_available()) GTEST_SKIP() << "baresip (baresip-core), sox or tshark is not installed";
-  expect_digits_come_back({"PCMA", "PCMA", 8000, "g711A", 8});
+  expect_digits_come_back({"PCMA", "PCMA", 8000, "g711A", 8}, Ending::pound_ends_the_call);
 }
 
 TEST(BaresipInterop, G722DigitsSentIntoDtmfEchoComeBackToBaresip) {
   if (!peers_available()) GTEST_SKIP() << "baresip (baresip-core), sox or tshark is not installed";
-  expect_digits_come_back({"G.722", "G722/16000/1", 16000, "g722", kG722PayloadType});
+  expect_digits_come_back({"G.722", "G722/16000/1", 16000, "g722", kG722PayloadType},
+                          Ending::caller_hangs_up);
 }
 
 }  // namespace
