@@ -328,8 +328,9 @@ void SipCall::on_in_dialog_request(const ServerTransactionHandle& transaction) {
 void SipCall::on_peer_offer_request(const ServerTransactionHandle& transaction) {
   const auto& request = transaction.request();
   bool invite = request.method() == Method::invite;
-  if (invite && (pending_offer_ || reinvite_in_flight_)) {
-    // RFC 3261 §14.2 / RFC 3264 §4: an offer of ours is outstanding (glare); the peer retries later.
+  if ((invite || has_sdp(request)) && (pending_offer_ || reinvite_in_flight_)) {
+    // RFC 3261 §14.2 / RFC 3311 §5.2 / RFC 3264 §4: an offer of ours is outstanding (glare); the peer
+    // retries later. An UPDATE without SDP (a session refresh) is no offer and goes through.
     log::info("sip: re-INVITE glare, answering 491", {{"call_id", info_.call_id}});
     transaction.respond(491);
     return;
