@@ -12,7 +12,7 @@
 //
 // Threading (design.md): SIP runs on the transaction layer's strand; this class's tables live there.
 // Each call is pinned to one media thread (media_threads.hpp) for its whole life: its dialog, SDP and leg
-// state are touched only there (inbound_call.hpp). The strand only looks a call up and posts to its thread.
+// state are touched only there (sip_call.hpp). The strand only looks a call up and posts to its thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -257,6 +257,25 @@ TEST_F(OutboundCallTest, A302IsFollowedToTheHighestQContactThatAnswers) {
   EXPECT_THAT(answered.message_trace, HasSubstr("INVITE " + second.uri("moved") + " SIP/2.0"));
 }
 
+TEST_F(OutboundCallTest, ARedirectBackToTheSameTargetIsNotFollowed) {
+  auto port = va::test::reserve_port(va::test::PortProtocol::udp);
+  auto target = "sip:+4930123@127.0.0.1:" + std::to_string(port.port());
+  auto options = callee("uas_redirect.xml", {{"redirect_contacts", "<" + target + ">"}});
+  options.local_port = port.port();
+  Sipp uas(options);
+  place(target);
+  ASSERT_TRUE(wait_ended()) << record_->all();
+  // Loop protection: a target already tried is not tried again, so the 3xx is final.
+  EXPECT_TRUE(record_->has("ended rejected 302")) << record_->all();
+  auto result = uas.wait(std::chrono::seconds(10));
+  EXPECT_TRUE(result.all_successful()) << result.describe();
+  std::size_t invites = 0;
+  for (auto pos = result.message_trace.find("INVITE sip:"); pos != std::string::npos;
+       pos = result.message_trace.find("INVITE sip:", pos + 1))
+    ++invites;
+  EXPECT_EQ(invites, 1u) << result.message_trace;
+}
+
 TEST_F(OutboundCallTest, AnOutboundProxyGetsTheInviteWithAPreloadedLooseRoute) {
   Sipp proxy(callee("uas_answer.xml"));
   // The target is a TEST-NET address nobody answers at: only the proxy can have answered.
