@@ -237,6 +237,26 @@ TEST(TrunkRegistration, AnswersASha256Challenge) {
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
+TEST(TrunkRegistration, ShutdownDoesNotWaitForAVanishedRegistrarBeyondTheUnregisterTimeout) {
+  if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
+
+  Kamailio registrar({.role = KamailioRegistrar{.users = {{kUser, kPassword}}}});
+  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)});
+  ASSERT_TRUE(agent.ready()) << agent.log();
+  ASSERT_TRUE(agent.process().wait_for_output("\"msg\":\"sip trunk registered\"", Stream::err, 20s))
+      << agent.log() << registrar.log();
+
+  registrar.stop();
+  // The Expires: 0 goes unanswered; the agent gives up after the unregister timeout (3 s) and still exits 0.
+  const auto status = agent.stop();
+  EXPECT_TRUE(status.exited_with(0)) << status.describe() << agent.log();
+  // Over UDP the request simply goes unanswered (a transport error would be reported as such).
+  EXPECT_THAT(agent.log(), ::testing::AnyOf(HasSubstr(R"("outcome":"no answer within 3000 ms")"),
+                                            HasSubstr(R"("outcome":"transport error")")))
+      << agent.log();
+  EXPECT_THAT(agent.log(), HasSubstr(R"("msg":"voice-agent stopped","clean":true)")) << agent.log();
+}
+
 TEST(TrunkProbe, DeadPeerIsUnreachableAndDegraded) {
   // Nothing listens on this port: over TCP the connection is refused at once.
   const auto dead = reserve_port(PortProtocol::udp_and_tcp);
