@@ -64,12 +64,20 @@ struct Trunk {
   InboundAuth inbound_auth;  // optional digest challenge of inbound INVITEs (empty username: off)
 };
 
+// RFC 4028 session timers on every call (both directions).
+struct SessionTimer {
+  bool enabled = true;
+  Duration expires{};  // the interval we ask for in our INVITEs
+  Duration min_se{};   // the shortest interval we accept (RFC 4028: at least 90s); shorter requests get 422
+};
+
 struct Sip {
   std::vector<SipListen> listen;
   std::string public_address;
   PortRange rtp_ports;
-  std::int64_t max_calls = 1000;    // concurrent calls; beyond it new INVITEs get 503 + Retry-After
-  Duration media_timeout{};         // no RTP for this long on an answered call: BYE, reason media_timeout
+  std::int64_t max_calls = 1000;  // concurrent calls; beyond it new INVITEs get 503 + Retry-After
+  Duration media_timeout{};       // no RTP for this long on an answered call: BYE, reason media_timeout
+  SessionTimer session_timer;
   std::vector<Trunk> trunks;
 };
 

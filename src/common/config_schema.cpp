@@ -357,6 +357,17 @@ void visit(V& v, Trunk& c) {
 }
 
 template <class V>
+void visit(V& v, SessionTimer& c) {
+  v.field("enabled", c.enabled, true);
+  v.field("expires", c.expires, Duration(1800s), {}, duration_between(90s, 24h));
+  v.field("min_se", c.min_se, Duration(90s), {}, duration_between(90s, 24h));
+  if constexpr (V::reading) {
+    if (c.min_se > c.expires)
+      v.error("min_se", "must not exceed expires (" + format_duration(c.expires) + ")");
+  }
+}
+
+template <class V>
 void visit(V& v, Sip& c) {
   if constexpr (V::reading) {
     std::vector<std::string> uris;
@@ -390,6 +401,7 @@ void visit(V& v, Sip& c) {
   v.section("rtp_ports", c.rtp_ports);
   v.field("max_calls", c.max_calls, std::int64_t{1000}, {}, in_range(1, 100000));
   v.field("media_timeout", c.media_timeout, Duration(30s), {}, duration_between(1s, 1h));
+  v.section("session_timer", c.session_timer);
   v.field("trunks", c.trunks, {});
   if constexpr (V::reading) {
     std::set<std::string> names;

@@ -25,6 +25,10 @@ UserAgentOptions user_agent_options(const config::Config& config, std::size_t me
   o.srtp = config.security.srtp;
   o.max_calls = static_cast<std::size_t>(config.sip.max_calls);
   o.media_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.sip.media_timeout);
+  o.session_timer.enabled = config.sip.session_timer.enabled;
+  o.session_timer.expires =
+      std::chrono::duration_cast<std::chrono::seconds>(config.sip.session_timer.expires);
+  o.session_timer.min_se = std::chrono::duration_cast<std::chrono::seconds>(config.sip.session_timer.min_se);
   return o;
 }
 
