@@ -31,4 +31,15 @@ const config::InboundRoute* find_inbound_route(const config::Routing& routing, s
   return nullptr;
 }
 
+InboundRouteChoice choose_inbound_route(const config::Routing& routing, std::string_view request_uri_user,
+                                        std::string_view to_user) {
+  const auto* route = find_inbound_route(routing, request_uri_user);
+  bool catch_all = route && route->match == "*";
+  if ((!route || catch_all) && !to_user.empty() && to_user != request_uri_user) {
+    const auto* by_to = find_inbound_route(routing, to_user);
+    if (by_to && by_to->match != "*") return {by_to, to_user};
+  }
+  return {route, request_uri_user};
+}
+
 }  // namespace va::sip

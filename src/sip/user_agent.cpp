@@ -307,9 +307,12 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
 
   InboundCallInfo info;
   info.call_id = std::string(m.call_id().ok() ? *m.call_id() : std::string_view{});
-  info.dialed = m.request_uri().user;
   if (auto from = m.from()) info.caller = from->uri.to_string();
-  const auto* route = find_inbound_route(options_.routing, info.dialed);
+  auto to = m.to();
+  auto choice =
+      choose_inbound_route(options_.routing, m.request_uri().user, to ? std::string_view(to->uri.user) : "");
+  info.dialed = std::string(choice.dialed);
+  const auto* route = choice.route;
   if (!route) return refuse(transaction, 404, "No Route", "no_route");
   if (!handlers_.contains(route->flow)) {
     // A route to a flow this build does not provide (e.g. a conversation flow before the voice module

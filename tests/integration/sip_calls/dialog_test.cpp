@@ -153,6 +153,27 @@ TEST(InboundRoute, ExactPrefixAnyAndRegex) {
   EXPECT_EQ(find_inbound_route(routing, "100"), nullptr);
 }
 
+TEST(InboundRoute, CallOnARegistrationIsRoutedByItsToHeader) {
+  config::Routing routing;
+  routing.inbound = {{"+79991234567", "sales", {}, {}}, {"100", "echo", {}, {}}, {"*", "fallback", {}, {}}};
+  // Retargeted by the registrar to our Contact (the account name): the To user names the dialled number.
+  auto choice = choose_inbound_route(routing, "883140000000001", "79991234567");
+  ASSERT_NE(choice.route, nullptr);
+  EXPECT_EQ(choice.route->flow, "sales");
+  EXPECT_EQ(choice.dialed, "79991234567");
+  // A Request-URI that names a routed number keeps priority over the To header.
+  choice = choose_inbound_route(routing, "100", "79991234567");
+  EXPECT_EQ(choice.route->flow, "echo");
+  EXPECT_EQ(choice.dialed, "100");
+  // Neither names a specific route: the catch-all, by the Request-URI.
+  choice = choose_inbound_route(routing, "883140000000001", "555");
+  EXPECT_EQ(choice.route->flow, "fallback");
+  EXPECT_EQ(choice.dialed, "883140000000001");
+  // Without a catch-all and without a match on either: no route.
+  routing.inbound.pop_back();
+  EXPECT_EQ(choose_inbound_route(routing, "883140000000001", "555").route, nullptr);
+}
+
 }  // namespace
 }  // namespace va::sip
 
