@@ -1,7 +1,6 @@
-// The real `voice-agent serve` for interop tests, started the way tests/integration/sip_calls does it: the
-// example config with --set overrides for loopback ports, the RTP port range and one flow for every call.
-// Trunks are emptied (and the outbound route's trunk with them) so nothing registers or probes beyond
-// loopback.
+// The real `voice-agent serve` for interop tests: a config written for the run into a temporary directory
+// (loopback SIP port, the RTP port range, the codecs, one flow for every call, HTTP on a free port; no
+// trunks, so nothing registers or probes beyond loopback), plus --set overrides a test may add.
 #pragma once
 
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "support/temp_directory.hpp"
 
 namespace va::test {
 
@@ -21,7 +21,7 @@ struct VoiceAgentOptions {
   std::uint16_t rtp_last = 0;
   std::string flow = "echo";
   std::string transport = "udp";
-  std::vector<std::string> extra_sets{};  // more "key=value" for --set
+  std::vector<std::string> extra_sets{};  // "key=value" for --set, applied over the generated config
 };
 
 class VoiceAgentInstance {
@@ -48,6 +48,7 @@ class VoiceAgentInstance {
 
  private:
   VoiceAgentOptions options_;
+  TempDirectory directory_;
   std::unique_ptr<Process> process_;
   std::optional<std::string> http_;
   bool sip_ready_ = false;
