@@ -240,6 +240,10 @@ void SipCall::send_bye(media::EndReason reason, std::string_view detail) {
 
 void SipCall::finish(media::EndReason reason, int sip_status, std::string detail) {
   if (state_ == State::ended) return;
+  if (role() == "outbound") {
+    bool was_answered = state_ == State::answered || state_ == State::confirmed;
+    host_.count_outbound(was_answered ? std::string_view("answered") : media::to_string(reason));
+  }
   state_ = State::ended;
   glare_timer_.cancel();
   session_timer_wait_.cancel();

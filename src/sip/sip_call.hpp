@@ -51,8 +51,10 @@ class CallHost {
   virtual const CallHandlerRegistry& handlers() const = 0;
   virtual RtpPortAllocator& ports() = 0;
   virtual RtpCounters rtp_counters() = 0;
-  // sip_calls_total{result}
+  // sip_calls_total{result} (inbound calls)
   virtual void count(std::string_view result) = 0;
+  // sip_outbound_calls_total{result}: answered, or why not (rejected, no_answer, cancelled, error, ...)
+  virtual void count_outbound(std::string_view result) = 0;
   // A request of ours (in a dialog, or an outbound INVITE). `on_response` runs on the SIP strand.
   virtual ClientTransactionHandle send_request(Message request, ResponseHandler on_response,
                                                SendOptions options) = 0;

@@ -53,6 +53,8 @@ class UserAgentCore : public TransactionUser,
         metrics_(metrics ? metrics : &own_metrics_),
         calls_active_(metrics_->gauge("sip_calls_active", "SIP calls in progress").get()),
         calls_total_(&metrics_->counter("sip_calls_total", "Inbound SIP calls by outcome", {"result"})),
+        outbound_total_(
+            &metrics_->counter("sip_outbound_calls_total", "Outbound SIP calls by outcome", {"result"})),
         rtp_sent_(
             metrics_->counter("rtp_packets_total", "RTP packets by direction", {"direction"}).with({"sent"})),
         rtp_received_(metrics_->counter("rtp_packets_total", "RTP packets by direction", {"direction"})
@@ -78,6 +80,9 @@ class UserAgentCore : public TransactionUser,
   std::size_t active_calls() const { return active_.load(); }
 
   void count(std::string_view result) override { calls_total_->with({std::string(result)}).inc(); }
+  void count_outbound(std::string_view result) override {
+    outbound_total_->with({std::string(result)}).inc();
+  }
   RtpCounters rtp_counters() override {
     RtpCounters counters;
     counters.add = [this](std::uint64_t sent, std::uint64_t received) {
@@ -208,6 +213,7 @@ class UserAgentCore : public TransactionUser,
   metrics::Registry* metrics_;
   metrics::Gauge& calls_active_;
   metrics::Family<metrics::Counter>* calls_total_;
+  metrics::Family<metrics::Counter>* outbound_total_;
   metrics::Counter& rtp_sent_;
   metrics::Counter& rtp_received_;
   std::atomic<bool> stopped_{false};

@@ -131,7 +131,7 @@ class OutboundCallTest : public ::testing::Test {
     options.media_bind_address = "127.0.0.1";
     options.media_threads = 1;
     options.session_timer = session_timer_;
-    ua_ = std::make_unique<UserAgent>(runner_.io(), options, handlers_);
+    ua_ = std::make_unique<UserAgent>(runner_.io(), options, handlers_, &metrics_);
     ASSERT_EQ(ua_->start(), std::nullopt);
   }
   void TearDown() override { ua_.reset(); }
@@ -172,7 +172,12 @@ class OutboundCallTest : public ::testing::Test {
            eventually([&] { return ua_->active_calls() == 0; }, timeout);
   }
 
+  double outbound_calls(const std::string& result) {
+    return metrics_.counter("sip_outbound_calls_total", "", {"result"}).with({result}).value();
+  }
+
   SessionTimerSettings session_timer_;
+  metrics::Registry metrics_;
   IoRunner runner_;
   va::test::PortReservation ports_;
   std::shared_ptr<CallRecord> record_ = std::make_shared<CallRecord>();
@@ -208,6 +213,7 @@ TEST_F(OutboundCallTest, A401ChallengeIsAnsweredWithMd5CredentialsThatSippVerifi
   // §22.2: the retry is a new transaction of the same call: CSeq 2, same Call-ID.
   EXPECT_THAT(result.message_trace, HasSubstr("CSeq: 2 INVITE"));
   EXPECT_THAT(result.message_trace, HasSubstr(placed.call_id));
+  EXPECT_EQ(outbound_calls("answered"), 1);
 }
 
 TEST_F(OutboundCallTest, WrongCredentialsEndTheCallRejectedWithTheCalleesStatus) {
@@ -307,6 +313,8 @@ TEST_F(OutboundCallTest, A486EndsTheCallRejectedWith486) {
   place(uas.uri("+4930123"));
   ASSERT_TRUE(wait_ended()) << record_->all();
   EXPECT_TRUE(record_->has("ended rejected 486")) << record_->all();
+  EXPECT_EQ(outbound_calls("rejected"), 1);
+  EXPECT_EQ(outbound_calls("answered"), 0);
   auto result = uas.wait(std::chrono::seconds(10));
   EXPECT_TRUE(result.all_successful()) << result.describe();
 }
