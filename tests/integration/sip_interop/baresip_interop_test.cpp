@@ -145,7 +145,7 @@ void expect_echo_returns_the_wav(const CodecCase& codec) {
   EXPECT_GE(comparison.duration_difference(), -0.5) << comparison.describe();
 
   EXPECT_EQ(agent.metric(R"(sip_calls_total{result="answered"})"), 1.0) << agent.log();
-  EXPECT_EQ(agent.metric("sip_calls_active"), 0.0) << agent.log();
+  EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << agent.log();
   const auto status = agent.stop();
   EXPECT_TRUE(status.exited_with(0)) << status.describe() << agent.log();
 }
@@ -233,7 +233,7 @@ void expect_digits_come_back(const CodecCase& codec, Ending ending) {
     ASSERT_TRUE(caller.hangup().ok) << describe();
     EXPECT_TRUE(caller.next_event("CALL_CLOSED", 10s)) << describe();
   }
-  EXPECT_EQ(agent.metric("sip_calls_active"), 0.0) << describe();
+  EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << describe();
   caller.stop();
   capture.stop();
 

@@ -71,8 +71,8 @@ TEST(KamailioInterop, DispatcherSpreadsCallsOverTwoVoiceAgentsAndByesFollowTheRo
   EXPECT_GT(answered1, 0.0) << describe();
   EXPECT_GT(answered2, 0.0) << describe();
   EXPECT_EQ(answered1 + answered2, static_cast<double>(kCalls)) << describe();
-  EXPECT_EQ(first.metric("sip_calls_active"), 0.0) << describe();
-  EXPECT_EQ(second.metric("sip_calls_active"), 0.0) << describe();
+  EXPECT_EQ(first.wait_for_metric("sip_calls_active", 0.0), 0.0) << describe();
+  EXPECT_EQ(second.wait_for_metric("sip_calls_active", 0.0), 0.0) << describe();
 
   // Record-Route honoured: every 200 OK SIPp received carried the proxy's Record-Route (so voice-agent
   // copied it), every BYE left SIPp with a Route header and reached an instance through the proxy's
@@ -118,7 +118,7 @@ TEST(KamailioInterop, OurByeToACallerBehindTheProxyFollowsTheRouteSet) {
   EXPECT_EQ(proxy.count_log_lines("in-dialog ACK to "), 1u) << describe();
   EXPECT_EQ(proxy.count_log_lines("in-dialog BYE to sip:sipp@"), 1u) << describe();
   EXPECT_EQ(proxy.count_log_lines("without a route set"), 0u) << describe();
-  EXPECT_EQ(agent.metric("sip_calls_active"), 0.0) << describe();
+  EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << describe();
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 

@@ -149,7 +149,7 @@ TEST(SippInterop, CancelWhileRingingIsAnswered200AndTheInvite487) {
   // INVITE's server transaction (RFC 3261 §17.2.1: the ACK stops the 487's retransmissions).
   EXPECT_EQ(count_of(caller.message_trace, "SIP/2.0 487"), 1u) << caller.describe();
   EXPECT_EQ(agent.metric(R"(sip_calls_total{result="answered"})"), -1.0) << "a cancelled call was answered";
-  EXPECT_EQ(agent.metric("sip_calls_active"), 0.0) << agent.log();
+  EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << agent.log();
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
@@ -170,7 +170,7 @@ TEST(SippInterop, PoundInDtmfEchoEndsTheCallWithOurBye) {
   const auto echoed = call.capture.telephone_events(call.agent_rtp, kTelephoneEventType);
   EXPECT_EQ(digits_of(echoed), "#") << describe(echoed);
   // voice-agent saw its BYE answered: the call is over on its side too.
-  EXPECT_EQ(call.agent.metric("sip_calls_active"), 0.0) << call.agent.log();
+  EXPECT_EQ(call.agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << call.agent.log();
   const auto status = call.agent.stop();
   EXPECT_TRUE(status.exited_with(0)) << status.describe() << call.agent.log();
   EXPECT_THAT(call.agent.process().stderr_text(), HasSubstr(R"("reason":"local_hangup")"))

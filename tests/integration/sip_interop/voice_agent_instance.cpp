@@ -3,6 +3,7 @@
 #include <csignal>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "integration/binary.hpp"
 #include "support/http_client.hpp"
@@ -91,6 +92,17 @@ double VoiceAgentInstance::metric(const std::string& sample) const {
   std::smatch m;
   if (!std::regex_search(response.body, m, line)) return -1;
   return std::stod(m[2].str());
+}
+
+double VoiceAgentInstance::wait_for_metric(const std::string& sample, double expected,
+                                           std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  double value = metric(sample);
+  while (value != expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    value = metric(sample);
+  }
+  return value;
 }
 
 std::size_t VoiceAgentInstance::count_log_lines(const std::string& substring) const {

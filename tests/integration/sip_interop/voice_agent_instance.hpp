@@ -40,6 +40,10 @@ class VoiceAgentInstance {
 
   // One sample of /metrics, e.g. `sip_calls_total{result="answered"}`; -1 when absent or unreachable.
   double metric(const std::string& sample) const;
+  // Polls metric() until it equals `expected` or `timeout` passes; returns the last value. For state that
+  // settles after the peer saw the call end (our side handles the BYE or its 200 a moment later).
+  double wait_for_metric(const std::string& sample, double expected,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   // Lines of the log containing `substring`.
   std::size_t count_log_lines(const std::string& substring) const;
 
