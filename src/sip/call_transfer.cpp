@@ -9,6 +9,7 @@
 #include <cctype>
 
 #include "common/log.hpp"
+#include "sip/request_bodies.hpp"
 #include "sip/response.hpp"
 #include "sip/sip_call.hpp"
 
@@ -23,20 +24,6 @@ bool is_phone_number(std::string_view target) {
       return false;
   }
   return true;
-}
-
-// "SIP/2.0 180 Ringing" → 180 (RFC 3420 message/sipfrag holding a status line).
-std::optional<int> sipfrag_status(std::string_view body) {
-  auto line = body.substr(0, body.find_first_of("\r\n"));
-  constexpr std::string_view prefix = "SIP/2.0 ";
-  if (!line.starts_with(prefix) || line.size() < prefix.size() + 3) return std::nullopt;
-  int status = 0;
-  for (std::size_t i = prefix.size(); i < prefix.size() + 3; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(line[i]))) return std::nullopt;
-    status = status * 10 + (line[i] - '0');
-  }
-  if (status < 100 || status > 699) return std::nullopt;
-  return status;
 }
 
 }  // namespace

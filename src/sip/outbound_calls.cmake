@@ -6,5 +6,6 @@ target_sources(va_sip PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/uac_authentication.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sip_call.cpp
   ${CMAKE_CURRENT_LIST_DIR}/call_transfer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/request_bodies.cpp
   ${CMAKE_CURRENT_LIST_DIR}/outbound_call.cpp
 )

@@ -1,7 +1,6 @@
 #include "sip/sip_call.hpp"
 
 #include <boost/asio/post.hpp>
-#include <cctype>
 #include <random>
 
 #include "common/log.hpp"
@@ -9,6 +8,7 @@
 #include "sdp/offer_answer.hpp"
 #include "sdp/parser.hpp"
 #include "sdp/serializer.hpp"
+#include "sip/request_bodies.hpp"
 #include "sip/response.hpp"
 
 namespace va::sip {
@@ -23,40 +23,6 @@ bool has_sdp(const Message& m) {
   if (m.body().empty()) return false;
   auto type = m.content_type();
   return type && type->is("application", "sdp");
-}
-
-// "Signal=5\r\nDuration=160\r\n" (the de-facto application/dtmf-relay format of Cisco and most PBXes).
-std::optional<std::pair<char, std::chrono::milliseconds>> parse_dtmf_relay(std::string_view body) {
-  std::optional<char> digit;
-  std::chrono::milliseconds duration{100};
-  while (!body.empty()) {
-    auto end = body.find('\n');
-    auto line = body.substr(0, end);
-    body = end == std::string_view::npos ? std::string_view{} : body.substr(end + 1);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    auto eq = line.find('=');
-    if (eq == std::string_view::npos) continue;
-    auto name = line.substr(0, eq);
-    auto value = line.substr(eq + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    auto lower = [](std::string_view s) {
-      std::string out(s);
-      for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return out;
-    };
-    if (lower(name) == "signal" && !value.empty()) {
-      char c = static_cast<char>(std::toupper(static_cast<unsigned char>(value.front())));
-      if ((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')) digit = c;
-    } else if (lower(name) == "duration") {
-      try {
-        duration = std::chrono::milliseconds(std::stoi(std::string(value)));
-      } catch (const std::exception&) {
-      }
-    }
-  }
-  if (!digit) return std::nullopt;
-  return std::pair{*digit, duration};
 }
 
 }  // namespace
@@ -303,7 +269,7 @@ void SipCall::on_in_dialog_request(const ServerTransactionHandle& transaction) {
       auto type = request.content_type();
       if (!request.body().empty() && type && type->is("application", "dtmf-relay")) {
         if (auto dtmf = parse_dtmf_relay(request.body()); dtmf && leg_) {
-          leg_->receive_info_dtmf(dtmf->first, dtmf->second);
+          leg_->receive_info_dtmf(dtmf->digit, dtmf->duration);
         }
         transaction.respond(200);
       } else if (request.body().empty()) {

@@ -11,6 +11,8 @@
 #include "sip/bad_request.hpp"
 #include "sip/digest_challenge.hpp"
 #include "sip/parser.hpp"
+#include "sip/request_bodies.hpp"
+#include "sip/session_timer.hpp"
 #include "sip/stream_framer.hpp"
 
 namespace {
@@ -41,6 +43,10 @@ void exercise(const Message& m) {
   (void)m.expires();
   (void)m.tokens(HeaderId::supported);
   (void)digest_challenges(m);
+  (void)session_expires_of(m);
+  (void)min_se_of(m);
+  if (auto relay = parse_dtmf_relay(m.body())) check(relay->duration.count() >= 0);
+  if (auto status = sipfrag_status(m.body())) check(*status >= 100 && *status <= 699);
   for (const auto& h : m.headers()) {
     if (h.id == HeaderId::authorization || h.id == HeaderId::proxy_authorization)
       (void)parse_digest_credentials(h.value);
