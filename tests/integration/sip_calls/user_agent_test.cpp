@@ -169,6 +169,13 @@ class UserAgentTest : public ::testing::Test {
     return *ok;
   }
 
+  // INVITE with our caller's offer → 200 → ACK, and the handler saw the answer.
+  bool answered_call() {
+    establish(offer_sdp(caller_media_.local().port));
+    ack();
+    return eventually([&] { return record_->has("answered"); });
+  }
+
   static std::uint16_t media_port(const Message& m) {
     auto pos = m.body().find("m=audio ");
     return pos == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(m.body().substr(pos + 8)));
@@ -255,9 +262,7 @@ TEST_F(UserAgentTest, LateOfferPutsOurOfferInThe200AndTakesTheAnswerFromTheAck) 
 }
 
 TEST_F(UserAgentTest, ReInviteWithSendonlyHoldsAndSendrecvResumes) {
-  establish(offer_sdp(caller_media_.local().port));
-  ack();
-  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  ASSERT_TRUE(answered_call());
 
   auto hold = request("INVITE", 2, "reinv1");
   hold.body = offer_sdp(caller_media_.local().port, "8 101", "sendonly");
@@ -398,9 +403,7 @@ TEST_F(UserAgentTest, OptionsAndUnknownDialogs) {
 }
 
 TEST_F(UserAgentTest, ShutdownHangsUpCallsAndRefusesNewOnes) {
-  establish(offer_sdp(caller_media_.local().port));
-  ack();
-  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  ASSERT_TRUE(answered_call());
   std::atomic<bool> drained{false};
   ua_->shutdown([&] { drained = true; });
   auto bye = caller_.receive_matching(
@@ -421,16 +424,8 @@ TEST_F(UserAgentTest, ShutdownHangsUpCallsAndRefusesNewOnes) {
   EXPECT_TRUE(refused->header("Retry-After").has_value());
 }
 
-}  // namespace
-}  // namespace va::sip::test
-
-namespace va::sip::test {
-namespace {
-
 TEST_F(UserAgentTest, ReInviteWhileOurOfferIsOutstandingGets491) {
-  establish(offer_sdp(caller_media_.local().port));
-  ack();
-  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  ASSERT_TRUE(answered_call());
   // A re-INVITE without SDP: our offer goes into the 200 and waits for the ACK's answer.
   auto first = send(request("INVITE", 2, "reinv-late"));
   ASSERT_TRUE(first);
@@ -464,12 +459,6 @@ TEST_F(UserAgentTest, ExhaustedRtpPortRangeIsRefusedWith503) {
   EXPECT_TRUE(refused->header("Retry-After").has_value());
   EXPECT_EQ(metrics_.counter("sip_calls_total", "", {"result"}).with({"overloaded"}).value(), 1.0);
 }
-
-}  // namespace
-}  // namespace va::sip::test
-
-namespace va::sip::test {
-namespace {
 
 class SrtpUserAgentTest : public UserAgentTest {
  protected:
@@ -510,12 +499,6 @@ TEST_F(SrtpUserAgentTest, SdesOfferIsAnsweredWithOurKeyAndProtectedAudioIsDecode
   EXPECT_TRUE(eventually([&] { return record_->count_prefix("audio") >= 5; })) << record_->all();
 }
 
-}  // namespace
-}  // namespace va::sip::test
-
-namespace va::sip::test {
-namespace {
-
 class MediaTimeoutUserAgentTest : public UserAgentTest {
  protected:
   void SetUp() override {
@@ -534,12 +517,6 @@ TEST_F(MediaTimeoutUserAgentTest, NoRtpForTheTimeoutHangsUpWithBye) {
   caller_.send_to(response_text(bye->message(), 200), bye->from);
   EXPECT_TRUE(eventually([&] { return record_->has("ended media_timeout"); })) << record_->all();
 }
-
-}  // namespace
-}  // namespace va::sip::test
-
-namespace va::sip::test {
-namespace {
 
 TEST_F(UserAgentTest, AHandlerThatDoesNotAnswerAtOnceRings180WithOurTagAndContact) {
   auto invite = request("INVITE", 1, "inv180");
@@ -595,16 +572,8 @@ TEST_F(UserAgentTest, DtmfEchoEchoesHashAndThenHangsUpWithBye) {
   EXPECT_TRUE(eventually([&] { return ua_->active_calls() == 0; }));
 }
 
-}  // namespace
-}  // namespace va::sip::test
-
-namespace va::sip::test {
-namespace {
-
 TEST_F(UserAgentTest, OurHoldIsAReInviteWithSendonlyAndResumeOneWithSendrecv) {
-  establish(offer_sdp(caller_media_.local().port));
-  ack();
-  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  ASSERT_TRUE(answered_call());
   press('A', 2);
   auto hold = next_request(Method::invite);
   ASSERT_TRUE(hold);
@@ -626,9 +595,7 @@ TEST_F(UserAgentTest, OurHoldIsAReInviteWithSendonlyAndResumeOneWithSendrecv) {
 }
 
 TEST_F(UserAgentTest, AReInviteOfThePeerWhileOursIsPendingGets491) {
-  establish(offer_sdp(caller_media_.local().port));
-  ack();
-  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  ASSERT_TRUE(answered_call());
   press('A', 2);
   auto ours = next_request(Method::invite);
   ASSERT_TRUE(ours);
@@ -644,9 +611,7 @@ TEST_F(UserAgentTest, AReInviteOfThePeerWhileOursIsPendingGets491) {
 }
 
 TEST_F(UserAgentTest, ReferTransferEndsWithByeOnAFinal200Notify) {
-  establish(offer_sdp(caller_media_.local().port));
-  ack();
-  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  ASSERT_TRUE(answered_call());
   press('C', 2);
   auto refer = next_request(Method::refer);
   ASSERT_TRUE(refer);
@@ -678,9 +643,7 @@ TEST_F(UserAgentTest, ReferTransferEndsWithByeOnAFinal200Notify) {
 }
 
 TEST_F(UserAgentTest, AFailedTransferLeavesTheCallUp) {
-  establish(offer_sdp(caller_media_.local().port));
-  ack();
-  ASSERT_TRUE(eventually([&] { return record_->has("answered"); }));
+  ASSERT_TRUE(answered_call());
   press('C', 2);
   auto refer = next_request(Method::refer);
   ASSERT_TRUE(refer);
