@@ -278,8 +278,9 @@ Playout JitterBuffer::pull(Clock::time_point now_time) {
   if (!playing_) return idle_pull(now);
 
   drop_stale();
-  ++pulls_since_adapt_;
   const std::int64_t current = now - playout_ - base_transit();
+  min_delay_since_adapt_ = pulls_since_adapt_ == 0 ? current : std::min(min_delay_since_adapt_, current);
+  ++pulls_since_adapt_;
   stats_.current_delay = to_duration(current);
   const auto tick = static_cast<std::uint32_t>(tick_units_);
 
@@ -288,7 +289,9 @@ Playout JitterBuffer::pull(Clock::time_point now_time) {
     const Slot& s = slots_[next];
     if (pulls_since_adapt_ >= kAdaptInterval || current > max_delay_units_) {
       const std::int64_t hysteresis = std::max<std::int64_t>(tick_units_, s.duration);
-      if (current > target_units_ + hysteresis) {
+      const bool excess = current > target_units_ + hysteresis;
+      const bool sustained = min_delay_since_adapt_ > target_units_ + hysteresis;
+      if (excess && (sustained || current > max_delay_units_)) {
         const std::size_t after = find_timestamp(s.timestamp + s.duration);
         if (after != npos) {
           // Drop one packet to shorten the delay. Counted as played-through, not lost.
@@ -305,6 +308,7 @@ Playout JitterBuffer::pull(Clock::time_point now_time) {
         ++stats_.grown;
         return conceal(tick, false);
       }
+      pulls_since_adapt_ = 0;  // nothing to adjust: the next interval is judged on its own pulls
     }
     return play(next);
   }

@@ -22,7 +22,10 @@
 //   talkspurt start the delay is set afresh, so adaptation is free in silence.
 // - While playing, the delay is steered towards the target at most once per kAdaptInterval pulls: above
 //   target + one packet, a packet is discarded (counted); below target, one tick of concealment is inserted
-//   ("grown") instead of advancing. The packet-sized hysteresis prevents oscillation.
+//   ("grown") instead of advancing. The packet-sized hysteresis prevents oscillation. A discard needs the
+//   delay to have stayed above that band for the whole interval (its minimum over the interval's pulls):
+//   a talkspurt starts up to one tick above the target, so one late tick of our own media clock or one
+//   early packet would otherwise cut 20 ms out of speech.
 // - A missing packet at P with later packets buffered is lost: "lost" is returned and P advances. With
 //   nothing buffered (underrun) and the delay below target, P waits (the packet is probably just late: the
 //   delay grows); at or above target the packet is declared lost. After kMaxConcealment of consecutive
@@ -196,6 +199,7 @@ class JitterBuffer {
   std::uint32_t last_duration_ = 0;
   std::int64_t concealed_run_ = 0;  // consecutive concealment, units
   int pulls_since_adapt_ = 0;
+  std::int64_t min_delay_since_adapt_ = 0;  // the smallest current delay since the last adjustment, units
 
   JitterBufferStats stats_;
 };

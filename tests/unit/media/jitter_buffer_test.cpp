@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,7 @@ class Simulation {
                      [](const Arrival& a, const Arrival& b) { return a.at_ms < b.at_ms; });
     std::string tokens;
     for (int i = 0; i < ticks; ++i, ++tick_) {
-      const double tick_ms = 20.0 * tick_ + 10.0;
+      const double tick_ms = 20.0 * tick_ + 10.0 + (late_tick && late_tick(tick_) ? late_tick_ms : 0.0);
       while (!pending_.empty() && pending_.front().at_ms <= tick_ms) {
         push(pending_.front());
         pending_.erase(pending_.begin());
@@ -102,6 +103,9 @@ class Simulation {
   JitterBuffer buffer;
   std::vector<PushResult> results;
   std::chrono::microseconds max_delay{0};
+  // Ticks of the consumer's clock that run late (a busy media thread): which ones, and by how much.
+  std::function<bool(int)> late_tick;
+  double late_tick_ms = 0;
 
  private:
   std::vector<Arrival> pending_;
@@ -310,6 +314,22 @@ TEST(JitterBuffer, TargetDelayIgnoresOneOutlierInAWindowButNotTwo) {
   Simulation two;
   two.run(arrivals, 190);
   EXPECT_EQ(two.buffer.stats().target_delay, 90ms);
+}
+
+// A talkspurt starts up to one tick above the target (here 19 ms); our own media clock then ticking 5 ms late
+// now and then must not cut 20 ms out of the speech: only a delay that stays too high is shortened.
+TEST(JitterBuffer, LateTicksOfOurClockDiscardNothing) {
+  std::vector<Arrival> arrivals;
+  for (std::uint32_t k = 0; k < 300; ++k) arrivals.push_back(Simulation::packet(k, 20.0 * k + 11));
+  Simulation sim;
+  sim.late_tick = [](int tick) { return tick % 7 == 3; };
+  sim.late_tick_ms = 5;
+  sim.run(arrivals, 290);
+  const JitterBufferStats& s = sim.buffer.stats();
+  EXPECT_EQ(s.target_delay, 40ms);
+  EXPECT_EQ(s.discarded, 0u);
+  EXPECT_EQ(s.lost, 0u);
+  EXPECT_EQ(s.late, 0u);
 }
 
 TEST(JitterBuffer, FollowsASenderClockThatRunsFast) {
