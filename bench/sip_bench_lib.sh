@@ -5,8 +5,8 @@
 # final statistics row. Everything stays on 127.0.0.1; every wait is bounded.
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-binary="${VA_BINARY:-${repo_root}/build/h-bench-rel/bin/voice-agent}"
-[[ -x "${binary}" ]] || binary="${repo_root}/build/release/bin/voice-agent"
+binary="${VA_BINARY:-${repo_root}/build/release/bin/voice-agent}"
+
 config="${repo_root}/config/livekit-sip.example.yaml"
 clock_ticks="$(getconf CLK_TCK)"
 

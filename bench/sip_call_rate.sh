@@ -3,11 +3,11 @@
 # (dialled "100"), each answered at once, held 1 s, then ended with BYE. Each step runs at a fixed rate for
 # DURATION seconds; a step holds when every call succeeded and the achieved rate is within 2 % of the target.
 #
-#   cmake --preset release -B build/h-bench-rel && cmake --build build/h-bench-rel --target voice-agent -j2
+#   scripts/build release voice-agent
 #   bench/sip_call_rate.sh                          # steps 100 200 300 400 calls/s, 60 s each
 #   RATES="300 350" DURATION=30 bench/sip_call_rate.sh
 #
-# Environment: VA_BINARY (default build/h-bench-rel/bin/voice-agent, else build/release), RATES (calls/s,
+# Environment: VA_BINARY (default build/release/bin/voice-agent), RATES (calls/s,
 # space-separated), DURATION (seconds per step, 5..300, default 60), CALL_MS (call length, default 1000),
 # REFERENCE=none (skip the SIPp uas reference), STOP_ON_FAIL=no (keep stepping after a failed step).
 #

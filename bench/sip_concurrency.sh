@@ -4,7 +4,7 @@
 # bench/scenarios/uac_g711_stream.xml); voice-agent decodes, de-jitters and re-encodes every packet and
 # sends it back. All calls are up together for HOLD seconds; the measurement window lies inside that time.
 #
-#   cmake --preset release -B build/h-bench-rel && cmake --build build/h-bench-rel --target voice-agent -j2
+#   scripts/build release voice-agent
 #   bench/sip_concurrency.sh                       # 500 calls, ramp 50 calls/s, 60 s window
 #   CALLS=200 HOLD=20 bench/sip_concurrency.sh
 #
