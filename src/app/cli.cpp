@@ -7,6 +7,7 @@
 #include "app/config_commands.hpp"
 #include "app/exit_codes.hpp"
 #include "app/serve.hpp"
+#include "app/token_command.hpp"
 #include "common/version.hpp"
 
 #ifndef VA_BUILD_TYPE
@@ -63,6 +64,33 @@ int run_cli(int argc, char** argv) {
   check_cmd->add_flag("--json", json, "Machine-readable output");
   add_overrides(check_cmd, source);
 
+  TokenCreateOptions token;
+  auto* token_cmd = app.add_subcommand("token", "LiveKit access tokens");
+  token_cmd->require_subcommand(1);
+  auto* token_create_cmd = token_cmd->add_subcommand(
+      "create",
+      "Print a LiveKit access token (HS256 JWT) signed with livekit.api_key/api_secret. "
+      "--room without --grant grants join, publish and subscribe in that room.");
+  token_create_cmd->add_option("--identity", token.identity, "Participant identity (sub)")->required();
+  token_create_cmd->add_option("--name", token.name, "Participant display name");
+  token_create_cmd->add_option("--room", token.room, "Room the video grants apply to");
+  token_create_cmd
+      ->add_option("--grant", token.grants,
+                   "Grant (repeatable): join, create, admin, list, publish, subscribe, publish-data, "
+                   "hidden, agent, sip-admin, sip-call")
+      ->allow_extra_args(false);
+  token_create_cmd->add_option("--ttl", token.ttl, "Validity, e.g. 1h, 30m")->capture_default_str();
+  token_create_cmd->add_option("--metadata", token.metadata, "Participant metadata");
+  token_create_cmd->add_option("--attribute", token.attributes, "Participant attribute (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  token_create_cmd->add_option("--kind", token.kind,
+                               "Participant kind: standard, agent, sip, ingress, egress");
+  token_create_cmd
+      ->add_option("-c,--config", source.path, "Configuration file; default: the embedded example")
+      ->check(CLI::ExistingFile);
+  add_overrides(token_create_cmd, source);
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   try {
@@ -80,6 +108,7 @@ int run_cli(int argc, char** argv) {
   if (*validate_cmd) return config_validate(source, json);
   if (*show_cmd) return config_show(source);
   if (*check_cmd) return check(source, json);
+  if (*token_create_cmd) return token_create(source, token);
   if (*version_cmd) {
     std::cout << "voice-agent " << kVersion << " (" << VA_BUILD_TYPE << ", " << __VERSION__ << ")\n";
     return kExitOk;
