@@ -8,37 +8,17 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "app/check_result.hpp"
 #include "app/exit_codes.hpp"
 #include "common/log.hpp"
 
 namespace va::app {
 namespace {
 
-enum class Outcome { pass, fail, skip };
-
-struct CheckResult {
-  std::string name;
-  Outcome outcome = Outcome::skip;
-  std::string reason;
-  std::string hint;
-};
-
-std::string_view to_string(Outcome o) {
-  switch (o) {
-    case Outcome::pass:
-      return "PASS";
-    case Outcome::fail:
-      return "FAIL";
-    case Outcome::skip:
-      return "SKIP";
-  }
-  return "?";
-}
-
 CheckResult check_configuration(const config::LoadResult& loaded, const ConfigSource& source) {
-  CheckResult r{"configuration validation", Outcome::pass, describe(source) + " is valid", ""};
+  CheckResult r{"configuration validation", CheckOutcome::pass, describe(source) + " is valid", ""};
   if (!loaded.ok()) {
-    r.outcome = Outcome::fail;
+    r.outcome = CheckOutcome::fail;
     r.reason =
         std::to_string(loaded.errors.size()) + " error(s); first: " + loaded.errors.front().to_string();
     r.hint = "run `voice-agent config validate " + (source.path.empty() ? std::string("FILE") : source.path) +
@@ -51,7 +31,7 @@ CheckResult check_configuration(const config::LoadResult& loaded, const ConfigSo
 }
 
 CheckResult check_environment(const config::LoadResult& loaded) {
-  CheckResult r{"environment variables", Outcome::pass, "", ""};
+  CheckResult r{"environment variables", CheckOutcome::pass, "", ""};
   std::vector<std::string> set, unset;
   for (const char* name : {"LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"}) {
     const char* v = std::getenv(name);
@@ -65,7 +45,7 @@ CheckResult check_environment(const config::LoadResult& loaded) {
   const auto& lk = loaded.config.livekit;
   bool credentials_present = !lk.url.empty() && !lk.api_key.empty() && !lk.api_secret.empty();
   if (!credentials_present) {
-    r.outcome = Outcome::fail;
+    r.outcome = CheckOutcome::fail;
     r.reason = "LiveKit credentials are incomplete and " +
                (unset.empty() ? std::string("none") : join(unset)) + " not set";
     r.hint =
@@ -78,10 +58,10 @@ CheckResult check_environment(const config::LoadResult& loaded) {
 }
 
 CheckResult check_codecs(const config::LoadResult& loaded) {
-  CheckResult r{"audio codec configuration", Outcome::pass, "", ""};
+  CheckResult r{"audio codec configuration", CheckOutcome::pass, "", ""};
   const auto& c = loaded.config.codecs;
   if (c.preference.empty()) {
-    r.outcome = Outcome::fail;
+    r.outcome = CheckOutcome::fail;
     r.reason = "no codec configured";
     r.hint = "set codecs.preference, e.g. [PCMA, PCMU, G722]";
     return r;
@@ -94,7 +74,7 @@ CheckResult check_codecs(const config::LoadResult& loaded) {
                                                       : "G729";
     order += (order.empty() ? "" : " > ") + std::string(name);
     if (codec == config::Codec::g729) {
-      r.outcome = Outcome::fail;
+      r.outcome = CheckOutcome::fail;
       r.reason = "G729 is preferred but this build has no G.729 codec";
       r.hint = "remove G729 from codecs.preference or build with -DVA_WITH_G729=ON (GPL-3 bcg729)";
       return r;
@@ -105,7 +85,7 @@ CheckResult check_codecs(const config::LoadResult& loaded) {
   r.reason = order + ", ptime " + std::to_string(c.ptime.count()) + "ms" +
              (c.telephone_event ? ", RFC 4733 DTMF on" : ", RFC 4733 DTMF off");
   if (!g711) {
-    r.outcome = Outcome::fail;
+    r.outcome = CheckOutcome::fail;
     r.reason += ": no G.711 codec offered";
     r.hint = "MTS Exolve and most carriers require PCMA or PCMU; add one to codecs.preference";
   }
@@ -113,7 +93,7 @@ CheckResult check_codecs(const config::LoadResult& loaded) {
 }
 
 CheckResult not_yet(std::string name, std::string what) {
-  return {std::move(name), Outcome::skip, "not available in this version: " + what,
+  return {std::move(name), CheckOutcome::skip, "not available in this version: " + what,
           "this check arrives with the feature it tests"};
 }
 
@@ -130,7 +110,8 @@ int check(const ConfigSource& source, bool json) {
     results.push_back(check_codecs(loaded));
   } else {
     for (const char* name : {"environment variables", "audio codec configuration"})
-      results.push_back({name, Outcome::skip, "the configuration is invalid", "fix the configuration first"});
+      results.push_back(
+          {name, CheckOutcome::skip, "the configuration is invalid", "fix the configuration first"});
   }
   results.push_back(not_yet("SIP trunk connectivity", "the SIP engine (OPTIONS probing, registration)"));
   results.push_back(not_yet("LiveKit API connection", "the LiveKit server API client"));
@@ -140,7 +121,7 @@ int check(const ConfigSource& source, bool json) {
   results.push_back(not_yet("error handling", "the LiveKit webhook receiver (forged events)"));
 
   bool failed = false;
-  for (const auto& r : results) failed = failed || r.outcome == Outcome::fail;
+  for (const auto& r : results) failed = failed || r.outcome == CheckOutcome::fail;
 
   if (json) {
     auto list = nlohmann::json::array();
@@ -157,17 +138,17 @@ int check(const ConfigSource& source, bool json) {
     for (const auto& r : results) {
       std::string tag(to_string(r.outcome));
       if (color) {
-        const char* c = r.outcome == Outcome::pass   ? "\033[32m"
-                        : r.outcome == Outcome::fail ? "\033[31m"
-                                                     : "\033[33m";
+        const char* c = r.outcome == CheckOutcome::pass   ? "\033[32m"
+                        : r.outcome == CheckOutcome::fail ? "\033[31m"
+                                                          : "\033[33m";
         tag = c + tag + "\033[0m";
       }
       std::cout << "[" << tag << "] " << r.name << ": " << log::mask(r.reason) << "\n";
-      if (r.outcome != Outcome::pass && !r.hint.empty()) std::cout << "       hint: " << r.hint << "\n";
+      if (r.outcome != CheckOutcome::pass && !r.hint.empty()) std::cout << "       hint: " << r.hint << "\n";
     }
     std::size_t pass = 0, fail = 0, skip = 0;
     for (const auto& r : results) {
-      (r.outcome == Outcome::pass ? pass : r.outcome == Outcome::fail ? fail : skip)++;
+      (r.outcome == CheckOutcome::pass ? pass : r.outcome == CheckOutcome::fail ? fail : skip)++;
     }
     std::cout << "summary: " << pass << " PASS, " << fail << " FAIL, " << skip << " SKIP\n";
   }

@@ -1,0 +1,31 @@
+// One result of `voice-agent check`. Each check lives in the file of the feature it tests
+// (check_*.cpp) and returns one of these; check.cpp runs them in order and prints the report.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace va::app {
+
+enum class CheckOutcome { pass, fail, skip };
+
+inline std::string_view to_string(CheckOutcome outcome) {
+  switch (outcome) {
+    case CheckOutcome::pass:
+      return "PASS";
+    case CheckOutcome::fail:
+      return "FAIL";
+    case CheckOutcome::skip:
+      return "SKIP";
+  }
+  return "?";
+}
+
+struct CheckResult {
+  std::string name;
+  CheckOutcome outcome = CheckOutcome::skip;
+  std::string reason;
+  std::string hint;  // shown for FAIL and SKIP
+};
+
+}  // namespace va::app
