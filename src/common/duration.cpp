@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "common/ascii.hpp"
+
 namespace va {
 namespace {
 
@@ -42,14 +44,7 @@ std::string_view take_unit(std::string_view& text) {
   return unit;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
+using ascii::iequals;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ascii.hpp"
 #include "common/log.hpp"
 
 namespace va::log {
@@ -58,9 +59,7 @@ bool is_b64token_char(char c) {
 bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using ascii::to_lower;
 
 // `word` must be lower-case.
 bool matches_icase(std::string_view text, std::size_t pos, std::string_view word) {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/ascii.hpp"
 #include "common/log.hpp"
 #include "http/server_core.hpp"
 
@@ -53,21 +54,8 @@ Method method_from_verb(bhttp::verb verb) {
   }
 }
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using ascii::hex_value;
+using ascii::iequals;
 
 // Appends the percent-decoded `path` (RFC 3986 §2.1); a malformed escape is kept literally.
 void append_decoded_path(std::string& out, std::string_view path) {

@@ -3,20 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/ascii.hpp"
+
 namespace va::http {
 namespace {
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using ascii::iequals;
 
 // JSON string escaping for the error envelope (RFC 8259 §7): quotes, backslashes and control characters.
 void append_json_string(std::string& out, std::string_view text) {
@@ -92,9 +84,7 @@ std::string Request::media_type() const {
   value = value.substr(0, value.find(';'));
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  std::string result(value);
-  std::transform(result.begin(), result.end(), result.begin(), lower);
-  return result;
+  return ascii::to_lower(value);
 }
 
 Response Response::json(unsigned status, std::string body) {

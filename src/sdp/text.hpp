@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ascii.hpp"
+
 namespace va::sdp::text {
 
 inline bool is_space(char c) {
@@ -70,8 +72,6 @@ inline bool is_token(std::string_view s) {
   return true;
 }
 
-inline char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using ascii::to_lower;
 
 }  // namespace va::sdp::text

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/ascii.hpp"
 #include "sip/params.hpp"
 
 namespace va::sip {
@@ -17,11 +18,7 @@ std::optional<std::uint32_t> delta_seconds(std::string_view text) {
   return value;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
-}
+using ascii::iequals;
 
 }  // namespace
 

@@ -23,19 +23,6 @@ bool is_unreserved(char c) {
   return is_alnum(c) || kUnreservedMarks.contains(c);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
@@ -157,14 +144,7 @@ bool is_call_id(std::string_view s) {
   return true;
 }
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
+using ascii::hex_value;
 
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;

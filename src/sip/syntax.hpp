@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ascii.hpp"
 #include "sip/parse_error.hpp"
 
 namespace va::sip {
@@ -42,8 +43,10 @@ class CharSet {
   std::uint64_t bits_[2] = {0, 0};
 };
 
-inline char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+using ascii::iequals;
+using ascii::to_lower;
+inline constexpr char ascii_lower(char c) {
+  return ascii::to_lower(c);
 }
 
 // token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
@@ -55,9 +58,6 @@ bool is_call_id(std::string_view s);
 
 // unreserved = alphanum / mark (RFC 3261 §25.1)
 bool is_unreserved(char c);
-
-bool iequals(std::string_view a, std::string_view b);
-std::string to_lower(std::string_view s);
 
 // Strips SP and HT on both ends (folding has already been replaced by SP when headers are read).
 std::string_view trim(std::string_view s);
