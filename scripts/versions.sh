@@ -35,7 +35,25 @@ VA_APT_TEST=(
   libosip2-dev libsofia-sip-ua-dev
   # real SIP peers and capture for interop tests (issue 3)
   sip-tester baresip-core kamailio tshark sox
+  # the real LiveKit server's state store (SIP APIs need it), and Node for the official JavaScript server
+  # SDK used as an independent implementation in compatibility tests (issue 4)
+  redis-server nodejs
 )
+
+# LiveKit's Go programs, built from the Go module proxy by scripts/setup into VA_TOOLS_DIR (outside the
+# clone, so fresh clones reuse them). Tags v1.13.2–v1.13.5 of the server have no `replace` lines, so
+# `go install mod@version` works; check a newer tag for them before moving the pin. Needs Go >= 1.23.
+VA_GO_MIN_VERSION=1.23
+VA_LIVEKIT_SERVER_MODULE=github.com/livekit/livekit-server/cmd/server
+VA_LIVEKIT_SERVER_VERSION=v1.13.5
+
+# The official LiveKit JavaScript server SDK: pinned exactly in tests/node/package.json and its lock file,
+# installed into tests/node/node_modules by scripts/setup (`npm ci`).
+VA_NODE_PEER_DIR=tests/node
+
+# Where scripts/setup puts tools built from source registries; the test harness looks there too.
+VA_TOOLS_DIR="${VA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/voice-agent/tools}"
+va_livekit_server_bin() { printf '%s/livekit-server-%s/server\n' "$VA_TOOLS_DIR" "$VA_LIVEKIT_SERVER_VERSION"; }
 
 # Benchmark references (scripts/setup --bench).
 VA_APT_BENCH=(
