@@ -70,8 +70,9 @@ class LiveKitServer {
   nlohmann::json twirp(const std::string& service, const std::string& method, const nlohmann::json& request,
                        long* status = nullptr, const std::optional<std::string>& token = std::nullopt) const;
 
-  // SIGTERM (SIGKILL after `grace`) to the server, then Redis. Idempotent.
-  void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // SIGTERM (SIGKILL after `grace`: a test server holds nothing worth a graceful drain) to the server, then
+  // Redis. Idempotent.
+  void stop(std::chrono::milliseconds grace = std::chrono::seconds(1));
 
  private:
   LiveKitServerOptions options_;

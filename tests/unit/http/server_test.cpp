@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/metrics.hpp"
+#include "support/running_http_server.hpp"
 
 namespace va::http {
 namespace {
@@ -184,13 +185,6 @@ struct CurlGlobal {
 };
 const CurlGlobal curl_global;
 
-ServerOptions loopback_options() {
-  ServerOptions options;
-  options.listen = {"127.0.0.1:0"};
-  options.rate_limit.enabled = false;
-  return options;
-}
-
 Router demo_router() {
   Router router;
   router.add(Method::get, "/hello", [](const Request&) { return Response::text(200, "hello"); });
@@ -207,57 +201,15 @@ Router demo_router() {
   return router;
 }
 
-// A server on 127.0.0.1:<ephemeral> served by two io threads, as in the application.
-class RunningServer {
+ServerOptions loopback_options() {
+  return test::loopback_http_options();
+}
+
+// The server under test with the demo routes.
+class RunningServer : public test::RunningHttpServer {
  public:
   explicit RunningServer(ServerOptions options = loopback_options(), Router router = demo_router())
-      : work_(boost::asio::make_work_guard(io_)),
-        server_(io_, std::move(options), std::move(router), metrics_) {
-    server_.start();
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
-  }
-  ~RunningServer() {
-    if (!shut_down_) {
-      auto drained = shutdown();
-      if (drained.wait_for(5s) != std::future_status::ready) server_.abort_connections();
-    }
-    work_.reset();
-    io_.stop();
-    for (auto& thread : threads_) thread.join();
-  }
-  RunningServer(const RunningServer&) = delete;
-  RunningServer& operator=(const RunningServer&) = delete;
-
-  std::future<void> shutdown() {
-    shut_down_ = true;
-    auto promise = std::make_shared<std::promise<void>>();
-    auto future = promise->get_future();
-    server_.shutdown([promise] { promise->set_value(); });
-    return future;
-  }
-
-  std::uint16_t port() const {
-    const auto endpoint = server_.local_endpoints().at(0);
-    return static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
-  }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port()) + path;
-  }
-  Server& server() { return server_; }
-  metrics::Registry& metrics() { return metrics_; }
-
-  double counter(const std::string& name, const metrics::LabelValues& labels,
-                 std::vector<std::string> names) {
-    return metrics_.counter(name, "", std::move(names)).with(labels).value();
-  }
-
- private:
-  metrics::Registry metrics_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  Server server_;
-  std::vector<std::thread> threads_;
-  bool shut_down_ = false;
+      : RunningHttpServer(std::move(options), std::move(router)) {}
 };
 
 // Metrics are recorded when the write completes, which may be a moment after the client has the bytes.
