@@ -21,11 +21,87 @@ enum class SrtpMode { off, optional, required };
 enum class LogLevel { trace, debug, info, warn, error };
 enum class LogFormat { automatic, json, console };
 
+// A SIP header mapped to a participant attribute (LiveKit's headers_to_attributes), e.g. the carrier's
+// call id header → "exolve.call_id".
+struct HeaderAttribute {
+  std::string header;
+  std::string attribute;
+};
+
+struct NameValue {
+  std::string name;
+  std::string value;
+};
+
+// `livekit.provisioning.inbound_trunk`: the LiveKit inbound trunk accepting the carrier's calls. Empty lists
+// are derived from sip.trunks (numbers; allowed_addresses of static_ip trunks) by `voice-agent provision`.
+struct ProvisionedInboundTrunk {
+  bool enabled = true;
+  std::string name;
+  std::vector<std::string> numbers;
+  std::vector<std::string> allowed_addresses;
+  std::vector<std::string> allowed_numbers;
+  std::string auth_username;
+  std::string auth_password;  // secret
+  std::string auth_realm;
+  std::vector<HeaderAttribute> headers_to_attributes;
+  std::string include_headers;  // none, x_headers, all
+  Duration ringing_timeout{};   // 0: the server's default (3 min)
+  Duration max_call_duration{};
+  bool krisp_enabled = false;
+  std::vector<std::string> codecs;  // LiveKit SIP codec names (PCMA, PCMU, G722); empty: the bridge's set
+  std::string media_encryption;     // disable, allow, require
+};
+
+// `livekit.provisioning.outbound_trunk`: calls placed by the LiveKit SIP bridge (CreateSIPParticipant).
+// Provisioned when `address` is set or can be derived from routing.outbound.trunk (a register trunk).
+struct ProvisionedOutboundTrunk {
+  bool enabled = true;
+  std::string name;
+  std::string address;               // host[:port]; empty: the registrar of routing.outbound.trunk
+  std::string transport;             // auto, udp, tcp, tls; empty: from that trunk
+  std::vector<std::string> numbers;  // empty: routing.outbound.caller_id, else that trunk's numbers
+  std::string auth_username;         // empty: that trunk's username/password
+  std::string auth_password;         // secret
+  std::string destination_country;
+  std::string from_host;
+};
+
+struct ProvisionedAgent {
+  std::string agent_name;
+  std::string metadata;
+};
+
+// One `livekit.provisioning.dispatch_rules[]` entry: which room an accepted call goes to.
+struct ProvisionedDispatchRule {
+  std::string name;                  // stable key: the object is recognised by it
+  std::string kind;                  // individual, direct, callee
+  std::string room_prefix;           // individual, callee; empty: routing.inbound[0].room_prefix
+  std::string room_name;             // direct
+  std::string pin;                   // digits
+  bool randomize = false;  // a new room per call (default: true for individual, false for callee)
+  std::vector<std::string> numbers;  // called numbers (To) this rule serves; empty: any
+  std::vector<std::string> inbound_numbers;  // callers (From) this rule serves; empty: any
+  std::string metadata;
+  std::vector<NameValue> attributes;
+  bool hide_phone_number = false;
+  std::vector<ProvisionedAgent> agents;  // room_config.agents: dispatched when the room is created
+  bool krisp_enabled = false;
+};
+
+struct Provisioning {
+  std::string name_prefix;  // prefix of every object name; default "voice-agent"
+  ProvisionedInboundTrunk inbound_trunk;
+  ProvisionedOutboundTrunk outbound_trunk;
+  std::vector<ProvisionedDispatchRule> dispatch_rules;  // empty: one individual rule "inbound"
+};
+
 struct LiveKit {
   std::string url;
   std::string api_key;
   std::string api_secret;
   bool dev = false;
+  Provisioning provisioning;  // what `voice-agent provision` creates on the LiveKit server
 };
 
 // "udp://127.0.0.1:5060"
@@ -130,6 +206,8 @@ struct Monitoring {
 struct Webhooks {
   std::string path;
   bool verify = true;
+  std::int64_t queue_size = 0;  // events waiting for processing; beyond it requests get 503
+  Duration dedupe_window{};     // how long an event id is remembered to drop LiveKit's repeats
 };
 
 struct Http {

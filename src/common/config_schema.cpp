@@ -224,6 +224,44 @@ std::optional<std::string> check_route_match(const std::string& s) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_optional_name(const std::string& s) {
+  return s.empty() ? std::nullopt : check_name(s);
+}
+
+// RFC 3261 token characters; LiveKit matches header names case-insensitively.
+std::optional<std::string> check_sip_header_name(const std::string& s) {
+  static const std::regex token(R"([A-Za-z0-9.!%*_+`'~-]{1,64})");
+  if (!std::regex_match(s, token)) return "'" + s + "' is not a SIP header name";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_attribute_name(const std::string& s) {
+  static const std::regex name(R"([A-Za-z0-9_.:-]{1,64})");
+  if (!std::regex_match(s, name))
+    return "'" + s + "' is not an attribute name (letters, digits, '_', '.', ':', '-')";
+  return std::nullopt;
+}
+
+// The codec names the LiveKit SIP bridge knows on the telephone side.
+std::optional<std::string> check_livekit_codecs(const std::vector<std::string>& codecs) {
+  static const std::set<std::string> known{"PCMA", "PCMU", "G722", "AMR-WB", "telephone-event"};
+  for (const auto& c : codecs) {
+    if (!known.contains(c)) return "'" + c + "' is not a LiveKit SIP codec (PCMA, PCMU, G722, AMR-WB)";
+  }
+  return std::nullopt;
+}
+
+// "host" or "host:port", as LiveKit's outbound trunk takes it (no "sip:" URI).
+std::optional<std::string> check_trunk_address(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  if (s.starts_with("sip:") || s.starts_with("sips:"))
+    return "'" + s + "' must be host[:port], not a SIP URI (drop the '" + s.substr(0, s.find(':') + 1) + "')";
+  if (is_host(s)) return std::nullopt;
+  std::string host;
+  std::int64_t port = 0;
+  return split_host_port(s, host, port);
+}
+
 Check<std::string> one_of(std::vector<std::string> allowed) {
   return [allowed = std::move(allowed)](const std::string& v) -> std::optional<std::string> {
     if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return std::nullopt;
@@ -280,6 +318,7 @@ void visit(V& v, LiveKit& c) {
   v.required("api_key", c.api_key, {.env = "LIVEKIT_API_KEY"});
   v.required("api_secret", c.api_secret, {.secret = true, .env = "LIVEKIT_API_SECRET"});
   v.field("dev", c.dev, false);
+  v.section("provisioning", c.provisioning);
   if constexpr (V::reading) {
     // LiveKit's development server uses devkey/secret; accepted only when the operator says dev: true.
     bool dev_key = c.dev && c.api_key == "devkey";
@@ -295,6 +334,121 @@ void visit(V& v, LiveKit& c) {
                   " characters, at least 32 expected (LiveKit's dev secret needs livekit.dev: true)");
     if (c.dev)
       v.warning("dev", "development mode: weak LiveKit credentials are accepted; never use in production");
+  }
+}
+
+template <class V>
+void visit(V& v, HeaderAttribute& c) {
+  v.required("header", c.header, {}, Check<std::string>(check_sip_header_name));
+  v.required("attribute", c.attribute, {}, Check<std::string>(check_attribute_name));
+}
+
+template <class V>
+void visit(V& v, NameValue& c) {
+  v.required("name", c.name, {}, Check<std::string>(check_attribute_name));
+  v.field("value", c.value, std::string());
+}
+
+template <class V>
+void visit(V& v, ProvisionedAgent& c) {
+  v.required("agent_name", c.agent_name, {}, Check<std::string>(check_name));
+  v.field("metadata", c.metadata, std::string());
+}
+
+template <class V>
+void visit(V& v, ProvisionedInboundTrunk& c) {
+  v.field("enabled", c.enabled, true);
+  v.field("name", c.name, std::string(), {}, Check<std::string>(check_optional_name));
+  v.field("numbers", c.numbers, {}, {}, Check<std::vector<std::string>>(check_numbers));
+  v.field("allowed_addresses", c.allowed_addresses, {}, {}, Check<std::vector<std::string>>(check_each_cidr));
+  v.field("allowed_numbers", c.allowed_numbers, {}, {}, Check<std::vector<std::string>>(check_numbers));
+  v.field("auth_username", c.auth_username, std::string());
+  v.field("auth_password", c.auth_password, std::string(), {.secret = true});
+  v.field("auth_realm", c.auth_realm, std::string());
+  v.field("headers_to_attributes", c.headers_to_attributes, {});
+  v.field("include_headers", c.include_headers, std::string("none"), {},
+          one_of({"none", "x_headers", "all"}));
+  v.field("ringing_timeout", c.ringing_timeout, Duration(0s), {}, duration_between(0s, 1h));
+  v.field("max_call_duration", c.max_call_duration, Duration(0s), {}, duration_between(0s, 24h));
+  v.field("krisp_enabled", c.krisp_enabled, false);
+  v.field("codecs", c.codecs, {}, {}, Check<std::vector<std::string>>(check_livekit_codecs));
+  v.field("media_encryption", c.media_encryption, std::string("disable"), {},
+          one_of({"disable", "allow", "require"}));
+  if constexpr (V::reading) {
+    if (!c.auth_username.empty() && c.auth_password.empty())
+      v.error("auth_password", "is required when auth_username is set");
+    if (c.auth_username.empty() && !c.auth_password.empty())
+      v.error("auth_username", "is required when auth_password is set");
+  }
+}
+
+template <class V>
+void visit(V& v, ProvisionedOutboundTrunk& c) {
+  v.field("enabled", c.enabled, true);
+  v.field("name", c.name, std::string(), {}, Check<std::string>(check_optional_name));
+  v.field("address", c.address, std::string(), {}, Check<std::string>(check_trunk_address));
+  v.field("transport", c.transport, std::string(), {},
+          Check<std::string>([](const std::string& s) -> std::optional<std::string> {
+            if (s.empty()) return std::nullopt;
+            return one_of({"auto", "udp", "tcp", "tls"})(s);
+          }));
+  v.field("numbers", c.numbers, {}, {}, Check<std::vector<std::string>>(check_numbers));
+  v.field("auth_username", c.auth_username, std::string());
+  v.field("auth_password", c.auth_password, std::string(), {.secret = true});
+  v.field("destination_country", c.destination_country, std::string(), {},
+          Check<std::string>([](const std::string& s) -> std::optional<std::string> {
+            static const std::regex country("[A-Za-z]{2}");
+            if (s.empty() || std::regex_match(s, country)) return std::nullopt;
+            return "'" + s + "' is not a two-letter country code (e.g. RU)";
+          }));
+  v.field("from_host", c.from_host, std::string(), {},
+          Check<std::string>([](const std::string& s) { return s.empty() ? std::nullopt : check_host(s); }));
+}
+
+template <class V>
+void visit(V& v, ProvisionedDispatchRule& c) {
+  v.required("name", c.name, {}, Check<std::string>(check_name));
+  v.field("kind", c.kind, std::string("individual"), {}, one_of({"individual", "direct", "callee"}));
+  v.field("room_prefix", c.room_prefix, std::string(), {}, Check<std::string>(check_room_prefix));
+  v.field("room_name", c.room_name, std::string(), {},
+          Check<std::string>([](const std::string& s) { return s.empty() ? std::nullopt : check_name(s); }));
+  v.field("pin", c.pin, std::string(), {},
+          Check<std::string>([](const std::string& s) -> std::optional<std::string> {
+            static const std::regex digits("[0-9]{0,12}");
+            if (std::regex_match(s, digits)) return std::nullopt;
+            return std::string("must be digits only (at most 12)");
+          }));
+  // LiveKit's own defaults: an individual rule makes a new room per call, a callee rule one room per number.
+  v.field("randomize", c.randomize, c.kind == "individual");
+  v.field("numbers", c.numbers, {}, {}, Check<std::vector<std::string>>(check_numbers));
+  v.field("inbound_numbers", c.inbound_numbers, {}, {}, Check<std::vector<std::string>>(check_numbers));
+  v.field("metadata", c.metadata, std::string());
+  v.field("attributes", c.attributes, {});
+  v.field("hide_phone_number", c.hide_phone_number, false);
+  v.field("agents", c.agents, {});
+  v.field("krisp_enabled", c.krisp_enabled, false);
+  if constexpr (V::reading) {
+    if (c.kind == "direct" && c.room_name.empty())
+      v.error("room_name", "a direct rule needs room_name (every call joins that room)");
+    if (c.kind != "direct" && !c.room_name.empty())
+      v.error("room_name", "applies only to kind: direct (individual and callee rules use room_prefix)");
+    if (c.kind == "direct" && !c.room_prefix.empty())
+      v.error("room_prefix", "applies only to kind: individual or callee");
+  }
+}
+
+template <class V>
+void visit(V& v, Provisioning& c) {
+  v.field("name_prefix", c.name_prefix, std::string("voice-agent"), {}, Check<std::string>(check_name));
+  v.section("inbound_trunk", c.inbound_trunk);
+  v.section("outbound_trunk", c.outbound_trunk);
+  v.field("dispatch_rules", c.dispatch_rules, {});
+  if constexpr (V::reading) {
+    std::set<std::string> names;
+    for (const auto& r : c.dispatch_rules) {
+      if (!r.name.empty() && !names.insert(r.name).second)
+        v.error("dispatch_rules", "rule name '" + r.name + "' is used twice");
+    }
   }
 }
 
@@ -498,6 +652,8 @@ template <class V>
 void visit(V& v, Webhooks& c) {
   v.field("path", c.path, std::string("/livekit/webhook"), {}, Check<std::string>(check_path));
   v.field("verify", c.verify, true);
+  v.field("queue_size", c.queue_size, std::int64_t{1024}, {}, in_range(1, 1'000'000));
+  v.field("dedupe_window", c.dedupe_window, Duration(600s), {}, duration_between(1s, 24h));
   if constexpr (V::reading) {
     if (!c.verify)
       v.warning("verify", "webhook signatures are NOT verified: anyone can forge LiveKit events");
