@@ -21,6 +21,8 @@
 #include "common/version.hpp"
 #include "http/ops_routes.hpp"
 #include "http/server.hpp"
+#include "livekit/webhook_log_sink.hpp"
+#include "livekit/webhook_receiver.hpp"
 #include "sip/diagnostic_flows.hpp"
 #include "sip/trunk_admission.hpp"
 #include "sip/trunk_monitor.hpp"
@@ -72,6 +74,16 @@ int serve(const ConfigSource& source) {
   http::Router router;
   http::add_ops_routes(router, health, metrics);
   add_config_validate_route(router);
+  // LiveKit webhooks (webhooks.path): verified, de-duplicated, queued and processed on the receiver's own
+  // thread. Until the orchestrator takes them, each event is logged.
+  livekit::WebhookLogSink webhook_sink;
+  livekit::WebhookReceiver webhooks(livekit::webhook_receiver_options(cfg), webhook_sink, metrics);
+  webhooks.add_route(router);
+  if (!cfg.webhooks.verify)
+    log::warn(
+        "webhook signatures are NOT verified (webhooks.verify: false): anyone can forge LiveKit events");
+  else if (cfg.livekit.api_key.empty())
+    log::warn("livekit.api_key is empty: every webhook will be rejected as signed by an unknown key");
 
   boost::asio::io_context io;
   // Installed before anything is announced, so a SIGTERM that follows "listening" at once is handled.
@@ -84,6 +96,7 @@ int serve(const ConfigSource& source) {
     return kExitRuntimeFailure;
   }
   health.set("http", ComponentState::ready);
+  webhooks.start();
 
   // The SIP endpoint (issue 3): calls are routed to flows registered here by name.
   sip::CallHandlerRegistry call_handlers;
@@ -133,6 +146,7 @@ int serve(const ConfigSource& source) {
   boost::asio::steady_timer deadline(io);
   bool shutting_down = false;
   bool deadline_hit = false;
+  auto shutdown_deadline = std::chrono::steady_clock::time_point::max();
   auto begin_shutdown = [&](int signal_number) {
     if (shutting_down) {
       log::warn("second signal: stopping now", {{"signal", signal_number}});
@@ -141,6 +155,7 @@ int serve(const ConfigSource& source) {
       return;
     }
     shutting_down = true;
+    shutdown_deadline = std::chrono::steady_clock::now() + cfg.http.shutdown_timeout;
     log::info("shutting down",
               {{"signal", signal_number},
                {"in_flight_connections", static_cast<std::int64_t>(server.active_connections())},
@@ -189,6 +204,8 @@ int serve(const ConfigSource& source) {
   for (unsigned i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  // Queued webhook events are processed within what is left of the shutdown deadline.
+  webhooks.stop(std::min(shutdown_deadline, std::chrono::steady_clock::now() + cfg.http.shutdown_timeout));
   if (trunks) trunks->stop();
   if (sip_endpoint) sip_endpoint->stop();
 

@@ -120,11 +120,12 @@ http::Response WebhookReceiver::handle(const http::Request& request) {
                                         " events); retry later")
           .header("Retry-After", kRetryAfterSeconds);
     }
+    // Counted before the worker can see it, so the metric never lags behind the event's log line.
+    registry_.counter(kEventsTotal, "", {"event"}).with({type_label}).inc();
     queue_.push_back(std::move(event));
     queue_depth_gauge_.set(static_cast<double>(queue_.size()));
   }
   wake_.notify_one();
-  registry_.counter(kEventsTotal, "", {"event"}).with({type_label}).inc();
   return http::Response::json(200, R"({"status":"accepted"})");
 }
 
