@@ -6,6 +6,7 @@
 #include "app/check.hpp"
 #include "app/config_commands.hpp"
 #include "app/exit_codes.hpp"
+#include "app/provision_command.hpp"
 #include "app/serve.hpp"
 #include "app/token_command.hpp"
 #include "common/version.hpp"
@@ -91,6 +92,20 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   add_overrides(token_create_cmd, source);
 
+  ProvisionOptions provision_options;
+  auto* provision_cmd = app.add_subcommand(
+      "provision",
+      "Create or update the LiveKit SIP trunks and dispatch rules described by livekit.provisioning; prints "
+      "the plan (create/update/delete/unchanged) before applying it. Only objects carrying voice-agent's "
+      "ownership marker are ever changed.");
+  provision_cmd->add_option("-c,--config", source.path, "Configuration file; default: the embedded example")
+      ->check(CLI::ExistingFile);
+  provision_cmd->add_flag("--dry-run", provision_options.dry_run, "Print the plan, change nothing");
+  provision_cmd->add_flag("--prune", provision_options.prune,
+                          "Also delete our own objects that are no longer configured");
+  provision_cmd->add_flag("--json", provision_options.json, "Machine-readable output");
+  add_overrides(provision_cmd, source);
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   try {
@@ -109,6 +124,7 @@ int run_cli(int argc, char** argv) {
   if (*show_cmd) return config_show(source);
   if (*check_cmd) return check(source, json);
   if (*token_create_cmd) return token_create(source, token);
+  if (*provision_cmd) return provision(source, provision_options);
   if (*version_cmd) {
     std::cout << "voice-agent " << kVersion << " (" << VA_BUILD_TYPE << ", " << __VERSION__ << ")\n";
     return kExitOk;

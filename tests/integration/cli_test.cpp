@@ -31,6 +31,7 @@ TEST(Cli, HelpOnEveryCommandExitsZero) {
                                                                              {"config", "validate", "--help"},
                                                                              {"config", "show", "--help"},
                                                                              {"check", "--help"},
+                                                                             {"provision", "--help"},
                                                                              {"version", "--help"}}) {
     auto r = run(args);
     EXPECT_TRUE(r.status.exited_with(0)) << args.front() << ": " << r.status.describe();
