@@ -8,9 +8,17 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "app/check_livekit.hpp"
 #include "app/check_result.hpp"
+#include "app/check_sip.hpp"
 #include "app/exit_codes.hpp"
 #include "common/log.hpp"
+
+// The webhook receiver's checks come with the receiver (check_webhook.hpp); until it has landed they SKIP.
+#if __has_include("app/check_webhook.hpp")
+#include "app/check_webhook.hpp"
+#define VA_HAVE_WEBHOOK_CHECKS 1
+#endif
 
 namespace va::app {
 namespace {
@@ -92,9 +100,23 @@ CheckResult check_codecs(const config::LoadResult& loaded) {
   return r;
 }
 
-CheckResult not_yet(std::string name, std::string what) {
-  return {std::move(name), CheckOutcome::skip, "not available in this version: " + what,
-          "this check arrives with the feature it tests"};
+CheckResult skipped(std::string name, std::string reason, std::string hint) {
+  return {std::move(name), CheckOutcome::skip, std::move(reason), std::move(hint)};
+}
+
+// Both parts of a two-part check: FAIL if either fails, SKIP only if both skip.
+[[maybe_unused]] CheckResult combined(std::string name, const CheckResult& a, const CheckResult& b) {
+  CheckResult r{std::move(name), CheckOutcome::pass, a.reason + "; " + b.reason, ""};
+  if (a.outcome == CheckOutcome::fail || b.outcome == CheckOutcome::fail) {
+    r.outcome = CheckOutcome::fail;
+  } else if (a.outcome == CheckOutcome::skip && b.outcome == CheckOutcome::skip) {
+    r.outcome = CheckOutcome::skip;
+  }
+  for (const auto* part : {&a, &b}) {
+    if (part->outcome != CheckOutcome::pass && !part->hint.empty())
+      r.hint += (r.hint.empty() ? "" : "; ") + part->hint;
+  }
+  return r;
 }
 
 }  // namespace
@@ -103,22 +125,55 @@ int check(const ConfigSource& source, bool json) {
   auto loaded = load_config(source);
   for (const auto& s : loaded.secrets) log::add_secret(s);
 
+  // The order of the seed report: what is wrong in the file first, then each dependency, then whole
+  // behaviours. Every check bounds its own time (SIP probes 5 s, API requests 3 s + 5 s, the call 6 s).
   std::vector<CheckResult> results;
   results.push_back(check_configuration(loaded, source));
-  if (loaded.ok()) {
-    results.push_back(check_environment(loaded));
-    results.push_back(check_codecs(loaded));
+  if (!loaded.ok()) {
+    for (const char* name : {"environment variables", "SIP trunk connectivity",
+                             "LiveKit API connection and permissions", "audio codec configuration",
+                             "webhook endpoint", "call simulation", "health monitoring", "error handling"})
+      results.push_back(skipped(name, "the configuration is invalid", "fix the configuration first"));
   } else {
-    for (const char* name : {"environment variables", "audio codec configuration"})
+    const auto& cfg = loaded.config;
+    results.push_back(check_environment(loaded));
+    std::string trunk_summary;
+    auto trunks = check_sip_trunks(cfg, &trunk_summary);
+    results.push_back(trunks);
+    results.push_back(check_livekit_api(cfg));
+    auto codecs = check_codecs(loaded);
+    results.push_back(codecs);
+#ifdef VA_HAVE_WEBHOOK_CHECKS
+    results.push_back(check_webhook_endpoint(cfg));
+#else
+    results.push_back(skipped("webhook endpoint", "not available in this build: the LiveKit webhook receiver",
+                              "this check arrives with the webhook receiver"));
+#endif
+    if (codecs.outcome == CheckOutcome::fail) {
       results.push_back(
-          {name, CheckOutcome::skip, "the configuration is invalid", "fix the configuration first"});
+          skipped("call simulation", "the codec configuration is unusable", "fix codecs first"));
+    } else {
+      results.push_back(check_call_simulation(cfg));
+    }
+    auto monitor = check_livekit_monitor(cfg);
+    monitor.reason += "; " + trunk_summary;
+    if (trunks.outcome == CheckOutcome::fail) {
+      // serve's trunk monitor would show the same unreachable trunks as degraded in /readyz.
+      monitor.outcome = CheckOutcome::fail;
+      monitor.hint +=
+          std::string(monitor.hint.empty() ? "" : "; ") +
+          "the trunk monitor would report the unreachable trunks as degraded (see the trunk check)";
+    } else if (monitor.outcome == CheckOutcome::skip && trunks.outcome == CheckOutcome::pass) {
+      monitor.outcome = CheckOutcome::pass;
+    }
+    results.push_back(monitor);
+    auto sip_errors = check_sip_error_handling(cfg);
+#ifdef VA_HAVE_WEBHOOK_CHECKS
+    results.push_back(combined("error handling", sip_errors, check_webhook_error_handling(cfg)));
+#else
+    results.push_back(sip_errors);
+#endif
   }
-  results.push_back(not_yet("SIP trunk connectivity", "the SIP engine (OPTIONS probing, registration)"));
-  results.push_back(not_yet("LiveKit API connection", "the LiveKit server API client"));
-  results.push_back(not_yet("webhook endpoint", "the LiveKit webhook receiver"));
-  results.push_back(not_yet("call simulation", "the SIP engine's echo flow"));
-  results.push_back(not_yet("health monitoring", "trunk and LiveKit health monitors"));
-  results.push_back(not_yet("error handling", "the LiveKit webhook receiver (forged events)"));
 
   bool failed = false;
   for (const auto& r : results) failed = failed || r.outcome == CheckOutcome::fail;

@@ -21,6 +21,7 @@
 #include "common/version.hpp"
 #include "http/ops_routes.hpp"
 #include "http/server.hpp"
+#include "livekit/api_health_monitor.hpp"
 #include "livekit/webhook_log_sink.hpp"
 #include "livekit/webhook_receiver.hpp"
 #include "sip/diagnostic_flows.hpp"
@@ -141,6 +142,26 @@ int serve(const ConfigSource& source) {
     }
   }
 
+  // The LiveKit server API monitor (component "livekit" in /readyz) on its own thread: the Twirp client is
+  // synchronous. Not `required`: a LiveKit outage is shared by every instance and our SIP endpoint works
+  // without it, so it shows as degraded (see api_health_monitor.hpp).
+  std::optional<livekit::ApiHealthMonitor> livekit_monitor;
+  if (!cfg.livekit.url.empty()) {
+    livekit::ApiHealthMonitorOptions monitor_options;
+    monitor_options.interval = cfg.monitoring.trunk_check_interval;
+    monitor_options.retry = {
+        cfg.monitoring.backoff_initial, cfg.monitoring.backoff_max,
+        static_cast<std::uint32_t>(std::max<std::int64_t>(0, cfg.monitoring.reconnect_attempts))};
+    monitor_options.required = false;
+    livekit::TwirpClientOptions client_options;
+    client_options.connect_timeout = std::chrono::seconds(3);
+    client_options.request_timeout = std::chrono::seconds(5);
+    livekit_monitor.emplace(
+        livekit::ServerEndpoint{cfg.livekit.url, cfg.livekit.api_key, cfg.livekit.api_secret}, client_options,
+        monitor_options, health, metrics);
+    livekit_monitor->start();
+  }
+
   // Shutdown: stop accepting and report not-ready at once, let in-flight requests finish, stop the loop when
   // every connection is gone or the deadline passes (then the rest are cut).
   boost::asio::steady_timer deadline(io);
@@ -206,6 +227,7 @@ int serve(const ConfigSource& source) {
   for (auto& t : threads) t.join();
   // Queued webhook events are processed within what is left of the shutdown deadline.
   webhooks.stop(std::min(shutdown_deadline, std::chrono::steady_clock::now() + cfg.http.shutdown_timeout));
+  if (livekit_monitor) livekit_monitor->stop();
   if (trunks) trunks->stop();
   if (sip_endpoint) sip_endpoint->stop();
 
