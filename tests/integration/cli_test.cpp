@@ -132,15 +132,26 @@ TEST(Cli, ServeExitsOneWhenItCannotListen) {
 }
 
 TEST(Cli, CheckReportsEachCheck) {
-  auto r = run({"check", "--config", example_config()});
-  EXPECT_TRUE(r.status.exited_with(0)) << r.out << r.err;
+  // No LiveKit server here (the example's 127.0.0.1:7880) and no trunks: the LiveKit checks FAIL with the
+  // hint, the in-process SIP checks PASS. tests/integration/check_test.cpp runs it against real peers.
+  std::vector<std::string> offline = {"--set", "sip.trunks=[]", "--set", "routing.outbound.trunk="};
+  auto args = [&](std::vector<std::string> a) {
+    a.insert(a.end(), offline.begin(), offline.end());
+    return a;
+  };
+  auto r = run(args({"check", "--config", example_config()}), {}, 60s);
+  EXPECT_TRUE(r.status.exited_with(1)) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("[PASS] configuration validation"));
   EXPECT_THAT(r.out, HasSubstr("[PASS] audio codec configuration"));
-  EXPECT_THAT(r.out, HasSubstr("[SKIP] call simulation"));
+  EXPECT_THAT(r.out, HasSubstr("[SKIP] SIP trunk connectivity"));
+  EXPECT_THAT(r.out, HasSubstr("[FAIL] LiveKit API connection and permissions"));
+  EXPECT_THAT(r.out, HasSubstr("hint: is the LiveKit server running at http://127.0.0.1:7880"));
+  EXPECT_THAT(r.out, HasSubstr("[PASS] call simulation"));
+  EXPECT_THAT(r.out, HasSubstr("[PASS] error handling"));
 
-  auto json = run({"check", "--json", "--config", example_config()});
+  auto json = run(args({"check", "--json", "--config", example_config()}), {}, 60s);
   auto doc = nlohmann::json::parse(json.out);
-  EXPECT_TRUE(doc["ok"].get<bool>());
+  EXPECT_FALSE(doc["ok"].get<bool>());
   EXPECT_GE(doc["checks"].size(), 9u);
   for (const auto& c : doc["checks"]) {
     EXPECT_THAT((std::vector<std::string>{"PASS", "FAIL", "SKIP"}),
