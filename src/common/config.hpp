@@ -79,7 +79,7 @@ struct ProvisionedDispatchRule {
   std::string room_prefix;           // individual, callee; empty: routing.inbound[0].room_prefix
   std::string room_name;             // direct
   std::string pin;                   // digits
-  bool randomize = false;  // a new room per call (default: true for individual, false for callee)
+  bool randomize = false;            // a new room per call (default: true for individual, false for callee)
   std::vector<std::string> numbers;  // called numbers (To) this rule serves; empty: any
   std::vector<std::string> inbound_numbers;  // callers (From) this rule serves; empty: any
   std::string metadata;
