@@ -124,6 +124,14 @@ CheckResult skipped(std::string name, std::string reason, std::string hint) {
 int check(const ConfigSource& source, bool json) {
   auto loaded = load_config(source);
   for (const auto& s : loaded.secrets) log::add_secret(s);
+  if (loaded.ok()) {
+    // The report is the output; the SIP and LiveKit pieces the checks run would log every call and probe at
+    // info. logging.level=debug (or trace) still shows everything.
+    auto quiet = loaded;
+    if (quiet.config.logging.level == config::LogLevel::info)
+      quiet.config.logging.level = config::LogLevel::warn;
+    configure_logging(quiet);
+  }
 
   // The order of the seed report: what is wrong in the file first, then each dependency, then whole
   // behaviours. Every check bounds its own time (SIP probes 5 s, API requests 3 s + 5 s, the call 6 s).
