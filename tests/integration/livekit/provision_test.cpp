@@ -262,6 +262,17 @@ TEST_F(Provision, JsonOutputDescribesThePlan) {
   EXPECT_TRUE(ok(sip_->list_inbound_trunks()).empty());
 }
 
+TEST_F(Provision, AFailedCallStopsTheRunAndSaysWhatWasApplied) {
+  // Two catch-all rules on the same trunk: LiveKit refuses the second as a conflict.
+  auto r = provision(R"(      - name: first
+      - name: second
+)");
+  EXPECT_TRUE(r.status.exited_with(1)) << last_output_;
+  EXPECT_THAT(r.err, HasSubstr("create dispatch rule 'voice-agent-second' failed"));
+  EXPECT_THAT(r.err, HasSubstr("applied before it: create inbound trunk 'voice-agent-inbound' (ST_"));
+  EXPECT_THAT(rule_names(), ElementsAre("voice-agent-first"));
+}
+
 TEST(ProvisionErrors, WithoutRedisTheHintSaysSo) {
   VA_REQUIRE_LIVEKIT();
   test::LiveKitServerOptions options;
