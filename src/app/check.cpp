@@ -11,14 +11,9 @@
 #include "app/check_livekit.hpp"
 #include "app/check_result.hpp"
 #include "app/check_sip.hpp"
+#include "app/check_webhook.hpp"
 #include "app/exit_codes.hpp"
 #include "common/log.hpp"
-
-// The webhook receiver's checks come with the receiver (check_webhook.hpp); until it has landed they SKIP.
-#if __has_include("app/check_webhook.hpp")
-#include "app/check_webhook.hpp"
-#define VA_HAVE_WEBHOOK_CHECKS 1
-#endif
 
 namespace va::app {
 namespace {
@@ -105,7 +100,7 @@ CheckResult skipped(std::string name, std::string reason, std::string hint) {
 }
 
 // Both parts of a two-part check: FAIL if either fails, SKIP only if both skip.
-[[maybe_unused]] CheckResult combined(std::string name, const CheckResult& a, const CheckResult& b) {
+CheckResult combined(std::string name, const CheckResult& a, const CheckResult& b) {
   CheckResult r{std::move(name), CheckOutcome::pass, a.reason + "; " + b.reason, ""};
   if (a.outcome == CheckOutcome::fail || b.outcome == CheckOutcome::fail) {
     r.outcome = CheckOutcome::fail;
@@ -151,12 +146,7 @@ int check(const ConfigSource& source, bool json) {
     results.push_back(check_livekit_api(cfg));
     auto codecs = check_codecs(loaded);
     results.push_back(codecs);
-#ifdef VA_HAVE_WEBHOOK_CHECKS
     results.push_back(check_webhook_endpoint(cfg));
-#else
-    results.push_back(skipped("webhook endpoint", "not available in this build: the LiveKit webhook receiver",
-                              "this check arrives with the webhook receiver"));
-#endif
     if (codecs.outcome == CheckOutcome::fail) {
       results.push_back(
           skipped("call simulation", "the codec configuration is unusable", "fix codecs first"));
@@ -176,11 +166,7 @@ int check(const ConfigSource& source, bool json) {
     }
     results.push_back(monitor);
     auto sip_errors = check_sip_error_handling(cfg);
-#ifdef VA_HAVE_WEBHOOK_CHECKS
     results.push_back(combined("error handling", sip_errors, check_webhook_error_handling(cfg)));
-#else
-    results.push_back(sip_errors);
-#endif
   }
 
   bool failed = false;
