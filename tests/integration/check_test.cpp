@@ -132,6 +132,8 @@ TEST_F(CheckCommand, EverythingPassesWithARealServerAndAnAnsweringTrunk) {
   EXPECT_THAT(c.text("health monitoring"), HasSubstr("trunks: 1/1 reachable"));
   EXPECT_EQ(c.result("error handling"), "PASS") << c.text("error handling");
   EXPECT_THAT(c.text("error handling"), HasSubstr("SIP/2.0 400"));
+  EXPECT_THAT(c.text("error handling"), HasSubstr("401"));
+  EXPECT_EQ(c.result("webhook endpoint"), "PASS") << c.text("webhook endpoint");
 
   // The throwaway room is gone again.
   auto rooms = server.twirp("livekit.RoomService", "ListRooms", nlohmann::json::object());
