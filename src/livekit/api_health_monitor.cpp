@@ -237,7 +237,7 @@ void ApiHealthMonitor::publish(const ApiProbe& probe) {
     case ApiHealth::failed:
       fields.emplace_back("consecutive_failures", static_cast<std::int64_t>(status_.consecutive_failures));
       fields.emplace_back("retry_every_ms", static_cast<std::int64_t>(status_.next_in.count()));
-      log::error("livekit api failed: retrying at the maximum backoff", fields);
+      log::error("livekit api failed after the reconnect attempts: retrying every backoff_max", fields);
       break;
     case ApiHealth::starting:
       break;

@@ -264,7 +264,8 @@ TEST_F(CheckCommand, ReadyzFollowsTheLiveKitServer) {
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_THAT(detail, ::testing::StartsWith("failed: "));
-  EXPECT_THAT(agent.stderr_text(), HasSubstr("livekit api failed: retrying at the maximum backoff"));
+  EXPECT_THAT(agent.stderr_text(),
+              HasSubstr("livekit api failed after the reconnect attempts: retrying every backoff_max"));
 
   agent.send_signal(SIGTERM);
   EXPECT_TRUE(agent.wait_for_exit(20s).exited_with(0));
