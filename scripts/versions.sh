@@ -36,8 +36,15 @@ VA_APT_TEST=(
   # real SIP peers and capture for interop tests (issue 3)
   sip-tester baresip-core kamailio tshark sox
   # the real LiveKit server's state store (SIP APIs need it), and Node for the official JavaScript server
-  # SDK used as an independent implementation in compatibility tests (issue 4)
+  # SDK used as an independent implementation in compatibility tests (issue 4). The SDK declares node >= 19
+  # (Debian 12 ships 18): see docs/testing.md; a nodejs from NodeSource (which bundles npm) works too.
   redis-server nodejs
+)
+
+# npm for `npm ci` of the Node peer. Installed only when no `npm` is on PATH: NodeSource's nodejs provides
+# npm itself and conflicts with Debian's npm package.
+VA_APT_NPM=(
+  npm
 )
 
 # LiveKit's Go programs, built from the Go module proxy by scripts/setup into VA_TOOLS_DIR (outside the
@@ -46,6 +53,10 @@ VA_APT_TEST=(
 VA_GO_MIN_VERSION=1.23
 VA_LIVEKIT_SERVER_MODULE=github.com/livekit/livekit-server/cmd/server
 VA_LIVEKIT_SERVER_VERSION=v1.13.5
+# The LiveKit SIP bridge (github.com/livekit/sip/cmd/livekit-sip@v1.11.0, CGO with Debian
+# pkg-config libopus-dev libopusfile-dev libsoxr-dev) is not pinned: proxy.golang.org answers
+# "403 Forbidden: This module version is not available" for every version of github.com/livekit/sip, so
+# `go install` cannot build it from the module proxy. Tests stop at the server's SIP API (trunks, rules).
 
 # The official LiveKit JavaScript server SDK: pinned exactly in tests/node/package.json and its lock file,
 # installed into tests/node/node_modules by scripts/setup (`npm ci`).

@@ -31,6 +31,8 @@ TEST(Cli, HelpOnEveryCommandExitsZero) {
                                                                              {"config", "validate", "--help"},
                                                                              {"config", "show", "--help"},
                                                                              {"check", "--help"},
+                                                                             {"token", "--help"},
+                                                                             {"token", "create", "--help"},
                                                                              {"provision", "--help"},
                                                                              {"version", "--help"}}) {
     auto r = run(args);

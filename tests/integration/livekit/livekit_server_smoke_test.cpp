@@ -56,9 +56,16 @@ TEST(LiveKitServerHarness, WithoutRedisSipApisAnswerRedisRequired) {
   options.with_redis = false;
   LiveKitServer server(options);
   long status = 0;
-  auto reply = server.twirp("SIP", "ListSIPInboundTrunk", nlohmann::json::object(), &status);
-  EXPECT_GE(status, 400);
-  EXPECT_THAT(reply.dump(), HasSubstr("redis required"));
+  auto reply = server.twirp("SIP", "CreateSIPInboundTrunk",
+                            {{"trunk", {{"name", "exolve"}, {"numbers", {"+79991234567"}}}}}, &status);
+  // v1.13.5 wraps the error as an internal Twirp error (HTTP 500); the message is what operators search for.
+  EXPECT_EQ(status, 500);
+  EXPECT_EQ(reply.value("code", ""), "internal") << reply.dump();
+  EXPECT_EQ(reply.value("msg", ""), "twirp error unknown: sip not connected (redis required)");
+  // Reads fail the same way.
+  reply = server.twirp("SIP", "ListSIPInboundTrunk", nlohmann::json::object(), &status);
+  EXPECT_EQ(status, 500);
+  EXPECT_THAT(reply.value("msg", ""), HasSubstr("sip not connected (redis required)"));
 }
 
 TEST(LiveKitServerHarness, AForeignTokenIsRefused) {

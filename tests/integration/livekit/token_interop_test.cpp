@@ -79,11 +79,27 @@ TEST(TokenInterop, VoiceAgentTokensVerifyInTheSdkWithTheSameClaims) {
   EXPECT_EQ(c["sip"], (nlohmann::json{{"admin", true}, {"call", false}}));
 }
 
-TEST(TokenInterop, SdkRejectsVoiceAgentTokensWithAWrongSecretOrExpired) {
+TEST(TokenInterop, SdkRejectsVoiceAgentTokensThatAreForeignTamperedExpiredOrNotYetValid) {
   VA_REQUIRE_NODE_SDK();
   auto claims = full_claims();
   auto wrong = sdk_verify(livekit::mint_access_token(claims, kSecret), "another-secret-0123456789abcdefghij");
   EXPECT_FALSE(wrong.value("ok", true)) << wrong.dump();
+  // Another key: the SDK checks `iss` against the key it was given.
+  auto foreign = NodeSdk::run("verify-token.mjs", {{"apiKey", "APIotherKey01"},
+                                                   {"apiSecret", kSecret},
+                                                   {"token", livekit::mint_access_token(claims, kSecret)}});
+  EXPECT_FALSE(foreign.value("ok", true)) << foreign.dump();
+  auto tampered = livekit::mint_access_token(claims, kSecret);
+  auto dot = tampered.find('.');
+  tampered[dot + 5] = tampered[dot + 5] == 'A' ? 'B' : 'A';
+  auto t = sdk_verify(tampered);
+  EXPECT_FALSE(t.value("ok", true)) << t.dump();
+  auto early = full_claims();
+  early.not_before = now() + 3600;  // far beyond any clock tolerance
+  early.expires_at = now() + 7200;
+  auto not_yet = sdk_verify(livekit::mint_access_token(early, kSecret));
+  EXPECT_FALSE(not_yet.value("ok", true)) << not_yet.dump();
+  EXPECT_THAT(not_yet.value("error", ""), HasSubstr("nbf"));
   claims.not_before = now() - 7200;
   claims.expires_at = now() - 120;  // beyond any clock tolerance
   auto expired = sdk_verify(livekit::mint_access_token(claims, kSecret));
