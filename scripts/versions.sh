@@ -36,8 +36,8 @@ VA_APT_TEST=(
   # real SIP peers and capture for interop tests (issue 3)
   sip-tester baresip-core kamailio tshark sox
   # the real LiveKit server's state store (SIP APIs need it), and Node for the official JavaScript server
-  # SDK used as an independent implementation in compatibility tests (issue 4). The SDK declares node >= 19
-  # (Debian 12 ships 18): see docs/testing.md; a nodejs from NodeSource (which bundles npm) works too.
+  # SDK used as an independent implementation in compatibility tests (issue 4). The SDK declares node >= 19;
+  # Debian 12's 18 works with the Web Crypto shim in tests/node/peer-io.mjs; NodeSource's nodejs works too.
   redis-server nodejs
 )
 

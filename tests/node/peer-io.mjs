@@ -1,6 +1,11 @@
 // JSON in (a file named as the first argument, else stdin), one line of JSON out: how voice-agent's tests
 // talk to these peer scripts.
+import { webcrypto } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+
+// Debian 12's Node 18 has Web Crypto only as node:crypto's webcrypto (globalThis.crypto arrived in Node 19,
+// hence the SDK's `engines: node >= 19`); the SDK's WebhookReceiver needs globalThis.crypto.subtle.
+if (!globalThis.crypto) globalThis.crypto = webcrypto;
 
 export async function readInput() {
   if (process.argv[2]) return JSON.parse(await readFile(process.argv[2], 'utf8'));
