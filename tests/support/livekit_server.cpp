@@ -175,6 +175,13 @@ void LiveKitServer::stop(std::chrono::milliseconds grace) {
       (*p)->wait_for_exit(grace);
     }
   }
+  // Next to the config, for a post-mortem with VA_TEST_KEEP_TEMP=1. Best effort: stop() runs in the
+  // destructor.
+  try {
+    if (server_) directory_.write_file("livekit-server.log", server_->stdout_text() + server_->stderr_text());
+    if (redis_) directory_.write_file("redis.log", redis_->stdout_text() + redis_->stderr_text());
+  } catch (const std::exception&) {
+  }
 }
 
 }  // namespace va::test

@@ -1,7 +1,8 @@
 // A real LiveKit server (livekit-server, built by scripts/setup from the Go module proxy) with its own Redis
 // (Debian redis-server), both on free loopback ports, for integration tests of the LiveKit control plane.
 //
-// Each instance gets a scratch directory with the generated server config and both logs. Redis runs without
+// Each instance gets a scratch directory with the generated server config and, once stopped, both logs
+// (livekit-server.log, redis.log). Redis runs without
 // persistence. The server is ready when GET / answers 200 ("OK"). Without Redis (`with_redis = false`) the
 // server still starts, but every SIP API answers "sip not connected (redis required)" — what an operator
 // sees when the LiveKit deployment lacks Redis.
