@@ -4,6 +4,8 @@
 #include <random>
 
 #include "livekit/api_health_monitor.hpp"
+#include "livekit/room_service.hpp"
+#include "livekit/sip_service.hpp"
 #include "livekit/twirp_client.hpp"
 
 namespace va::app {
@@ -61,33 +63,19 @@ CheckResult check_livekit_api(const config::Config& config) {
   auto begin = std::chrono::steady_clock::now();
   livekit::TwirpClient client(endpoint_of(config), check_client_options());
 
-  livekit::RequestGrants list;
-  list.video = livekit::VideoGrant{};
-  list.video->room_list = true;
-  auto rooms = client.call("livekit.RoomService", "ListRooms", nlohmann::json::object(), list,
-                           livekit::Idempotency::read);
-  if (!rooms) return failed(std::move(r), "ListRooms", rooms.error());
-  std::size_t room_count = 0;
-  if (rooms->is_object() && rooms->contains("rooms") && (*rooms)["rooms"].is_array())
-    room_count = (*rooms)["rooms"].size();
+  livekit::RoomService rooms(client);
+  auto listed = rooms.list_rooms();
+  if (!listed) return failed(std::move(r), "ListRooms", listed.error());
+  std::size_t room_count = listed->size();
 
   // roomCreate: a room nobody joins, deleted at once; empty_timeout bounds its life if the delete is lost.
-  livekit::RequestGrants create;
-  create.video = livekit::VideoGrant{};
-  create.video->room_create = true;
   auto room = throwaway_room_name();
-  auto created = client.call("livekit.RoomService", "CreateRoom", {{"name", room}, {"empty_timeout", 10}},
-                             create, livekit::Idempotency::write);
+  auto created = rooms.create_room({.name = room, .empty_timeout = 10});
   if (!created) return failed(std::move(r), "CreateRoom", created.error());
-  auto deleted =
-      client.call("livekit.RoomService", "DeleteRoom", {{"room", room}}, create, livekit::Idempotency::write);
+  auto deleted = rooms.delete_room(room);
   if (!deleted) return failed(std::move(r), "DeleteRoom of " + room, deleted.error());
 
-  livekit::RequestGrants sip;
-  sip.sip = livekit::SipGrant{};
-  sip.sip->admin = true;
-  auto trunks = client.call("livekit.SIP", "ListSIPInboundTrunk", nlohmann::json::object(), sip,
-                            livekit::Idempotency::read);
+  auto trunks = livekit::SipService(client).list_inbound_trunks();
   if (!trunks) {
     r = failed(std::move(r), "ListSIPInboundTrunk", trunks.error());
     if (livekit::is_sip_unavailable(trunks.error())) {
@@ -95,9 +83,7 @@ CheckResult check_livekit_api(const config::Config& config) {
     }
     return r;
   }
-  std::size_t trunk_count = 0;
-  if (trunks->is_object() && trunks->contains("items") && (*trunks)["items"].is_array())
-    trunk_count = (*trunks)["items"].size();
+  std::size_t trunk_count = trunks->size();
   r.reason = config.livekit.url + ": ListRooms (" + std::to_string(room_count) +
              (room_count == 1 ? " room" : " rooms") + "), CreateRoom + DeleteRoom, ListSIPInboundTrunk (" +
              std::to_string(trunk_count) + " inbound trunk" + (trunk_count == 1 ? "" : "s") + ") in " +

@@ -1,6 +1,7 @@
 #include "livekit/agent_dispatch_service.hpp"
 
 #include "livekit/json_fields.hpp"
+#include "livekit/service_call.hpp"
 
 namespace va::livekit {
 namespace {
@@ -8,16 +9,8 @@ namespace {
 namespace jf = json_fields;
 constexpr std::string_view kService = "livekit.AgentDispatchService";
 
-RequestGrants room_admin(const std::string& room) {
-  VideoGrant video;
-  video.room_admin = true;
-  video.room = room;
-  return {video, std::nullopt};
-}
-
 ApiResult<AgentDispatch> one(ApiResult<nlohmann::json> result) {
-  if (!result.ok()) return result.error();
-  return agent_dispatch_from_json(result.value());
+  return typed_result<AgentDispatch>(std::move(result), agent_dispatch_from_json);
 }
 
 }  // namespace
@@ -32,24 +25,19 @@ ApiResult<AgentDispatch> AgentDispatchService::create_dispatch(const std::string
                                                                const std::string& metadata) {
   return one(client_.call(kService, "CreateDispatch",
                           {{"room", room}, {"agent_name", agent_name}, {"metadata", metadata}},
-                          room_admin(room), Idempotency::write));
+                          room_admin_grants(room), Idempotency::write));
 }
 
 ApiResult<std::vector<AgentDispatch>> AgentDispatchService::list_dispatch(const std::string& room) {
-  auto result = client_.call(kService, "ListDispatch", {{"room", room}}, room_admin(room), Idempotency::read);
-  if (!result.ok()) return result.error();
-  std::vector<AgentDispatch> out;
-  if (const auto* list = jf::find(result.value(), {"agent_dispatches", "agentDispatches"});
-      list != nullptr && list->is_array()) {
-    for (const auto& item : *list) out.push_back(agent_dispatch_from_json(item));
-  }
-  return out;
+  return typed_list<AgentDispatch>(
+      client_.call(kService, "ListDispatch", {{"room", room}}, room_admin_grants(room), Idempotency::read),
+      {"agent_dispatches", "agentDispatches"}, agent_dispatch_from_json);
 }
 
 ApiResult<AgentDispatch> AgentDispatchService::delete_dispatch(const std::string& dispatch_id,
                                                                const std::string& room) {
   return one(client_.call(kService, "DeleteDispatch", {{"dispatch_id", dispatch_id}, {"room", room}},
-                          room_admin(room), Idempotency::write));
+                          room_admin_grants(room), Idempotency::write));
 }
 
 }  // namespace va::livekit

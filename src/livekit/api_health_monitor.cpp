@@ -5,6 +5,7 @@
 
 #include "common/ascii.hpp"
 #include "common/log.hpp"
+#include "livekit/service_call.hpp"
 
 namespace va::livekit {
 namespace {
@@ -70,10 +71,7 @@ bool is_sip_unavailable(const ApiError& error) {
 ApiProbe probe_livekit_api(TwirpClient& client) {
   ApiProbe probe;
   auto begin = std::chrono::steady_clock::now();
-  RequestGrants list_grants;
-  list_grants.video = VideoGrant{};
-  list_grants.video->room_list = true;
-  auto rooms = client.call("livekit.RoomService", "ListRooms", nlohmann::json::object(), list_grants,
+  auto rooms = client.call("livekit.RoomService", "ListRooms", nlohmann::json::object(), room_list_grants(),
                            Idempotency::read);
   if (!rooms) {
     probe.result = api_failure_result(rooms.error());
@@ -89,11 +87,8 @@ ApiProbe probe_livekit_api(TwirpClient& client) {
   if (rooms->is_object() && rooms->contains("rooms") && (*rooms)["rooms"].is_array())
     room_count = (*rooms)["rooms"].size();
 
-  RequestGrants sip_grants;
-  sip_grants.sip = SipGrant{};
-  sip_grants.sip->admin = true;
-  auto trunks = client.call("livekit.SIP", "ListSIPInboundTrunk", nlohmann::json::object(), sip_grants,
-                            Idempotency::read);
+  auto trunks = client.call("livekit.SIP", "ListSIPInboundTrunk", nlohmann::json::object(),
+                            sip_admin_grants(), Idempotency::read);
   probe.duration = std::chrono::steady_clock::now() - begin;
   std::string rooms_text = std::to_string(room_count) + (room_count == 1 ? " room" : " rooms");
   if (trunks) {

@@ -1,42 +1,13 @@
 #include "livekit/room_service.hpp"
 
 #include "livekit/json_fields.hpp"
+#include "livekit/service_call.hpp"
 
 namespace va::livekit {
 namespace {
 
 namespace jf = json_fields;
 constexpr std::string_view kService = "livekit.RoomService";
-
-RequestGrants room_admin(const std::string& room) {
-  VideoGrant video;
-  video.room_admin = true;
-  video.room = room;
-  return {video, std::nullopt};
-}
-
-RequestGrants room_create() {
-  VideoGrant video;
-  video.room_create = true;
-  return {video, std::nullopt};
-}
-
-RequestGrants room_list() {
-  VideoGrant video;
-  video.room_list = true;
-  return {video, std::nullopt};
-}
-
-template <class T, class Convert>
-ApiResult<T> map_result(ApiResult<nlohmann::json> result, Convert convert) {
-  if (!result.ok()) return result.error();
-  return convert(result.value());
-}
-
-ApiResult<Empty> ignore_body(ApiResult<nlohmann::json> result) {
-  if (!result.ok()) return result.error();
-  return Empty{};
-}
 
 }  // namespace
 
@@ -80,50 +51,38 @@ ApiResult<Room> RoomService::create_room(const CreateRoomRequest& r) {
   if (!r.metadata.empty()) body["metadata"] = r.metadata;
   for (const auto& agent : r.agents)
     body["agents"].push_back({{"agent_name", agent.agent_name}, {"metadata", agent.metadata}});
-  return map_result<Room>(client_.call(kService, "CreateRoom", body, room_create(), Idempotency::write),
-                          room_from_json);
+  return typed_result<Room>(
+      client_.call(kService, "CreateRoom", body, room_create_grants(), Idempotency::write), room_from_json);
 }
 
 ApiResult<std::vector<Room>> RoomService::list_rooms(const std::vector<std::string>& names) {
   nlohmann::json body = nlohmann::json::object();
   if (!names.empty()) body["names"] = names;
-  return map_result<std::vector<Room>>(
-      client_.call(kService, "ListRooms", body, room_list(), Idempotency::read), [](const nlohmann::json& j) {
-        std::vector<Room> rooms;
-        if (const auto* list = jf::find(j, {"rooms"}); list != nullptr && list->is_array()) {
-          for (const auto& item : *list) rooms.push_back(room_from_json(item));
-        }
-        return rooms;
-      });
+  return typed_list<Room>(client_.call(kService, "ListRooms", body, room_list_grants(), Idempotency::read),
+                          {"rooms"}, room_from_json);
 }
 
 ApiResult<Empty> RoomService::delete_room(const std::string& room) {
-  return ignore_body(
-      client_.call(kService, "DeleteRoom", {{"room", room}}, room_create(), Idempotency::write));
+  return no_result(
+      client_.call(kService, "DeleteRoom", {{"room", room}}, room_create_grants(), Idempotency::write));
 }
 
 ApiResult<std::vector<Participant>> RoomService::list_participants(const std::string& room) {
-  return map_result<std::vector<Participant>>(
-      client_.call(kService, "ListParticipants", {{"room", room}}, room_admin(room), Idempotency::read),
-      [](const nlohmann::json& j) {
-        std::vector<Participant> participants;
-        if (const auto* list = jf::find(j, {"participants"}); list != nullptr && list->is_array()) {
-          for (const auto& item : *list) participants.push_back(participant_from_json(item));
-        }
-        return participants;
-      });
+  return typed_list<Participant>(client_.call(kService, "ListParticipants", {{"room", room}},
+                                              room_admin_grants(room), Idempotency::read),
+                                 {"participants"}, participant_from_json);
 }
 
 ApiResult<Participant> RoomService::get_participant(const std::string& room, const std::string& identity) {
-  return map_result<Participant>(
-      client_.call(kService, "GetParticipant", {{"room", room}, {"identity", identity}}, room_admin(room),
-                   Idempotency::read),
+  return typed_result<Participant>(
+      client_.call(kService, "GetParticipant", {{"room", room}, {"identity", identity}},
+                   room_admin_grants(room), Idempotency::read),
       participant_from_json);
 }
 
 ApiResult<Empty> RoomService::remove_participant(const std::string& room, const std::string& identity) {
-  return ignore_body(client_.call(kService, "RemoveParticipant", {{"room", room}, {"identity", identity}},
-                                  room_admin(room), Idempotency::write));
+  return no_result(client_.call(kService, "RemoveParticipant", {{"room", room}, {"identity", identity}},
+                                room_admin_grants(room), Idempotency::write));
 }
 
 ApiResult<Participant> RoomService::update_participant(const UpdateParticipantRequest& r) {
@@ -131,8 +90,8 @@ ApiResult<Participant> RoomService::update_participant(const UpdateParticipantRe
   if (r.metadata) body["metadata"] = *r.metadata;
   if (r.name) body["name"] = *r.name;
   if (!r.attributes.empty()) body["attributes"] = r.attributes;
-  return map_result<Participant>(
-      client_.call(kService, "UpdateParticipant", body, room_admin(r.room), Idempotency::write),
+  return typed_result<Participant>(
+      client_.call(kService, "UpdateParticipant", body, room_admin_grants(r.room), Idempotency::write),
       participant_from_json);
 }
 
@@ -157,13 +116,13 @@ ApiResult<Empty> RoomService::send_data(const SendDataRequest& r) {
       {"room", r.room}, {"data", data}, {"kind", r.kind == DataKind::reliable ? "RELIABLE" : "LOSSY"}};
   if (!r.destination_identities.empty()) body["destination_identities"] = r.destination_identities;
   if (!r.topic.empty()) body["topic"] = r.topic;
-  return ignore_body(client_.call(kService, "SendData", body, room_admin(r.room), Idempotency::write));
+  return no_result(client_.call(kService, "SendData", body, room_admin_grants(r.room), Idempotency::write));
 }
 
 ApiResult<Room> RoomService::update_room_metadata(const std::string& room, const std::string& metadata) {
-  return map_result<Room>(
-      client_.call(kService, "UpdateRoomMetadata", {{"room", room}, {"metadata", metadata}}, room_admin(room),
-                   Idempotency::write),
+  return typed_result<Room>(
+      client_.call(kService, "UpdateRoomMetadata", {{"room", room}, {"metadata", metadata}},
+                   room_admin_grants(room), Idempotency::write),
       room_from_json);
 }
 

@@ -67,8 +67,6 @@ struct SendDataRequest {
   std::string topic{};
 };
 
-using Empty = std::monostate;
-
 class RoomService {
  public:
   explicit RoomService(TwirpClient& client) : client_(client) {}

@@ -1,37 +1,13 @@
 #include "livekit/sip_service.hpp"
 
 #include "livekit/json_fields.hpp"
+#include "livekit/service_call.hpp"
 
 namespace va::livekit {
 namespace {
 
 namespace jf = json_fields;
 constexpr std::string_view kService = "livekit.SIP";
-
-RequestGrants sip_admin() {
-  return {std::nullopt, SipGrant{true, std::nullopt}};
-}
-
-template <class T, class Convert>
-ApiResult<T> convert(ApiResult<nlohmann::json> result, Convert from_json) {
-  if (!result.ok()) return result.error();
-  return from_json(result.value());
-}
-
-template <class T, class Convert>
-ApiResult<std::vector<T>> convert_items(ApiResult<nlohmann::json> result, Convert from_json) {
-  if (!result.ok()) return result.error();
-  std::vector<T> out;
-  if (const auto* items = jf::find(result.value(), {"items"}); items != nullptr && items->is_array()) {
-    for (const auto& item : *items) out.push_back(from_json(item));
-  }
-  return out;
-}
-
-ApiResult<Empty> ignore_body(ApiResult<nlohmann::json> result) {
-  if (!result.ok()) return result.error();
-  return Empty{};
-}
 
 std::string seconds(std::chrono::seconds s) {
   return std::to_string(s.count()) + "s";  // google.protobuf.Duration in JSON
@@ -40,89 +16,91 @@ std::string seconds(std::chrono::seconds s) {
 }  // namespace
 
 ApiResult<SipInboundTrunk> SipService::create_inbound_trunk(const SipInboundTrunk& trunk) {
-  return convert<SipInboundTrunk>(client_.call(kService, "CreateSIPInboundTrunk", {{"trunk", to_json(trunk)}},
-                                               sip_admin(), Idempotency::write),
-                                  inbound_trunk_from_json);
+  return typed_result<SipInboundTrunk>(
+      client_.call(kService, "CreateSIPInboundTrunk", {{"trunk", to_json(trunk)}}, sip_admin_grants(),
+                   Idempotency::write),
+      inbound_trunk_from_json);
 }
 
 ApiResult<SipInboundTrunk> SipService::update_inbound_trunk(const SipInboundTrunk& trunk) {
-  return convert<SipInboundTrunk>(client_.call(kService, "UpdateSIPInboundTrunk",
-                                               {{"sip_trunk_id", trunk.id}, {"replace", to_json(trunk)}},
-                                               sip_admin(), Idempotency::write),
-                                  inbound_trunk_from_json);
+  return typed_result<SipInboundTrunk>(client_.call(kService, "UpdateSIPInboundTrunk",
+                                                    {{"sip_trunk_id", trunk.id}, {"replace", to_json(trunk)}},
+                                                    sip_admin_grants(), Idempotency::write),
+                                       inbound_trunk_from_json);
 }
 
 ApiResult<SipInboundTrunk> SipService::get_inbound_trunk(const std::string& id) {
-  auto result =
-      client_.call(kService, "GetSIPInboundTrunk", {{"sip_trunk_id", id}}, sip_admin(), Idempotency::read);
+  auto result = client_.call(kService, "GetSIPInboundTrunk", {{"sip_trunk_id", id}}, sip_admin_grants(),
+                             Idempotency::read);
   if (!result.ok()) return result.error();
   const auto* trunk = jf::find(result.value(), {"trunk"});
   return inbound_trunk_from_json(trunk != nullptr ? *trunk : nlohmann::json::object());
 }
 
 ApiResult<std::vector<SipInboundTrunk>> SipService::list_inbound_trunks() {
-  return convert_items<SipInboundTrunk>(
-      client_.call(kService, "ListSIPInboundTrunk", nlohmann::json::object(), sip_admin(), Idempotency::read),
-      inbound_trunk_from_json);
+  return typed_list<SipInboundTrunk>(client_.call(kService, "ListSIPInboundTrunk", nlohmann::json::object(),
+                                                  sip_admin_grants(), Idempotency::read),
+                                     {"items"}, inbound_trunk_from_json);
 }
 
 ApiResult<SipOutboundTrunk> SipService::create_outbound_trunk(const SipOutboundTrunk& trunk) {
-  return convert<SipOutboundTrunk>(client_.call(kService, "CreateSIPOutboundTrunk",
-                                                {{"trunk", to_json(trunk)}}, sip_admin(), Idempotency::write),
-                                   outbound_trunk_from_json);
+  return typed_result<SipOutboundTrunk>(
+      client_.call(kService, "CreateSIPOutboundTrunk", {{"trunk", to_json(trunk)}}, sip_admin_grants(),
+                   Idempotency::write),
+      outbound_trunk_from_json);
 }
 
 ApiResult<SipOutboundTrunk> SipService::update_outbound_trunk(const SipOutboundTrunk& trunk) {
-  return convert<SipOutboundTrunk>(client_.call(kService, "UpdateSIPOutboundTrunk",
-                                                {{"sip_trunk_id", trunk.id}, {"replace", to_json(trunk)}},
-                                                sip_admin(), Idempotency::write),
-                                   outbound_trunk_from_json);
+  return typed_result<SipOutboundTrunk>(
+      client_.call(kService, "UpdateSIPOutboundTrunk",
+                   {{"sip_trunk_id", trunk.id}, {"replace", to_json(trunk)}}, sip_admin_grants(),
+                   Idempotency::write),
+      outbound_trunk_from_json);
 }
 
 ApiResult<SipOutboundTrunk> SipService::get_outbound_trunk(const std::string& id) {
-  auto result =
-      client_.call(kService, "GetSIPOutboundTrunk", {{"sip_trunk_id", id}}, sip_admin(), Idempotency::read);
+  auto result = client_.call(kService, "GetSIPOutboundTrunk", {{"sip_trunk_id", id}}, sip_admin_grants(),
+                             Idempotency::read);
   if (!result.ok()) return result.error();
   const auto* trunk = jf::find(result.value(), {"trunk"});
   return outbound_trunk_from_json(trunk != nullptr ? *trunk : nlohmann::json::object());
 }
 
 ApiResult<std::vector<SipOutboundTrunk>> SipService::list_outbound_trunks() {
-  return convert_items<SipOutboundTrunk>(
-      client_.call(kService, "ListSIPOutboundTrunk", nlohmann::json::object(), sip_admin(),
-                   Idempotency::read),
-      outbound_trunk_from_json);
+  return typed_list<SipOutboundTrunk>(client_.call(kService, "ListSIPOutboundTrunk", nlohmann::json::object(),
+                                                   sip_admin_grants(), Idempotency::read),
+                                      {"items"}, outbound_trunk_from_json);
 }
 
 ApiResult<Empty> SipService::delete_trunk(const std::string& id) {
-  return ignore_body(
-      client_.call(kService, "DeleteSIPTrunk", {{"sip_trunk_id", id}}, sip_admin(), Idempotency::write));
+  return no_result(client_.call(kService, "DeleteSIPTrunk", {{"sip_trunk_id", id}}, sip_admin_grants(),
+                                Idempotency::write));
 }
 
 ApiResult<SipDispatchRule> SipService::create_dispatch_rule(const SipDispatchRule& rule) {
-  return convert<SipDispatchRule>(
-      client_.call(kService, "CreateSIPDispatchRule", {{"dispatch_rule", to_json(rule)}}, sip_admin(),
+  return typed_result<SipDispatchRule>(
+      client_.call(kService, "CreateSIPDispatchRule", {{"dispatch_rule", to_json(rule)}}, sip_admin_grants(),
                    Idempotency::write),
       dispatch_rule_from_json);
 }
 
 ApiResult<SipDispatchRule> SipService::update_dispatch_rule(const SipDispatchRule& rule) {
-  return convert<SipDispatchRule>(
+  return typed_result<SipDispatchRule>(
       client_.call(kService, "UpdateSIPDispatchRule",
-                   {{"sip_dispatch_rule_id", rule.id}, {"replace", to_json(rule)}}, sip_admin(),
+                   {{"sip_dispatch_rule_id", rule.id}, {"replace", to_json(rule)}}, sip_admin_grants(),
                    Idempotency::write),
       dispatch_rule_from_json);
 }
 
 ApiResult<std::vector<SipDispatchRule>> SipService::list_dispatch_rules() {
-  return convert_items<SipDispatchRule>(
-      client_.call(kService, "ListSIPDispatchRule", nlohmann::json::object(), sip_admin(), Idempotency::read),
-      dispatch_rule_from_json);
+  return typed_list<SipDispatchRule>(client_.call(kService, "ListSIPDispatchRule", nlohmann::json::object(),
+                                                  sip_admin_grants(), Idempotency::read),
+                                     {"items"}, dispatch_rule_from_json);
 }
 
 ApiResult<Empty> SipService::delete_dispatch_rule(const std::string& id) {
-  return ignore_body(client_.call(kService, "DeleteSIPDispatchRule", {{"sip_dispatch_rule_id", id}},
-                                  sip_admin(), Idempotency::write));
+  return no_result(client_.call(kService, "DeleteSIPDispatchRule", {{"sip_dispatch_rule_id", id}},
+                                sip_admin_grants(), Idempotency::write));
 }
 
 ApiResult<SipParticipant> SipService::create_participant(const CreateSipParticipantRequest& r) {
@@ -142,7 +120,7 @@ ApiResult<SipParticipant> SipService::create_participant(const CreateSipParticip
   if (r.wait_until_answered) body["wait_until_answered"] = true;
   if (r.ringing_timeout) body["ringing_timeout"] = seconds(*r.ringing_timeout);
   if (r.max_call_duration) body["max_call_duration"] = seconds(*r.max_call_duration);
-  return convert<SipParticipant>(
+  return typed_result<SipParticipant>(
       client_.call(kService, "CreateSIPParticipant", body, {std::nullopt, SipGrant{std::nullopt, true}},
                    Idempotency::write),
       [](const nlohmann::json& j) {
@@ -162,8 +140,8 @@ ApiResult<Empty> SipService::transfer_participant(const TransferSipParticipantRe
   VideoGrant video;
   video.room_admin = true;
   video.room = r.room_name;
-  return ignore_body(client_.call(kService, "TransferSIPParticipant", body,
-                                  {video, SipGrant{std::nullopt, true}}, Idempotency::write));
+  return no_result(client_.call(kService, "TransferSIPParticipant", body,
+                                {video, SipGrant{std::nullopt, true}}, Idempotency::write));
 }
 
 }  // namespace va::livekit

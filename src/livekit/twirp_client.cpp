@@ -108,6 +108,10 @@ std::string hint_for(const ApiError& e, const std::string& url, const TwirpClien
            " has no Redis configured (`redis:` in its config): its SIP APIs need Redis and a running "
            "livekit-sip bridge";
   }
+  if (contains(e.message, "no response from servers")) {
+    return "no livekit-sip bridge is connected to the LiveKit server's Redis: start one (its `redis:` and "
+           "`api_key`/`api_secret` must match the server's) to place or transfer SIP calls";
+  }
   switch (e.code) {
     case ApiErrorCode::unauthenticated:
       if (contains(e.message, "permission")) {
@@ -277,8 +281,12 @@ ApiResult<nlohmann::json> TwirpClient::call(std::string_view service, std::strin
         error.message = "HTTP " + std::to_string(response.status) +
                         (response.body.empty() ? std::string() : ": " + trimmed(response.body));
       }
-      retryable = error.code == ApiErrorCode::unavailable ||
-                  (response.status >= 500 && response.status != 501 && error.code == ApiErrorCode::internal);
+      // LiveKit answers a server without Redis with `internal` (HTTP 500): a configuration problem that no
+      // retry will fix.
+      retryable =
+          (error.code == ApiErrorCode::unavailable ||
+           (response.status >= 500 && response.status != 501 && error.code == ApiErrorCode::internal)) &&
+          !contains(error.message, "redis required");
     }
     if (!retryable || attempt >= attempts) {
       error.hint = hint_for(error, impl_->base_url, options);

@@ -105,6 +105,9 @@ class [[nodiscard]] ApiResult {
   std::variant<T, ApiError> v_;
 };
 
+// The result of calls whose response carries nothing voice-agent uses.
+using Empty = std::monostate;
+
 // The grants one request needs; the client mints a token carrying exactly these.
 struct RequestGrants {
   std::optional<VideoGrant> video;

@@ -93,9 +93,7 @@ const char* const kLiveKitCheck = "LiveKit API connection and permissions";
 
 class CheckCommand : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!LiveKitServer::available()) GTEST_SKIP() << LiveKitServer::unavailable_reason();
-  }
+  void SetUp() override { VA_REQUIRE_LIVEKIT(); }
   static Server of(const LiveKitServer& s) { return {s.url(), s.api_key(), s.api_secret()}; }
 };
 

@@ -26,6 +26,10 @@
 #include "support/process.hpp"
 #include "support/temp_directory.hpp"
 
+// First line of a test that needs the server: fails (never skips) with what is missing, since CI must run it.
+#define VA_REQUIRE_LIVEKIT() \
+  if (!::va::test::LiveKitServer::available()) FAIL() << ::va::test::LiveKitServer::unavailable_reason()
+
 namespace va::test {
 
 struct LiveKitServerOptions {

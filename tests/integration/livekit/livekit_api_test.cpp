@@ -21,9 +21,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-#define VA_REQUIRE_LIVEKIT() \
-  if (!LiveKitServer::available()) FAIL() << LiveKitServer::unavailable_reason()
-
 // The value (a copy: the result is usually a temporary), or a default after recording the failure.
 template <class T>
 T ok(const ApiResult<T>& result) {

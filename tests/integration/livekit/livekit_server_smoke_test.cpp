@@ -10,9 +10,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-#define VA_REQUIRE_LIVEKIT() \
-  if (!LiveKitServer::available()) FAIL() << LiveKitServer::unavailable_reason()
-
 std::vector<std::string> room_names(const nlohmann::json& list) {
   std::vector<std::string> names;
   for (const auto& room : list.value("rooms", nlohmann::json::array()))

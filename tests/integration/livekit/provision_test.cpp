@@ -20,9 +20,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-#define VA_REQUIRE_LIVEKIT() \
-  if (!LiveKitServer::available()) FAIL() << LiveKitServer::unavailable_reason()
-
 template <class T>
 T ok(const ApiResult<T>& result) {
   if (!result.ok()) ADD_FAILURE() << result.error().to_string();
@@ -87,7 +84,7 @@ constexpr const char* kOneRuleChanged = R"(      - name: main
 class Provision : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!LiveKitServer::available()) GTEST_SKIP() << LiveKitServer::unavailable_reason();
+    VA_REQUIRE_LIVEKIT();
     server_ = std::make_unique<LiveKitServer>();
     client_ = std::make_unique<TwirpClient>(
         ServerEndpoint{server_->ws_url(), server_->api_key(), server_->api_secret()});

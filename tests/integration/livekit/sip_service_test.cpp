@@ -15,9 +15,6 @@ namespace {
 
 using test::LiveKitServer;
 
-#define VA_REQUIRE_LIVEKIT() \
-  if (!LiveKitServer::available()) FAIL() << LiveKitServer::unavailable_reason()
-
 TEST(SipServiceCalls, CreateParticipantWithoutABridgeFailsWithATypedError) {
   VA_REQUIRE_LIVEKIT();
   LiveKitServer server;
@@ -55,6 +52,7 @@ TEST(SipServiceCalls, CreateParticipantWithoutABridgeFailsWithATypedError) {
   // The server found no livekit-sip bridge on its Redis bus to place the call.
   EXPECT_EQ(placed.error().code, ApiErrorCode::unavailable) << placed.error().to_string();
   EXPECT_THAT(placed.error().message, ::testing::HasSubstr("no response from servers"));
+  EXPECT_THAT(placed.error().hint, ::testing::HasSubstr("no livekit-sip bridge"));
 }
 
 TEST(SipServiceCalls, TransferOfAnAbsentParticipantIsAnError) {

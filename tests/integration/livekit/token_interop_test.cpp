@@ -160,7 +160,7 @@ TEST(TokenInterop, SdkTokensVerifyInVoiceAgentWithTheSameClaims) {
 
 TEST(TokenInterop, TokenFromTheCliVerifiesInTheSdkAndIsAcceptedByTheServer) {
   VA_REQUIRE_NODE_SDK();
-  if (!LiveKitServer::available()) FAIL() << LiveKitServer::unavailable_reason();
+  VA_REQUIRE_LIVEKIT();
   LiveKitServer server;
   auto r = run({"token", "create", "--identity", "ops", "--grant", "list", "--grant", "create"},
                {{"LIVEKIT_API_KEY", server.api_key()}, {"LIVEKIT_API_SECRET", server.api_secret()}});

@@ -33,7 +33,7 @@ bool wait_event(WebhookAgent& agent, const std::string& type, const std::string&
 }
 
 TEST(WebhookFromLiveKitServer, RoomStartedAndFinishedArriveVerified) {
-  if (!LiveKitServer::available()) FAIL() << LiveKitServer::unavailable_reason();
+  VA_REQUIRE_LIVEKIT();
   WebhookAgent agent;
   ASSERT_TRUE(agent.listening()) << agent.log();
   LiveKitServerOptions options;
@@ -57,7 +57,7 @@ TEST(WebhookFromLiveKitServer, RoomStartedAndFinishedArriveVerified) {
 }
 
 TEST(WebhookFromLiveKitServer, AServerWithAnotherKeyIsRejected) {
-  if (!LiveKitServer::available()) FAIL() << LiveKitServer::unavailable_reason();
+  VA_REQUIRE_LIVEKIT();
   WebhookAgent agent;
   ASSERT_TRUE(agent.listening()) << agent.log();
   LiveKitServerOptions options;  // the harness's own key, which voice-agent does not know

@@ -47,9 +47,7 @@ double metric_value(const metrics::Registry& registry, const std::string& sample
 
 class LiveKitApiMonitorRealServer : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!test::LiveKitServer::available()) GTEST_SKIP() << test::LiveKitServer::unavailable_reason();
-  }
+  void SetUp() override { VA_REQUIRE_LIVEKIT(); }
 };
 
 TEST_F(LiveKitApiMonitorRealServer, ReadyWhenReachableWithValidCredentialsAndSip) {
