@@ -18,6 +18,7 @@
 #include <utility>
 #include <variant>
 
+#include "common/result.hpp"
 #include "livekit/access_token.hpp"
 
 namespace va::livekit {
@@ -75,35 +76,7 @@ struct ApiError {
 
 // Either a value or the ApiError explaining why there is none.
 template <class T>
-class [[nodiscard]] ApiResult {
- public:
-  ApiResult(T value) : v_(std::in_place_index<0>, std::move(value)) {}         // NOLINT: implicit by design
-  ApiResult(ApiError error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() & {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  const T& value() const& {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  T&& value() && {
-    assert(ok());
-    return std::get<0>(std::move(v_));
-  }
-  const T* operator->() const { return &value(); }
-  const T& operator*() const& { return value(); }
-  const ApiError& error() const {
-    assert(!ok());
-    return std::get<1>(v_);
-  }
-
- private:
-  std::variant<T, ApiError> v_;
-};
+using ApiResult = va::Result<T, ApiError>;
 
 // The result of calls whose response carries nothing voice-agent uses.
 using Empty = std::monostate;

@@ -8,6 +8,8 @@
 #include <utility>
 #include <variant>
 
+#include "common/result.hpp"
+
 namespace va::sip {
 
 enum class ParseErrorCode {
@@ -54,39 +56,7 @@ struct ParseError {
 
 // Either a value or the ParseError explaining why there is none.
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}           // NOLINT: implicit by design
-  Result(ParseError error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  T& value() & {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  const T& value() const& {
-    assert(ok());
-    return std::get<0>(v_);
-  }
-  T&& value() && {
-    assert(ok());
-    return std::get<0>(std::move(v_));
-  }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-
-  const ParseError& error() const {
-    assert(!ok());
-    return std::get<1>(v_);
-  }
-
- private:
-  std::variant<T, ParseError> v_;
-};
+using Result = va::Result<T, ParseError>;
 
 // Shorthand for building errors at the point of detection.
 inline ParseError parse_error(ParseErrorCode code, std::string message, std::string_view header = {}) {
