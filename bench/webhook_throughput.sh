@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 events="${1:-200000}"
 runs="${2:-5}"
-build="${VA_BENCH_BUILD_DIR:-build/h-webhooks-rel}"
+build="${VA_BENCH_BUILD_DIR:-build/release}"
 [[ -f "$build/CMakeCache.txt" ]] || cmake --preset release -B "$build" >/dev/null
 cmake --build "$build" -j2 --target webhook_throughput >/dev/null
 [[ -d tests/node/node_modules/livekit-server-sdk ]] || (cd tests/node && npm ci --silent)
