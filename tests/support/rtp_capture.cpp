@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
@@ -78,6 +80,21 @@ std::optional<RtpStreamStats> parse_stream_row(const std::string& line) {
   return stream;
 }
 
+// UDP ports that tshark hands to a dissector by port number before any heuristic runs.
+const std::set<std::uint16_t>& ports_with_registered_dissectors() {
+  static std::once_flag once;
+  static std::set<std::uint16_t> ports;
+  std::call_once(once, [] {
+    auto run = run_tool({"tshark", "-G", "decodes"}, 60s);
+    std::istringstream rows(run.out);
+    for (std::string line; std::getline(rows, line);) {
+      const auto f = split(line, '\t');
+      if (f.size() >= 2 && f[0] == "udp.port") ports.insert(to_port(f[1]));
+    }
+  });
+  return ports;
+}
+
 }  // namespace
 
 bool RtpCapture::available() {
@@ -120,6 +137,26 @@ std::string RtpCapture::tshark_output() const {
   return tshark_ ? tail(tshark_->stderr_text() + tshark_->stdout_text(), 3000) : std::string();
 }
 
+std::vector<std::string> RtpCapture::read_command() const {
+  std::vector<std::string> command{"tshark", "-n", "-r", file_.string(), "--enable-heuristic", "rtp_udp"};
+  const auto ports_text = run_tool_or_throw({"tshark", "-n", "-r", file_.string(), "-T", "fields", "-E",
+                                             "separator=,", "-e", "udp.srcport", "-e", "udp.dstport"},
+                                            60s);
+  std::set<std::uint16_t> ports;
+  std::istringstream rows(ports_text);
+  for (std::string line; std::getline(rows, line);) {
+    for (const auto& field : split(line, ',')) ports.insert(to_port(field));
+  }
+  const auto& claimed = ports_with_registered_dissectors();
+  for (auto port : ports) {
+    // RTP on even ports, RTCP on the odd one above (RFC 3550 §11), as the harness and the peers allocate.
+    if (port != 0 && claimed.contains(port))
+      command.insert(command.end(),
+                     {"-d", "udp.port==" + std::to_string(port) + (port % 2 == 0 ? ",rtp" : ",rtcp")});
+  }
+  return command;
+}
+
 RtpCaptureSummary RtpCapture::summary() const {
   RtpCaptureSummary summary;
   const std::vector<std::string> flows_command{
@@ -139,8 +176,8 @@ RtpCaptureSummary RtpCapture::summary() const {
     summary.flows.push_back(UdpFlow{source, destination, source_port, destination_port, packets});
   }
 
-  const std::vector<std::string> streams_command{"tshark",  "-n", "-r", file_.string(), "--enable-heuristic",
-                                                 "rtp_udp", "-q", "-z", "rtp,streams"};
+  auto streams_command = read_command();
+  streams_command.insert(streams_command.end(), {"-q", "-z", "rtp,streams"});
   std::istringstream streams(run_tool_or_throw(streams_command, 60s));
   for (std::string line; std::getline(streams, line);) {
     if (auto stream = parse_stream_row(line)) summary.streams.push_back(*stream);
@@ -152,9 +189,8 @@ std::vector<std::uint8_t> RtpCapture::payload(std::uint16_t source_port,
                                               std::optional<int> payload_type) const {
   std::string filter = "rtp && udp.srcport == " + std::to_string(source_port);
   if (payload_type) filter += " && rtp.p_type == " + std::to_string(*payload_type);
-  const std::vector<std::string> command{
-      "tshark", "-n", "-r",     file_.string(), "--enable-heuristic", "rtp_udp", "-Y",
-      filter,   "-T", "fields", "-e",           "rtp.payload"};
+  auto command = read_command();
+  command.insert(command.end(), {"-Y", filter, "-T", "fields", "-e", "rtp.payload"});
   const auto text = run_tool_or_throw(command, 60s);
   // One line per packet, hex with or without ':' between bytes depending on the tshark version.
   std::vector<std::uint8_t> bytes;
@@ -190,10 +226,9 @@ std::size_t RtpCapture::write_payload(const std::filesystem::path& file, std::ui
 std::vector<TelephoneEvent> RtpCapture::telephone_events(std::uint16_t source_port, int payload_type) const {
   const std::string filter = "rtp && udp.srcport == " + std::to_string(source_port) +
                              " && rtp.p_type == " + std::to_string(payload_type);
-  const std::vector<std::string> command{
-      "tshark", "-n",         "-r",     file_.string(), "--enable-heuristic", "rtp_udp", "-Y",
-      filter,   "-T",         "fields", "-E",           "separator=;",        "-e",      "rtp.timestamp",
-      "-e",     "rtp.marker", "-e",     "rtp.payload"};
+  auto command = read_command();
+  command.insert(command.end(), {"-Y", filter, "-T", "fields", "-E", "separator=;", "-e", "rtp.timestamp",
+                                 "-e", "rtp.marker", "-e", "rtp.payload"});
   std::vector<TelephoneEvent> events;
   std::istringstream rows(run_tool_or_throw(command, 60s));
   for (std::string line; std::getline(rows, line);) {

@@ -118,6 +118,10 @@ class RtpCapture {
   std::string tshark_output() const;  // what tshark printed, for failure messages
 
  private:
+  // `tshark -r <file>` with RTP decoding: the rtp_udp heuristic, plus "decode as" for ports of the capture
+  // that a port-registered dissector would otherwise claim (free ports can be e.g. 27952, Quake 3's).
+  std::vector<std::string> read_command() const;
+
   RtpCaptureOptions options_;
   TempDirectory directory_;
   std::filesystem::path file_;
