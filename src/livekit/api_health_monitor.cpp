@@ -5,7 +5,8 @@
 
 #include "common/ascii.hpp"
 #include "common/log.hpp"
-#include "livekit/service_call.hpp"
+#include "livekit/room_service.hpp"
+#include "livekit/sip_service.hpp"
 
 namespace va::livekit {
 namespace {
@@ -62,17 +63,10 @@ std::string api_failure_result(const ApiError& error) {
   }
 }
 
-bool is_sip_unavailable(const ApiError& error) {
-  auto message = ascii::to_lower(error.message);
-  return message.find("sip not connected") != std::string::npos ||
-         message.find("redis required") != std::string::npos;
-}
-
 ApiProbe probe_livekit_api(TwirpClient& client) {
   ApiProbe probe;
   auto begin = std::chrono::steady_clock::now();
-  auto rooms = client.call("livekit.RoomService", "ListRooms", nlohmann::json::object(), room_list_grants(),
-                           Idempotency::read);
+  auto rooms = RoomService(client).list_rooms();
   if (!rooms) {
     probe.result = api_failure_result(rooms.error());
     probe.detail = rooms.error().message.empty()
@@ -83,12 +77,9 @@ ApiProbe probe_livekit_api(TwirpClient& client) {
     return probe;
   }
   probe.reachable = true;
-  std::size_t room_count = 0;
-  if (rooms->is_object() && rooms->contains("rooms") && (*rooms)["rooms"].is_array())
-    room_count = (*rooms)["rooms"].size();
+  const std::size_t room_count = rooms->size();
 
-  auto trunks = client.call("livekit.SIP", "ListSIPInboundTrunk", nlohmann::json::object(),
-                            sip_admin_grants(), Idempotency::read);
+  auto trunks = SipService(client).list_inbound_trunks();
   probe.duration = std::chrono::steady_clock::now() - begin;
   std::string rooms_text = std::to_string(room_count) + (room_count == 1 ? " room" : " rooms");
   if (trunks) {

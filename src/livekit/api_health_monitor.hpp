@@ -53,9 +53,6 @@ struct ApiProbe {
 
 // The metrics label for a failed ListRooms: unauthenticated, permission_denied, unreachable or error.
 std::string api_failure_result(const ApiError& error);
-// True when the error says the server has no SIP service ("sip not connected (redis required)").
-bool is_sip_unavailable(const ApiError& error);
-
 // One round against `client`: ListRooms, then (if that worked) ListSIPInboundTrunk. Never throws.
 ApiProbe probe_livekit_api(TwirpClient& client);
 

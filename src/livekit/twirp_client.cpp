@@ -103,7 +103,7 @@ bool contains(std::string_view text, std::string_view needle) {
 }
 
 std::string hint_for(const ApiError& e, const std::string& url, const TwirpClientOptions& options) {
-  if (contains(e.message, "redis required")) {
+  if (is_sip_unavailable(e)) {
     return "the LiveKit server at " + url +
            " has no Redis configured (`redis:` in its config): its SIP APIs need Redis and a running "
            "livekit-sip bridge";
@@ -158,6 +158,10 @@ ApiErrorCode api_error_code_from_string(std::string_view code) {
     if (name == code) return c;
   }
   return ApiErrorCode::unknown;
+}
+
+bool is_sip_unavailable(const ApiError& error) {
+  return contains(error.message, "sip not connected") || contains(error.message, "redis required");
 }
 
 std::string ApiError::to_string() const {
@@ -286,7 +290,7 @@ ApiResult<nlohmann::json> TwirpClient::call(std::string_view service, std::strin
       retryable =
           (error.code == ApiErrorCode::unavailable ||
            (response.status >= 500 && response.status != 501 && error.code == ApiErrorCode::internal)) &&
-          !contains(error.message, "redis required");
+          !is_sip_unavailable(error);
     }
     if (!retryable || attempt >= attempts) {
       error.hint = hint_for(error, impl_->base_url, options);

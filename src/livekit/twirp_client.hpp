@@ -74,6 +74,10 @@ struct ApiError {
   std::string to_string() const;
 };
 
+// True when the server has no SIP service: LiveKit answers "sip not connected (redis required)" when its
+// config has no Redis. A configuration problem: never retried, and reported with a hint.
+bool is_sip_unavailable(const ApiError& error);
+
 // Either a value or the ApiError explaining why there is none.
 template <class T>
 using ApiResult = va::Result<T, ApiError>;

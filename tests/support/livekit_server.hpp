@@ -11,6 +11,8 @@
 // scripts/setup fills ($VA_TOOLS_DIR, else $XDG_CACHE_HOME or ~/.cache, then voice-agent/tools).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "livekit/access_token.hpp"
+#include "livekit/twirp_client.hpp"
 #include "support/free_port.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
@@ -31,6 +34,14 @@
   if (!::va::test::LiveKitServer::available()) FAIL() << ::va::test::LiveKitServer::unavailable_reason()
 
 namespace va::test {
+
+// The value of a LiveKit API call (a copy: the result is usually a temporary), or a default after recording
+// the error as a test failure.
+template <class T>
+T ok(const livekit::ApiResult<T>& result) {
+  if (!result.ok()) ADD_FAILURE() << result.error().to_string();
+  return result.ok() ? result.value() : T{};
+}
 
 struct LiveKitServerOptions {
   std::string api_key = "APIvoiceagentTest1";

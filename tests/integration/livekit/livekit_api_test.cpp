@@ -21,12 +21,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// The value (a copy: the result is usually a temporary), or a default after recording the failure.
-template <class T>
-T ok(const ApiResult<T>& result) {
-  if (!result.ok()) ADD_FAILURE() << result.error().to_string();
-  return result.ok() ? result.value() : T{};
-}
+using test::ok;
 
 ServerEndpoint endpoint_of(const LiveKitServer& server) {
   return {server.ws_url(), server.api_key(), server.api_secret()};

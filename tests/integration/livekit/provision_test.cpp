@@ -20,11 +20,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-template <class T>
-T ok(const ApiResult<T>& result) {
-  if (!result.ok()) ADD_FAILURE() << result.error().to_string();
-  return result.ok() ? result.value() : T{};
-}
+using test::ok;
 
 // An MTS Exolve deployment: a static-IP trunk (numbers and source addresses feed the LiveKit inbound trunk),
 // a SIP ID registration (feeds the outbound trunk), two dispatch rules.
