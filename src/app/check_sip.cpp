@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "media/audio_frame.hpp"
-#include "sip/diagnostic_flows.hpp"
-#include "sip/trunk_prober.hpp"
-#include "sip/user_agent.hpp"
-#include "sip/user_agent_config.hpp"
+#include "sip/ua/diagnostic_flows.hpp"
+#include "sip/trunk/trunk_prober.hpp"
+#include "sip/ua/user_agent.hpp"
+#include "sip/ua/user_agent_config.hpp"
 
 namespace va::app {
 namespace {

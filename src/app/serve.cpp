@@ -24,11 +24,11 @@
 #include "livekit/api_health_monitor.hpp"
 #include "livekit/webhook_log_sink.hpp"
 #include "livekit/webhook_receiver.hpp"
-#include "sip/diagnostic_flows.hpp"
-#include "sip/trunk_admission.hpp"
-#include "sip/trunk_monitor.hpp"
-#include "sip/user_agent.hpp"
-#include "sip/user_agent_config.hpp"
+#include "sip/ua/diagnostic_flows.hpp"
+#include "sip/trunk/trunk_admission.hpp"
+#include "sip/trunk/trunk_monitor.hpp"
+#include "sip/ua/user_agent.hpp"
+#include "sip/ua/user_agent_config.hpp"
 
 namespace va::app {
 namespace {
@@ -132,6 +132,7 @@ int serve(const ConfigSource& source) {
         trunk_options.trunks = cfg.sip.trunks;
         trunk_options.monitoring = cfg.monitoring;
         trunk_options.advertised_host = cfg.sip.public_address;
+        trunk_options.allow = std::string(sip::kAllowedMethods);
         // Unregistering must leave the calls' BYEs time within http.shutdown_timeout.
         trunk_options.unregister_timeout = std::min<std::chrono::milliseconds>(
             std::chrono::seconds(3),

@@ -2,7 +2,7 @@
 // on 127.0.0.1 playing the far end (RTP at 20 ms pace, RTCP). What a user would notice: digits sent as tones
 // are reported when no telephone-event was negotiated (and only then), loss and jitter reach the call's stats
 // and the Prometheus metrics, and with rtcp-mux RTCP travels on the RTP port both ways.
-#include "sip/rtp_leg.hpp"
+#include "sip/ua/rtp_leg.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

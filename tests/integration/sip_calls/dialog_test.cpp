@@ -1,15 +1,15 @@
 // The pieces under the user agent, without sockets: the UAS dialog (RFC 3261 §12), the RTP port range and
 // the inbound route match.
-#include "sip/dialog.hpp"
+#include "sip/ua/dialog.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "sip/inbound_route.hpp"
+#include "sip/ua/inbound_route.hpp"
 #include "sip/parser.hpp"
-#include "sip/rtp_port_allocator.hpp"
+#include "sip/ua/rtp_port_allocator.hpp"
 
 namespace va::sip {
 namespace {

@@ -1,7 +1,7 @@
 // The user agent (UAS dialogs, RFC 3261 §12-§15) in process over loopback: a raw UDP socket plays the caller
 // byte for byte, the real transaction layer and UserAgent answer, and a recording call handler shows what
 // the conversation side sees. Fast timers (T1 = 10 ms).
-#include "sip/user_agent.hpp"
+#include "sip/ua/user_agent.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,8 +15,8 @@
 #include "integration/sip_transaction/sip_harness.hpp"
 #include "media/rtp_packet.hpp"
 #include "media/srtp_session.hpp"
-#include "sip/diagnostic_flows.hpp"
-#include "sip/dialog.hpp"
+#include "sip/ua/diagnostic_flows.hpp"
+#include "sip/ua/dialog.hpp"
 #include "sip/response.hpp"
 #include "support/free_port.hpp"
 

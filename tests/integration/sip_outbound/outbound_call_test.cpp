@@ -18,7 +18,7 @@
 #include "integration/sip_transaction/sip_harness.hpp"
 #include "sip/digest.hpp"
 #include "sip/digest_challenge.hpp"
-#include "sip/user_agent.hpp"
+#include "sip/ua/user_agent.hpp"
 #include "support/free_port.hpp"
 #include "support/sipp.hpp"
 

@@ -5,7 +5,7 @@
 
 #include "sip/digest.hpp"
 #include "sip/parser.hpp"
-#include "sip/session_timer.hpp"
+#include "sip/ua/session_timer.hpp"
 #include "sip/uac_authentication.hpp"
 
 namespace va::sip {
