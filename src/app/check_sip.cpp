@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "media/audio_frame.hpp"
-#include "sip/ua/diagnostic_flows.hpp"
 #include "sip/trunk/trunk_prober.hpp"
+#include "sip/ua/diagnostic_flows.hpp"
 #include "sip/ua/user_agent.hpp"
 #include "sip/ua/user_agent_config.hpp"
 

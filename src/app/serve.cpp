@@ -24,9 +24,9 @@
 #include "livekit/api_health_monitor.hpp"
 #include "livekit/webhook_log_sink.hpp"
 #include "livekit/webhook_receiver.hpp"
-#include "sip/ua/diagnostic_flows.hpp"
 #include "sip/trunk/trunk_admission.hpp"
 #include "sip/trunk/trunk_monitor.hpp"
+#include "sip/ua/diagnostic_flows.hpp"
 #include "sip/ua/user_agent.hpp"
 #include "sip/ua/user_agent_config.hpp"
 

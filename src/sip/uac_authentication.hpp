@@ -27,7 +27,7 @@ namespace va::sip {
 struct UacCredentials {
   std::string username;
   std::string password;
-  std::string realm;  // empty: answer a challenge of any realm
+  std::string realm = {};  // empty: answer a challenge of any realm
 };
 
 class UacAuthentication {
@@ -44,6 +44,9 @@ class UacAuthentication {
   // Adds credentials for the last challenge answered, with the next nonce count, to a new request; false
   // when there is none. The request must have its final Request-URI and body.
   bool authorize(Message& request);
+
+  // The challenge last answered (for logs); null before the first.
+  const DigestChallenge* last_challenge() const { return last_ ? &last_->challenge : nullptr; }
 
   // Whether the last answer() that failed did so because the server refused the credentials.
   bool refused() const { return refused_; }

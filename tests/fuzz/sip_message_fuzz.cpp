@@ -11,9 +11,9 @@
 #include "sip/bad_request.hpp"
 #include "sip/digest_challenge.hpp"
 #include "sip/parser.hpp"
+#include "sip/stream_framer.hpp"
 #include "sip/ua/request_bodies.hpp"
 #include "sip/ua/session_timer.hpp"
-#include "sip/stream_framer.hpp"
 
 namespace {
 

@@ -9,9 +9,10 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "sip/digest_challenge.hpp"
 #include "sip/identifiers.hpp"
-#include "sip/uac_authentication.hpp"
 #include "sip/trunk/trunk_uri.hpp"
+#include "sip/uac_authentication.hpp"
 
 namespace va::sip {
 
@@ -272,9 +273,23 @@ class RegistrationSession : public std::enable_shared_from_this<RegistrationSess
       return fail(m.status(), status_text(m) + ": " + problem, "auth_failed");
     }
     count("challenged");
+    const auto& chosen = *auth_.last_challenge();
     log_.debug("sip trunk registrar challenged",
-               {{"status", m.status()}, {"refresh", !sent_credentials_.empty()}});
+               {{"status", m.status()},
+                {"realm", chosen.realm},
+                {"algorithm", chosen.algorithm_name.empty() ? std::string("MD5") : chosen.algorithm_name},
+                {"stale", chosen.stale},
+                {"nonce_reused", reused_nonce()}});
     send(std::move(retry), expires);
+  }
+
+  // Whether the challenged REGISTER carried a nonce already used before (a refresh's nc > 1).
+  bool reused_nonce() const {
+    for (const auto& header : sent_credentials_) {
+      auto sent = parse_digest_credentials(header.value);
+      if (sent && sent->nc > 1) return true;
+    }
+    return false;
   }
 
   void on_interval_too_brief(const Message& m, std::chrono::seconds expires) {

@@ -9,8 +9,8 @@
 #include <cctype>
 
 #include "common/log.hpp"
-#include "sip/ua/request_bodies.hpp"
 #include "sip/response.hpp"
+#include "sip/ua/request_bodies.hpp"
 #include "sip/ua/sip_call.hpp"
 
 namespace va::sip {

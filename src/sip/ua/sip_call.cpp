@@ -8,8 +8,8 @@
 #include "sdp/offer_answer.hpp"
 #include "sdp/parser.hpp"
 #include "sdp/serializer.hpp"
-#include "sip/ua/request_bodies.hpp"
 #include "sip/response.hpp"
+#include "sip/ua/request_bodies.hpp"
 
 namespace va::sip {
 namespace {

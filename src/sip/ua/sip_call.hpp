@@ -26,13 +26,13 @@
 #include "sdp/local_session.hpp"
 #include "sdp/media_capabilities.hpp"
 #include "sdp/session_description.hpp"
+#include "sip/transaction_user.hpp"
 #include "sip/ua/call_handler.hpp"
 #include "sip/ua/dialog.hpp"
 #include "sip/ua/media_threads.hpp"
 #include "sip/ua/rtp_leg.hpp"
 #include "sip/ua/rtp_port_allocator.hpp"
 #include "sip/ua/session_timer.hpp"
-#include "sip/transaction_user.hpp"
 #include "sip/ua/user_agent.hpp"
 
 namespace va::sip {

@@ -7,13 +7,13 @@
 #include <map>
 
 #include "common/log.hpp"
-#include "sip/ua/dialog.hpp"
 #include "sip/identifiers.hpp"
+#include "sip/response.hpp"
+#include "sip/ua/dialog.hpp"
 #include "sip/ua/inbound_call.hpp"
 #include "sip/ua/inbound_route.hpp"
 #include "sip/ua/media_threads.hpp"
 #include "sip/ua/outbound_call.hpp"
-#include "sip/response.hpp"
 #include "sip/ua/rtp_port_allocator.hpp"
 
 namespace va::sip {

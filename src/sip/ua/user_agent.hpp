@@ -27,10 +27,10 @@
 
 #include "common/config.hpp"
 #include "common/metrics.hpp"
-#include "sip/ua/call_handler.hpp"
 #include "sip/inbound_admission.hpp"
-#include "sip/ua/session_timer.hpp"
 #include "sip/transaction_layer.hpp"
+#include "sip/ua/call_handler.hpp"
+#include "sip/ua/session_timer.hpp"
 #include "sip/uac_authentication.hpp"
 
 namespace va::sip {

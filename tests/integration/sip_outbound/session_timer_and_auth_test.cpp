@@ -1,17 +1,13 @@
-// The pure decisions under outbound calls and session timers, without sockets: RFC 4028 negotiation
-// (session_timer.hpp) and the UAC's digest answers (uac_authentication.hpp).
+// The pure decisions under session timers, without sockets: RFC 4028 negotiation (session_timer.hpp). The
+// UAC's digest answers are tested with the core (tests/unit/sip/uac_authentication_test.cpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "sip/digest.hpp"
 #include "sip/parser.hpp"
 #include "sip/ua/session_timer.hpp"
-#include "sip/uac_authentication.hpp"
 
 namespace va::sip {
 namespace {
-
-using ::testing::HasSubstr;
 
 Message parse(const std::string& text) {
   auto parsed = parse_message(text);
@@ -69,69 +65,6 @@ TEST(SessionTimer, NoOrMalformedSessionExpiresMeansNoTimer) {
   SessionTimerSettings off;
   off.enabled = false;
   EXPECT_FALSE(answer_session_timer(invite("Session-Expires: 1800\r\n"), off).timer);
-}
-
-Message challenge(int status, const std::string& header, const std::string& nonce,
-                  const std::string& extra = {}) {
-  return parse("SIP/2.0 " + std::to_string(status) +
-               " Challenge\r\n"
-               "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK2\r\n"
-               "From: <sip:va@192.0.2.10>;tag=b\r\n"
-               "To: <sip:+4930123@192.0.2.20>;tag=c\r\n"
-               "Call-ID: auth@192.0.2.10\r\n"
-               "CSeq: 1 INVITE\r\n" +
-               header + ": Digest realm=\"carrier\", nonce=\"" + nonce + "\", qop=\"auth\"" + extra +
-               "\r\nContent-Length: 0\r\n\r\n");
-}
-
-TEST(UacAuthentication, EachNonceIsAnsweredOnceUnlessStale) {
-  UacAuthentication auth({"alice", "secret"});
-  auto retry = Message::request("INVITE", parse_uri("sip:+4930123@192.0.2.20").value());
-  std::string why;
-  ASSERT_TRUE(auth.answer(challenge(401, "WWW-Authenticate", "n1"), retry, why)) << why;
-  auto credentials = parse_digest_credentials(retry.header("Authorization").value_or(""));
-  ASSERT_TRUE(credentials.ok());
-  EXPECT_EQ(credentials->nc, 1u);
-  EXPECT_EQ(credentials->uri, "sip:+4930123@192.0.2.20");
-  EXPECT_TRUE(digest_credentials_valid(*credentials, "secret", "INVITE"));
-
-  // The same nonce again: the credentials were refused.
-  EXPECT_FALSE(auth.answer(challenge(401, "WWW-Authenticate", "n1"), retry, why));
-  EXPECT_THAT(why, HasSubstr("refused"));
-  // stale=true: the nonce expired, the password was right; the count goes on (RFC 7616 §3.4).
-  ASSERT_TRUE(auth.answer(challenge(401, "WWW-Authenticate", "n1", ", stale=true"), retry, why)) << why;
-  EXPECT_EQ(parse_digest_credentials(retry.header("Authorization").value_or(""))->nc, 2u);
-}
-
-TEST(UacAuthentication, A407IsAnsweredInProxyAuthorizationWithTheStrongestAlgorithm) {
-  auto response = parse(
-      "SIP/2.0 407 Proxy Authentication Required\r\n"
-      "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK2\r\n"
-      "From: <sip:va@192.0.2.10>;tag=b\r\n"
-      "To: <sip:+4930123@192.0.2.20>;tag=c\r\n"
-      "Call-ID: auth@192.0.2.10\r\n"
-      "CSeq: 1 INVITE\r\n"
-      "Proxy-Authenticate: Digest realm=\"p\", nonce=\"m\", qop=\"auth\", algorithm=MD5\r\n"
-      "Proxy-Authenticate: Digest realm=\"p\", nonce=\"s\", qop=\"auth\", algorithm=SHA-256\r\n"
-      "Content-Length: 0\r\n\r\n");
-  UacAuthentication auth({"bob", "pw"});
-  auto retry = Message::request("INVITE", parse_uri("sip:+4930123@192.0.2.20").value());
-  std::string why;
-  ASSERT_TRUE(auth.answer(response, retry, why)) << why;
-  EXPECT_FALSE(retry.header("Authorization").has_value());
-  auto credentials = parse_digest_credentials(retry.header("Proxy-Authorization").value_or(""));
-  ASSERT_TRUE(credentials.ok());
-  EXPECT_EQ(credentials->algorithm, "SHA-256");
-  EXPECT_EQ(credentials->nonce, "s");
-  EXPECT_TRUE(digest_credentials_valid(*credentials, "pw", "INVITE"));
-}
-
-TEST(UacAuthentication, AChallengeWithoutADigestWeSpeakIsNotAnswered) {
-  UacAuthentication auth({"alice", "secret"});
-  auto retry = Message::request("INVITE", parse_uri("sip:x@192.0.2.20").value());
-  std::string why;
-  EXPECT_FALSE(auth.answer(challenge(401, "WWW-Authenticate", "n", ", algorithm=AKAv1-MD5"), retry, why));
-  EXPECT_FALSE(retry.header("Authorization").has_value());
 }
 
 }  // namespace

@@ -1,0 +1,52 @@
+# Checks the module arrows of docs/architecture.md on the sources: every `#include "dir/file.hpp"` of a file
+# under src/<module>/ must name its own module or one the table below allows. A module missing from the table
+# is an error too, so a new module states its arrows here when it arrives.
+#   cmake -DVA_SOURCE_DIR=<repo> -P module_layering.cmake
+# Runs as the CTest test `module_layering` (label unit).
+
+# module → the modules it may include (besides itself). Nested folders are modules of their own.
+set(allowed_common "")
+set(allowed_http "common")
+set(allowed_sdp "common")
+set(allowed_media "common")
+set(allowed_sip "common")
+set(allowed_sip/ua "sip;sdp;media;common")
+set(allowed_sip/trunk "sip;common")
+set(allowed_livekit "http;common")
+set(allowed_app "livekit;sip/ua;sip/trunk;sip;sdp;media;http;common")
+
+if(NOT VA_SOURCE_DIR)
+  message(FATAL_ERROR "VA_SOURCE_DIR is not set")
+endif()
+file(GLOB_RECURSE sources RELATIVE ${VA_SOURCE_DIR}/src
+  ${VA_SOURCE_DIR}/src/*.cpp ${VA_SOURCE_DIR}/src/*.hpp ${VA_SOURCE_DIR}/src/*.in)
+set(violations "")
+set(checked 0)
+foreach(source IN LISTS sources)
+  get_filename_component(module ${source} DIRECTORY)
+  if(module STREQUAL "")
+    continue()
+  endif()
+  if(NOT DEFINED allowed_${module})
+    string(APPEND violations "  src/${source}: module '${module}' has no entry in tests/unit/module_layering.cmake\n")
+    continue()
+  endif()
+  file(STRINGS ${VA_SOURCE_DIR}/src/${source} includes REGEX "^[ \t]*#[ \t]*include[ \t]*\"[^\"]+\"")
+  foreach(line IN LISTS includes)
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*$" "\\1" header "${line}")
+    get_filename_component(target ${header} DIRECTORY)
+    math(EXPR checked "${checked} + 1")
+    if(target STREQUAL "" OR target STREQUAL module)
+      continue()
+    endif()
+    list(FIND allowed_${module} ${target} index)
+    if(index EQUAL -1)
+      string(APPEND violations "  src/${source}: ${module} -> ${target} (\"${header}\")\n")
+    endif()
+  endforeach()
+endforeach()
+if(violations)
+  message(FATAL_ERROR "includes against the module arrows of docs/architecture.md:\n${violations}")
+endif()
+list(LENGTH sources files)
+message(STATUS "module_layering: ${checked} includes in ${files} files follow the arrows")
