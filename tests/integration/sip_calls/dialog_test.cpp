@@ -7,8 +7,8 @@
 
 #include <set>
 
-#include "sip/ua/inbound_route.hpp"
 #include "sip/parser.hpp"
+#include "sip/ua/inbound_route.hpp"
 #include "sip/ua/rtp_port_allocator.hpp"
 
 namespace va::sip {

@@ -15,9 +15,9 @@
 #include "integration/sip_transaction/sip_harness.hpp"
 #include "media/rtp_packet.hpp"
 #include "media/srtp_session.hpp"
+#include "sip/response.hpp"
 #include "sip/ua/diagnostic_flows.hpp"
 #include "sip/ua/dialog.hpp"
-#include "sip/response.hpp"
 #include "support/free_port.hpp"
 
 namespace va::sip::test {
