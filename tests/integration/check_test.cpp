@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "integration/binary.hpp"
+#include "support/agent_instance.hpp"
 #include "support/free_port.hpp"
 #include "support/http_client.hpp"
 #include "support/livekit_server.hpp"
@@ -218,18 +219,14 @@ TEST_F(CheckCommand, TextOutputHasOneLinePerCheckAndASummary) {
 // stopped (degraded, not failed: our SIP endpoint works without LiveKit; see api_health_monitor.hpp).
 TEST_F(CheckCommand, ReadyzFollowsTheLiveKitServer) {
   LiveKitServer server;
-  TempDir dir;
   auto yaml = config_yaml(of(server), std::nullopt);
   yaml.replace(yaml.find("level: warn"), 11, "level: info");  // the listen address is announced at info
   yaml +=
       "monitoring:\n  trunk_check_interval: 1s\n  reconnect_attempts: 2\n  backoff_initial: 100ms\n"
       "  backoff_max: 500ms\n";
-  auto file = dir.write("voice-agent.yaml", yaml);
-  ProcessOptions options;
-  options.argv = {binary(), "serve", "--config", file};
-  options.unset_env = clean_env();
-  Process agent(options);
-  auto address = wait_for_listen_address(agent, 20s);
+  AgentInstance instance({.config_yaml = yaml, .http_timeout = 20s});
+  Process& agent = instance.process();
+  auto address = instance.listening() ? std::optional(instance.http_address()) : std::nullopt;
   ASSERT_TRUE(address) << agent.stderr_text();
   HttpClient client;
   auto livekit_state = [&] {

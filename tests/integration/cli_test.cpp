@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/binary.hpp"
+#include "support/agent_instance.hpp"
 #include "support/http_client.hpp"
 
 namespace va::test {
@@ -118,19 +119,13 @@ TEST(Cli, ServeRefusesAnInvalidConfigurationWithExitTwo) {
 
 TEST(Cli, ServeExitsOneWhenItCannotListen) {
   // Occupy a port with a first instance, then start a second one on the same port.
-  ProcessOptions first_options;
-  first_options.argv = {binary(), "serve", "--set", "http.listen=127.0.0.1:0", "--set", kNoSip};
-  first_options.unset_env = clean_env();
-  Process first(first_options);
-  ASSERT_TRUE(first.wait_for_output(
-      [](const std::string&, const std::string& err) { return find_listen_address(err).has_value(); }, 10s))
-      << first.stderr_text();
-  auto address = *find_listen_address(first.stderr_text());
+  AgentInstance first({.config_file = {}, .http_timeout = 10s});  // the embedded example configuration
+  ASSERT_TRUE(first.listening()) << first.log();
+  auto address = first.http_address();
   auto r = run({"serve", "--set", "http.listen=" + address, "--set", kNoSip});
   EXPECT_TRUE(r.status.exited_with(1)) << r.status.describe();
   EXPECT_THAT(r.err, HasSubstr("cannot start the HTTP server"));
-  first.send_signal(SIGTERM);
-  EXPECT_TRUE(first.wait_for_exit(10s).exited_with(0));
+  EXPECT_TRUE(first.stop(10s).exited_with(0));
 }
 
 TEST(Cli, CheckReportsEachCheck) {

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "integration/binary.hpp"
+#include "support/agent_instance.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
@@ -23,39 +23,12 @@ using namespace std::chrono_literals;
 
 // `voice-agent serve` with the example configuration on an ephemeral loopback port, plus `overrides`
 // (each a --set key=value). Stopped with SIGTERM at the end of the test.
-class ServedAgent {
+class ServedAgent : public AgentInstance {
  public:
   explicit ServedAgent(const std::vector<std::string>& overrides = {},
-                       const std::string& listen = "127.0.0.1:0") {
-    ProcessOptions options;
-    options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=" + listen,
-                    "--set",  kNoSip};
-    for (const auto& override_spec : overrides) {
-      options.argv.push_back("--set");
-      options.argv.push_back(override_spec);
-    }
-    options.unset_env = clean_env();
-    process_ = std::make_unique<Process>(options);
-    address_ = wait_for_listen_address(*process_, 20s);
-  }
-  ~ServedAgent() {
-    if (process_->running()) {
-      process_->send_signal(SIGTERM);
-      process_->wait_for_exit(20s);
-    }
-  }
-  ServedAgent(const ServedAgent&) = delete;
-  ServedAgent& operator=(const ServedAgent&) = delete;
-
-  bool listening() const { return address_.has_value(); }
-  const std::string& address() const { return *address_; }
-  std::string url(const std::string& path) const { return "http://" + *address_ + path; }
-  Process& process() { return *process_; }
-  std::string log() const { return process_->stderr_text(); }
-
- private:
-  std::unique_ptr<Process> process_;
-  std::optional<std::string> address_;
+                       const std::string& listen = "127.0.0.1:0")
+      : AgentInstance({.http_listen = listen, .sets = overrides, .http_timeout = 20s}) {}
+  const std::string& address() const { return http_address(); }
 };
 
 TEST(HttpService, AnnouncesItsAddressAndAnswersHealthz) {
@@ -224,15 +197,10 @@ TEST(HttpService, PortInUseFailsNamingTheAddress) {
   ASSERT_TRUE(first.listening()) << first.log();
   const auto taken = first.address();
 
-  ProcessOptions options;
-  options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=" + taken,
-                  "--set",  kNoSip};
-  options.unset_env = clean_env();
-  Process second(options);
-  const auto status = second.wait_for_exit(20s);
+  AgentInstance second({.http_listen = taken, .http_timeout = 20s});
+  const auto status = second.process().wait_for_exit(20s);
   EXPECT_TRUE(status.exited_with(1)) << status.describe();
-  second.wait_for_output([](const std::string&, const std::string&) { return false; }, 100ms);
-  EXPECT_THAT(second.stderr_text(), HasSubstr("cannot listen on " + taken));
+  EXPECT_THAT(second.log(), HasSubstr("cannot listen on " + taken));
 
   HttpClient client;  // the first instance is unaffected
   EXPECT_EQ(client.get(first.url("/healthz")).status, 200);

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "integration/binary.hpp"
+#include "support/agent_instance.hpp"
 #include "support/http_client.hpp"
 
 namespace va::test {
@@ -104,15 +105,10 @@ TEST_F(SecretMasking, ConfigShowValidateAndCheckNeverPrintSecrets) {
 }
 
 TEST_F(SecretMasking, ServeLogsNeitherSecretsNorHeadersNorFullPhoneNumbers) {
-  ProcessOptions options;
-  options.argv = {binary(), "serve", "--config", file, "--set", "http.listen=127.0.0.1:0", "--set", kNoSip};
-  options.env = env;
-  options.unset_env = clean_env();
-  Process server(options);
-  ASSERT_TRUE(server.wait_for_output(
-      [](const std::string&, const std::string& err) { return find_listen_address(err).has_value(); }, 10s))
-      << server.stderr_text();
-  auto base = "http://" + *find_listen_address(server.stderr_text());
+  AgentInstance agent({.config_file = file, .env = env, .http_timeout = 10s});
+  Process& server = agent.process();
+  ASSERT_TRUE(agent.listening()) << server.stderr_text();
+  auto base = "http://" + agent.http_address();
 
   HttpClient client;
   EXPECT_EQ(client.get(base + "/healthz", {{"Authorization", "Bearer " + kBearer}}).status, 200);
@@ -133,17 +129,10 @@ TEST_F(SecretMasking, ServeLogsNeitherSecretsNorHeadersNorFullPhoneNumbers) {
 }
 
 TEST_F(SecretMasking, PhoneMaskingCanBeTurnedOff) {
-  ProcessOptions options;
-  options.argv = {binary(),   "serve",
-                  "--config", file,
-                  "--set",    "http.listen=127.0.0.1:0",
-                  "--set",    kNoSip,
-                  "--set",    "logging.mask_phone_numbers=false"};
-  options.env = env;
-  options.unset_env = clean_env();
-  Process server(options);
-  ASSERT_TRUE(server.wait_for_output(
-      [](const std::string&, const std::string& err) { return find_listen_address(err).has_value(); }, 10s));
+  AgentInstance agent(
+      {.config_file = file, .sets = {"logging.mask_phone_numbers=false"}, .env = env, .http_timeout = 10s});
+  Process& server = agent.process();
+  ASSERT_TRUE(agent.listening());
   server.send_signal(SIGTERM);
   EXPECT_TRUE(server.wait_for_exit(10s).exited_with(0));
   auto output = server.stdout_text() + server.stderr_text();

@@ -291,4 +291,29 @@ std::string Baresip::log() const {
          tail(process_->stdout_text(), 4000) + "\n";
 }
 
+std::string Baresip::describe(const std::string& role) const {
+  return role + " events:\n" + describe_events() + role + ":\n" + log();
+}
+
+TestSignal telephone_band_sweep(const BaresipCodec& codec, std::chrono::milliseconds tail_silence) {
+  return {.shape = TestSignal::Shape::sweep,
+          .start_hz = 300.0,
+          .end_hz = 3400.0,
+          .length = std::chrono::milliseconds(2000),
+          .amplitude = 0.5,
+          .sample_rate = codec.sample_rate,
+          .lead_silence = std::chrono::milliseconds(500),
+          .tail_silence = tail_silence};
+}
+
+BaresipOptions baresip_peer(const std::string& user, const BaresipCodec& codec,
+                            const std::filesystem::path& audio_source, std::uint16_t rtp_first_port,
+                            std::uint16_t rtp_port_count) {
+  return {.user = user,
+          .rtp_port_count = rtp_port_count,
+          .rtp_first_port = rtp_first_port,
+          .audio_codecs = {codec.baresip_codec},
+          .audio_source = audio_source};
+}
+
 }  // namespace va::test

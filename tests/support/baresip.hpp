@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/audio_files.hpp"
 #include "support/free_port.hpp"
 #include "support/process.hpp"
 #include "support/temp_directory.hpp"
@@ -46,6 +47,28 @@ struct BaresipOptions {
   std::chrono::seconds max_lifetime{120};   // baresip -t: it quits by itself after this
   std::vector<std::string> extra_config{};  // more config lines
 };
+
+// An audio codec as the baresip tests run it, for the calls' WAVs, baresip's config and the capture.
+struct BaresipCodec {
+  std::string name;           // for messages
+  std::string baresip_codec;  // as baresip's audio_codecs wants it
+  int sample_rate = 8000;     // of the WAVs and the recordings (no resampling in baresip)
+  std::string wire_payload;   // tshark's name for the RTP payload
+  int payload_type = 0;       // static (RFC 3551)
+};
+inline const BaresipCodec kBaresipG722{"G.722", "G722/16000/1", 16000, "g722", 9};
+inline const BaresipCodec kBaresipPcma{"PCMA", "PCMA", 8000, "g711A", 8};
+
+// What the baresip tests play: a sweep across the telephone band (300 to 3400 Hz, 2 s, half scale) after
+// 500 ms of silence, then `tail_silence`. baresip hangs up when its WAV ends: the tail must cover whatever
+// the test does after the sweep.
+TestSignal telephone_band_sweep(const BaresipCodec& codec, std::chrono::milliseconds tail_silence);
+
+// A peer with one codec playing `audio_source`, its RTP on `rtp_port_count` ports from `rtp_first_port`
+// (inside a test's capture range).
+BaresipOptions baresip_peer(const std::string& user, const BaresipCodec& codec,
+                            const std::filesystem::path& audio_source, std::uint16_t rtp_first_port,
+                            std::uint16_t rtp_port_count);
 
 struct BaresipEvent {
   std::string type{};  // CALL_INCOMING, CALL_RINGING, CALL_ESTABLISHED, CALL_RTPESTAB, CALL_DTMF_START, ...
@@ -100,6 +123,8 @@ class Baresip {
   std::vector<std::filesystem::path> sent_recordings() const;
 
   std::string log() const;  // baresip's stdout and stderr (tails)
+  // A failure message: this peer's events and output, headed by its `role` ("caller", "callee").
+  std::string describe(const std::string& role) const;
 
  private:
   void read_control();

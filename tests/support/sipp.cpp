@@ -94,6 +94,17 @@ std::filesystem::path sipp_scenario(const std::string& file_name) {
   return std::filesystem::path(VA_SIPP_SCENARIO_DIR) / file_name;
 }
 
+SippOptions sipp_callee(SippCallee callee) {
+  SippOptions options;
+  options.scenario_file = std::move(callee.scenario_file);
+  options.keys = std::move(callee.keys);
+  options.max_calls = callee.max_calls;
+  options.call_duration = callee.pause;
+  options.global_timeout = callee.lifetime;
+  options.trace_counts = callee.trace_counts;
+  return options;
+}
+
 std::string SippStatistics::describe() const {
   char text[640];
   std::snprintf(

@@ -170,6 +170,20 @@ class Sipp {
   std::optional<SippResult> result_;
 };
 
+// A SIPp callee (UAS) for tests that place calls, probe or register towards SIPp: the scenario file (each
+// says in its header comment what it answers), how many calls it takes before it exits (nullopt: as many
+// as come, until stopped; a proxy's OPTIONS probes count as calls too), the length of its <pause/> (-d) and
+// SIPp's own bound.
+struct SippCallee {
+  std::filesystem::path scenario_file;
+  std::vector<std::pair<std::string, std::string>> keys{};  // -key NAME VALUE, [NAME] in the scenario
+  std::optional<unsigned> max_calls = 1;
+  std::optional<std::chrono::milliseconds> pause{};
+  std::chrono::seconds lifetime{60};
+  bool trace_counts = false;  // SippResult::message_counts, e.g. "1_INVITE_Recv"
+};
+SippOptions sipp_callee(SippCallee callee);
+
 // Scenario files shipped with the harness (tests/integration/peers/scenarios), for peers behind a proxy
 // and for registration. See each file's header comment.
 std::filesystem::path sipp_scenario(const std::string& file_name);

@@ -1,5 +1,5 @@
-// `voice-agent serve` (no SIP endpoint) with known LiveKit API credentials, for the webhook tests: posts
-// events to webhooks.path and reads /metrics and the log.
+// `voice-agent serve` (the example configuration, no SIP endpoint) with known LiveKit API credentials, for
+// the webhook tests: posts events to webhooks.path and reads /metrics and the log.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "integration/binary.hpp"
 #include "livekit/access_token.hpp"
 #include "livekit/webhook_verifier.hpp"
+#include "support/agent_instance.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
@@ -49,31 +49,16 @@ inline std::string room_event(const std::string& id, const std::string& room = "
 
 class WebhookAgent {
  public:
-  explicit WebhookAgent(const std::vector<std::string>& overrides = {}) {
-    ProcessOptions options;
-    options.argv = {binary(),   "serve",
-                    "--config", example_config(),
-                    "--set",    "http.listen=127.0.0.1:0",
-                    "--set",    kNoSip,
-                    "--set",    std::string("livekit.api_key=") + kWebhookKey,
-                    "--set",    std::string("livekit.api_secret=") + kWebhookSecret,
-                    "--set",    "logging.format=json"};
-    for (const auto& o : overrides) {
-      options.argv.push_back("--set");
-      options.argv.push_back(o);
-    }
-    options.unset_env = clean_env();
-    process_ = std::make_unique<Process>(options);
-    address_ = wait_for_listen_address(*process_, std::chrono::seconds(20));
-  }
+  explicit WebhookAgent(const std::vector<std::string>& overrides = {})
+      : agent_({.sets = with_credentials(overrides), .http_timeout = std::chrono::seconds(20)}) {}
   ~WebhookAgent() { stop(); }
   WebhookAgent(const WebhookAgent&) = delete;
   WebhookAgent& operator=(const WebhookAgent&) = delete;
 
-  bool listening() const { return address_.has_value(); }
-  std::string url(const std::string& path = "/livekit/webhook") const { return "http://" + *address_ + path; }
-  std::string log() const { return process_->stderr_text(); }
-  Process& process() { return *process_; }
+  bool listening() const { return agent_.listening(); }
+  std::string url(const std::string& path = "/livekit/webhook") const { return agent_.url(path); }
+  std::string log() const { return agent_.log(); }
+  Process& process() { return agent_.process(); }
 
   HttpResponse post(const std::string& body, const std::optional<std::string>& authorization,
                     const std::string& content_type = "application/webhook+json") {
@@ -85,7 +70,7 @@ class WebhookAgent {
 
   // Waits (bounded) until the log shows the event with this id processed.
   bool wait_processed(const std::string& id, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    return process_->wait_for_output(
+    return agent_.process().wait_for_output(
         [&id](const std::string&, const std::string& err) {
           return err.find("\"id\":\"" + id + "\"") != std::string::npos &&
                  err.find("livekit webhook event") != std::string::npos;
@@ -109,15 +94,20 @@ class WebhookAgent {
     return count;
   }
   void stop() {
-    if (process_ && process_->running()) {
-      process_->send_signal(SIGTERM);
-      process_->wait_for_exit(std::chrono::seconds(20));
-    }
+    if (agent_.process().running()) agent_.stop();
   }
 
  private:
-  std::unique_ptr<Process> process_;
-  std::optional<std::string> address_;
+  // The API key and secret the tests sign with, JSON logs (the tests read them), then the test's own.
+  static std::vector<std::string> with_credentials(const std::vector<std::string>& overrides) {
+    std::vector<std::string> sets = {std::string("livekit.api_key=") + kWebhookKey,
+                                     std::string("livekit.api_secret=") + kWebhookSecret,
+                                     "logging.format=json"};
+    sets.insert(sets.end(), overrides.begin(), overrides.end());
+    return sets;
+  }
+
+  AgentInstance agent_;
   HttpClient client_;
 };
 

@@ -19,25 +19,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct CodecCase {
-  std::string name;           // for messages
-  std::string baresip_codec;  // as baresip's audio_codecs wants it
-  int sample_rate;            // of the WAVs and the recording
-  std::string wire_payload;   // tshark's name for the RTP payload
-};
-
 // Calls from a caller playing a sweep to an auto-answering callee that records, sends a DTMF digit in the
 // silence after the sweep, and lets the call end when the caller's WAV ends.
-void expect_call_carries_audio_and_dtmf(const CodecCase& codec) {
+void expect_call_carries_audio_and_dtmf(const BaresipCodec& codec) {
   TempDirectory scratch("baresip-call");
-  const TestSignal sent_signal{.shape = TestSignal::Shape::sweep,
-                               .start_hz = 300.0,
-                               .end_hz = 3400.0,
-                               .length = 2000ms,
-                               .amplitude = 0.5,
-                               .sample_rate = codec.sample_rate,
-                               .lead_silence = 500ms,
-                               .tail_silence = 2500ms};
+  const TestSignal sent_signal = telephone_band_sweep(codec, 2500ms);
   const auto sent_wav = scratch / "caller.wav";
   make_test_wav(sent_wav, sent_signal);
   // The callee's own WAV outlasts the caller's: baresip hangs up when its source ends.
@@ -52,21 +38,12 @@ void expect_call_carries_audio_and_dtmf(const CodecCase& codec) {
 
   const auto rtp = reserve_rtp_ports(20);
   RtpCapture capture({.first_port = rtp.first(), .last_port = rtp.last(), .max_duration = 60s});
-  Baresip callee({.user = "callee",
-                  .rtp_port_count = 10,
-                  .rtp_first_port = static_cast<std::uint16_t>(rtp.first() + 10),
-                  .audio_codecs = {codec.baresip_codec},
-                  .audio_source = callee_wav,
-                  .auto_answer = true});
-  Baresip caller({.user = "caller",
-                  .rtp_port_count = 10,
-                  .rtp_first_port = rtp.first(),
-                  .audio_codecs = {codec.baresip_codec},
-                  .audio_source = sent_wav});
-  const auto describe = [&] {
-    return "caller events:\n" + caller.describe_events() + "callee events:\n" + callee.describe_events() +
-           "caller:\n" + caller.log() + "callee:\n" + callee.log();
-  };
+  auto callee_options =
+      baresip_peer("callee", codec, callee_wav, static_cast<std::uint16_t>(rtp.first() + 10), 10);
+  callee_options.auto_answer = true;
+  Baresip callee(callee_options);
+  Baresip caller(baresip_peer("caller", codec, sent_wav, rtp.first(), 10));
+  const auto describe = [&] { return caller.describe("caller") + callee.describe("callee"); };
 
   ASSERT_TRUE(caller.dial(callee.uri()).ok) << describe();
   ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 10s)) << describe();
@@ -119,14 +96,14 @@ TEST(BaresipPeers, G722CallRecordsTheCallersWavAndReportsItsDigit) {
   if (!Baresip::available()) GTEST_SKIP() << "baresip (Debian package baresip-core) is not installed";
   if (!sox_available()) GTEST_SKIP() << "sox is not installed";
   if (!RtpCapture::available()) GTEST_SKIP() << "tshark is not installed";
-  expect_call_carries_audio_and_dtmf({"G.722", "G722/16000/1", 16000, "g722"});
+  expect_call_carries_audio_and_dtmf(kBaresipG722);
 }
 
 TEST(BaresipPeers, PcmaCallRecordsTheCallersWavAndReportsItsDigit) {
   if (!Baresip::available()) GTEST_SKIP() << "baresip (Debian package baresip-core) is not installed";
   if (!sox_available()) GTEST_SKIP() << "sox is not installed";
   if (!RtpCapture::available()) GTEST_SKIP() << "tshark is not installed";
-  expect_call_carries_audio_and_dtmf({"PCMA", "PCMA", 8000, "g711A"});
+  expect_call_carries_audio_and_dtmf(kBaresipPcma);
 }
 
 }  // namespace

@@ -17,7 +17,9 @@ using namespace std::chrono_literals;
 
 // A callee behind a proxy: copies Record-Route, answers probes, counts its messages.
 SippOptions callee_behind_proxy() {
-  return {.scenario_file = sipp_scenario("uas_record_route.xml"), .trace_counts = true};
+  return sipp_callee({.scenario_file = sipp_scenario("uas_record_route.xml"),
+                      .max_calls = std::nullopt,
+                      .trace_counts = true});
 }
 
 TEST(KamailioPeers, DispatcherSpreadsCallsAndRoutesEachByeToItsCallee) {

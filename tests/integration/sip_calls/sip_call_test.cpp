@@ -5,18 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <cstdio>
-#include <memory>
-#include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
-#include "integration/binary.hpp"
+#include "support/agent_instance.hpp"
 #include "support/free_port.hpp"
-#include "support/http_client.hpp"
-#include "support/process.hpp"
 #include "support/rtp_capture.hpp"
 #include "support/sipp.hpp"
 
@@ -25,53 +19,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// voice-agent with its SIP endpoint on `sip_port` and RTP in [rtp_first, rtp_last], every call routed to
-// `flow`.
-class Agent {
- public:
-  Agent(std::uint16_t sip_port, std::uint16_t rtp_first, std::uint16_t rtp_last, const std::string& flow,
-        const std::string& transport = "udp") {
-    ProcessOptions options;
-    options.argv = {
-        binary(),   "serve",
-        "--config", example_config(),
-        "--set",    "http.listen=127.0.0.1:0",
-        "--set",    "sip.listen=[\"" + transport + "://127.0.0.1:" + std::to_string(sip_port) + "\"]",
-        "--set",    "sip.rtp_ports.min=" + std::to_string(rtp_first),
-        "--set",    "sip.rtp_ports.max=" + std::to_string(rtp_last),
-        "--set",    "routing.inbound=[{match: \"*\", flow: " + flow + "}]",
-        "--set",    "http.shutdown_timeout=5s"};
-    options.unset_env = clean_env();
-    process_ = std::make_unique<Process>(options);
-    http_ = wait_for_listen_address(*process_, 20s);
-    sip_ready_ = process_->wait_for_output("SIP listening", Stream::err, 10s);
-  }
-
-  bool ready() const { return http_.has_value() && sip_ready_; }
-  Process& process() { return *process_; }
-
-  // The value of one sample of /metrics, e.g. `rtp_packets_total{direction="sent"}`; -1 when absent.
-  double metric(const std::string& sample) {
-    HttpClient client;
-    auto response = client.get("http://" + http_.value_or("") + "/metrics");
-    std::regex line("(^|\\n)" + std::regex_replace(sample, std::regex(R"([{}\[\]()+.*?^$|\\])"), R"(\$&)") +
-                    " ([0-9.eE+-]+)");
-    std::smatch m;
-    if (!std::regex_search(response.body, m, line)) return -1;
-    return std::stod(m[2].str());
-  }
-
-  // SIGTERM: the endpoint drains and the process exits 0.
-  ExitStatus stop() {
-    process_->send_signal(SIGTERM);
-    return process_->wait_for_exit(15s);
-  }
-
- private:
-  std::unique_ptr<Process> process_;
-  std::optional<std::string> http_;
-  bool sip_ready_ = false;
-};
+// voice-agent on the example configuration with its SIP endpoint on `sip_port` and RTP in
+// [rtp_first, rtp_last], every call routed to `flow`.
+AgentInstanceOptions agent_options(std::uint16_t sip_port, std::uint16_t rtp_first, std::uint16_t rtp_last,
+                                   const std::string& flow, const std::string& transport = "udp") {
+  return {.sip_transports = {transport},
+          .sip_port = sip_port,
+          .rtp_first = rtp_first,
+          .rtp_last = rtp_last,
+          .flow = flow,
+          .sets = {"http.shutdown_timeout=5s"}};
+}
 
 TEST(SipCalls, UacPcapCallToEchoFlowCarriesRtpBothWays) {
   if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
@@ -83,7 +41,8 @@ TEST(SipCalls, UacPcapCallToEchoFlowCarriesRtpBothWays) {
   const std::uint16_t agent_rtp = media.first();
   const std::uint16_t sipp_rtp = static_cast<std::uint16_t>(media.first() + 8);
 
-  Agent agent(sip.port(), agent_rtp, static_cast<std::uint16_t>(agent_rtp + 7), "echo");
+  AgentInstance agent(
+      agent_options(sip.port(), agent_rtp, static_cast<std::uint16_t>(agent_rtp + 7), "echo"));
   ASSERT_TRUE(agent.ready()) << agent.process().stderr_text();
   RtpCapture capture({.first_port = media.first(), .last_port = media.last(), .max_duration = 60s});
 
@@ -130,7 +89,8 @@ TEST(SipCalls, DtmfEchoFlowSendsTheCallersRfc4733DigitBack) {
   const std::uint16_t agent_rtp = media.first();
   const std::uint16_t sipp_rtp = static_cast<std::uint16_t>(media.first() + 8);
 
-  Agent agent(sip.port(), agent_rtp, static_cast<std::uint16_t>(agent_rtp + 7), "dtmf-echo");
+  AgentInstance agent(
+      agent_options(sip.port(), agent_rtp, static_cast<std::uint16_t>(agent_rtp + 7), "dtmf-echo"));
   ASSERT_TRUE(agent.ready()) << agent.process().stderr_text();
   RtpCapture capture({.first_port = media.first(), .last_port = media.last(), .max_duration = 60s});
 
@@ -160,7 +120,7 @@ TEST(SipCalls, UacWithoutMediaIsAnsweredAndEndedByItsBye) {
 
   const auto sip = reserve_port(PortProtocol::udp);
   const auto media = reserve_rtp_ports(8);
-  Agent agent(sip.port(), media.first(), media.last(), "echo");
+  AgentInstance agent(agent_options(sip.port(), media.first(), media.last(), "echo"));
   ASSERT_TRUE(agent.ready()) << agent.process().stderr_text();
 
   const auto caller = Sipp::run({.builtin_scenario = "uac",
@@ -182,7 +142,7 @@ TEST(SipCalls, FiftyCallsAtTenPerSecondAllSucceed) {
 
   const auto sip = reserve_port(PortProtocol::udp);
   const auto media = reserve_rtp_ports(64);  // 32 pairs: enough for the ~10 calls open at a time
-  Agent agent(sip.port(), media.first(), media.last(), "echo");
+  AgentInstance agent(agent_options(sip.port(), media.first(), media.last(), "echo"));
   ASSERT_TRUE(agent.ready()) << agent.process().stderr_text();
 
   const auto caller = Sipp::run({.builtin_scenario = "uac",
@@ -205,7 +165,7 @@ TEST(SipCalls, CallOverTcpIsAnsweredAndEnded) {
 
   const auto sip = reserve_port(PortProtocol::tcp);
   const auto media = reserve_rtp_ports(8);
-  Agent agent(sip.port(), media.first(), media.last(), "echo", "tcp");
+  AgentInstance agent(agent_options(sip.port(), media.first(), media.last(), "echo", "tcp"));
   ASSERT_TRUE(agent.ready()) << agent.process().stderr_text();
 
   const auto caller = Sipp::run({.builtin_scenario = "uac",
@@ -225,7 +185,7 @@ TEST(SipCalls, ReInviteHoldAndUnholdAreAnsweredWithTheMatchingDirection) {
 
   const auto sip = reserve_port(PortProtocol::udp);
   const auto media = reserve_rtp_ports(8);
-  Agent agent(sip.port(), media.first(), media.last(), "echo");
+  AgentInstance agent(agent_options(sip.port(), media.first(), media.last(), "echo"));
   ASSERT_TRUE(agent.ready()) << agent.process().stderr_text();
 
   const auto caller =
@@ -242,7 +202,7 @@ TEST(SipCalls, InviteWithoutSdpGetsOurOfferAndInfoDtmfIsAccepted) {
 
   const auto sip = reserve_port(PortProtocol::udp);
   const auto media = reserve_rtp_ports(8);
-  Agent agent(sip.port(), media.first(), media.last(), "dtmf-echo");
+  AgentInstance agent(agent_options(sip.port(), media.first(), media.last(), "dtmf-echo"));
   ASSERT_TRUE(agent.ready()) << agent.process().stderr_text();
 
   const auto caller =
@@ -263,7 +223,7 @@ TEST(SipCalls, RouteToUnknownFlowIsRefusedWith480) {
   const auto sip = reserve_port(PortProtocol::udp);
   const auto media = reserve_rtp_ports(8);
   // The route names a flow this build does not have: 480, and the caller's call fails as rejected.
-  Agent agent(sip.port(), media.first(), media.last(), "no-such-flow");
+  AgentInstance agent(agent_options(sip.port(), media.first(), media.last(), "no-such-flow"));
   ASSERT_TRUE(agent.ready()) << agent.process().stderr_text();
 
   const auto caller = Sipp::run(

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/sip_calls/loopback_user_agent.hpp"
 #include "integration/sip_transaction/sip_harness.hpp"
 #include "media/rtp_packet.hpp"
 #include "media/srtp_session.hpp"
@@ -102,16 +103,9 @@ class UserAgentTest : public ::testing::Test {
     register_diagnostic_flows(handlers_);  // first: the test's own "ring" handler replaces the built-in one
     handlers_.add("record", [this] { return std::make_unique<RecordingHandler>(record_, true); });
     handlers_.add("ring", [this] { return std::make_unique<RecordingHandler>(record_, false); });
-    UserAgentOptions options;
-    options.sip = layer_options({"udp://127.0.0.1:0"});
+    auto options = loopback_user_agent_options(ports_);
     options.routing.inbound = {
         {"ring", "ring", {}, {}}, {"dtmf", std::string(kDtmfEchoFlow), {}, {}}, {"*", "record", {}, {}}};
-    options.codecs.preference = {config::Codec::pcma, config::Codec::pcmu};
-    options.codecs.telephone_event = true;
-    options.codecs.ptime = std::chrono::milliseconds(20);
-    options.rtp_port_min = ports_.first();
-    options.rtp_port_max = ports_.last();
-    options.media_bind_address = "127.0.0.1";
     options.media_threads = 2;
     options.srtp = srtp_mode_;
     options.media_timeout = media_timeout_;

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "integration/sip_interop/g722_payload.hpp"
-#include "integration/sip_interop/voice_agent_instance.hpp"
+#include "integration/sip_interop/interop_agent.hpp"
 #include "support/audio_files.hpp"
 #include "support/baresip.hpp"
 #include "support/free_port.hpp"
@@ -24,16 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct CodecCase {
-  std::string name;           // for messages
-  std::string baresip_codec;  // as baresip's audio_codecs wants it
-  int sample_rate;            // of the WAVs and the recording
-  std::string wire_payload;   // tshark's name for the RTP payload
-  int payload_type;           // static (RFC 3551): 8 PCMA, 9 G.722
-};
-
-constexpr int kG722PayloadType = 9;
-
 bool peers_available() {
   return Baresip::available() && sox_available() && RtpCapture::available();
 }
@@ -41,39 +31,27 @@ bool peers_available() {
 // voice-agent's RTP range is the first half of `rtp`, baresip's the second: one capture sees the call.
 constexpr std::uint16_t kHalf = 10;
 
-void expect_echo_returns_the_wav(const CodecCase& codec) {
+void expect_echo_returns_the_wav(const BaresipCodec& codec) {
   TempDirectory scratch("baresip-echo");
   // A sweep across the telephone band between silences. baresip hangs up when the WAV ends, so the tail
   // leaves time for the echo of the sweep's end to come back before the call does.
-  const TestSignal signal{.shape = TestSignal::Shape::sweep,
-                          .start_hz = 300.0,
-                          .end_hz = 3400.0,
-                          .length = 2000ms,
-                          .amplitude = 0.5,
-                          .sample_rate = codec.sample_rate,
-                          .lead_silence = 500ms,
-                          .tail_silence = 1500ms};
+  const TestSignal signal = telephone_band_sweep(codec, 1500ms);
   const auto sent_wav = scratch / "sent.wav";
   make_test_wav(sent_wav, signal);
 
   const auto sip = reserve_port(PortProtocol::udp);
   const auto rtp = reserve_rtp_ports(2 * kHalf);
-  VoiceAgentInstance agent({.sip_port = sip.port(),
-                            .rtp_first = rtp.first(),
-                            .rtp_last = static_cast<std::uint16_t>(rtp.first() + kHalf - 1),
-                            .flow = "echo"});
-  ASSERT_TRUE(agent.ready()) << agent.log();
+  AgentInstance agent(interop_agent({.sip_port = sip.port(),
+                                     .rtp_first = rtp.first(),
+                                     .rtp_last = static_cast<std::uint16_t>(rtp.first() + kHalf - 1),
+                                     .flow = "echo"}));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
   RtpCapture capture({.first_port = rtp.first(), .last_port = rtp.last(), .max_duration = 90s});
-  Baresip caller({.user = "caller",
-                  .rtp_port_count = kHalf,
-                  .rtp_first_port = static_cast<std::uint16_t>(rtp.first() + kHalf),
-                  .audio_codecs = {codec.baresip_codec},
-                  .audio_source = sent_wav});
-  const auto describe = [&] {
-    return "caller events:\n" + caller.describe_events() + caller.log() + agent.log();
-  };
+  Baresip caller(
+      baresip_peer("caller", codec, sent_wav, static_cast<std::uint16_t>(rtp.first() + kHalf), kHalf));
+  const auto describe = [&] { return caller.describe("caller") + agent.describe(); };
 
-  ASSERT_TRUE(caller.dial(agent.uri("100")).ok) << describe();
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok) << describe();
   ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << describe();
   EXPECT_TRUE(caller.next_event("CALL_RTPESTAB", 10s)) << "no RTP came back\n" << describe();
   // The caller hangs up when its WAV ends (4 s of audio; generous for a loaded machine).
@@ -95,7 +73,7 @@ void expect_echo_returns_the_wav(const CodecCase& codec) {
     // Where a difference comes from: baresip's own pacing of the WAV (what it put on the wire) or our echo
     // (what we sent back against what we received), decoded from the capture.
     const auto wire_audio = [&](std::uint16_t port) {
-      if (codec.payload_type == kG722PayloadType) {
+      if (codec.payload_type == kBaresipG722.payload_type) {
         return decode_g722_payload(capture.payload(port, codec.payload_type));
       }
       const auto raw = scratch / ("wire-" + std::to_string(port) + ".alaw");
@@ -144,20 +122,20 @@ void expect_echo_returns_the_wav(const CodecCase& codec) {
   EXPECT_LE(comparison.duration_difference(), 0.2) << comparison.describe();
   EXPECT_GE(comparison.duration_difference(), -0.5) << comparison.describe();
 
-  EXPECT_EQ(agent.metric(R"(sip_calls_total{result="answered"})"), 1.0) << agent.log();
-  EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << agent.log();
+  EXPECT_EQ(agent.metric(R"(sip_calls_total{result="answered"})"), 1.0) << agent.describe();
+  EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << agent.describe();
   const auto status = agent.stop();
-  EXPECT_TRUE(status.exited_with(0)) << status.describe() << agent.log();
+  EXPECT_TRUE(status.exited_with(0)) << status.describe() << agent.describe();
 }
 
 TEST(BaresipInterop, G722CallThroughEchoFlowReturnsTheWav) {
   if (!peers_available()) GTEST_SKIP() << "baresip (baresip-core), sox or tshark is not installed";
-  expect_echo_returns_the_wav({"G.722", "G722/16000/1", 16000, "g722", kG722PayloadType});
+  expect_echo_returns_the_wav(kBaresipG722);
 }
 
 TEST(BaresipInterop, PcmaCallThroughEchoFlowReturnsTheWav) {
   if (!peers_available()) GTEST_SKIP() << "baresip (baresip-core), sox or tshark is not installed";
-  expect_echo_returns_the_wav({"PCMA", "PCMA", 8000, "g711A", 8});
+  expect_echo_returns_the_wav(kBaresipPcma);
 }
 
 // baresip sends each digit into dtmf-echo and must report it received back. A repeated digit is in the
@@ -167,7 +145,7 @@ TEST(BaresipInterop, PcmaCallThroughEchoFlowReturnsTheWav) {
 // baresip sends '#' and dtmf-echo echoes it and ends the call with its own BYE.
 enum class Ending { caller_hangs_up, pound_ends_the_call };
 
-void expect_digits_come_back(const CodecCase& codec, Ending ending) {
+void expect_digits_come_back(const BaresipCodec& codec, Ending ending) {
   TempDirectory scratch("baresip-dtmf");
   // A quiet tone for as long as the call may last (baresip hangs up when its WAV ends).
   const auto tone_wav = scratch / "tone.wav";
@@ -181,23 +159,19 @@ void expect_digits_come_back(const CodecCase& codec, Ending ending) {
 
   const auto sip = reserve_port(PortProtocol::udp);
   const auto rtp = reserve_rtp_ports(2 * kHalf);
-  VoiceAgentInstance agent({.sip_port = sip.port(),
-                            .rtp_first = rtp.first(),
-                            .rtp_last = static_cast<std::uint16_t>(rtp.first() + kHalf - 1),
-                            .flow = "dtmf-echo"});
-  ASSERT_TRUE(agent.ready()) << agent.log();
+  AgentInstance agent(interop_agent({.sip_port = sip.port(),
+                                     .rtp_first = rtp.first(),
+                                     .rtp_last = static_cast<std::uint16_t>(rtp.first() + kHalf - 1),
+                                     .flow = "dtmf-echo"}));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
   RtpCapture capture({.first_port = rtp.first(), .last_port = rtp.last(), .max_duration = 90s});
-  Baresip caller({.user = "caller",
-                  .rtp_port_count = kHalf,
-                  .rtp_first_port = static_cast<std::uint16_t>(rtp.first() + kHalf),
-                  .audio_codecs = {codec.baresip_codec},
-                  .audio_source = tone_wav,
-                  .record = false});
-  const auto describe = [&] {
-    return "caller events:\n" + caller.describe_events() + caller.log() + agent.log();
-  };
+  auto caller_options =
+      baresip_peer("caller", codec, tone_wav, static_cast<std::uint16_t>(rtp.first() + kHalf), kHalf);
+  caller_options.record = false;
+  Baresip caller(caller_options);
+  const auto describe = [&] { return caller.describe("caller") + agent.describe(); };
 
-  ASSERT_TRUE(caller.dial(agent.uri("100")).ok) << describe();
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok) << describe();
   ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << describe();
   // No CALL_RTPESTAB here: dtmf-echo sends no audio, only the events, so baresip sees no RTP until the
   // first echoed digit.
@@ -254,18 +228,17 @@ void expect_digits_come_back(const CodecCase& codec, Ending ending) {
               va::test::describe(echoed).c_str());
   EXPECT_EQ(digits_of(sent), echoed_digits) << va::test::describe(sent);
   EXPECT_EQ(digits_of(echoed), echoed_digits) << va::test::describe(echoed);
-  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.describe();
 }
 
 TEST(BaresipInterop, PcmaDigitsComeBackAndPoundEndsTheCallWithOurBye) {
   if (!peers_available()) GTEST_SKIP() << "baresip (baresip-core), sox or tshark is not installed";
-  expect_digits_come_back({"PCMA", "PCMA", 8000, "g711A", 8}, Ending::pound_ends_the_call);
+  expect_digits_come_back(kBaresipPcma, Ending::pound_ends_the_call);
 }
 
 TEST(BaresipInterop, G722DigitsSentIntoDtmfEchoComeBackToBaresip) {
   if (!peers_available()) GTEST_SKIP() << "baresip (baresip-core), sox or tshark is not installed";
-  expect_digits_come_back({"G.722", "G722/16000/1", 16000, "g722", kG722PayloadType},
-                          Ending::caller_hangs_up);
+  expect_digits_come_back(kBaresipG722, Ending::caller_hangs_up);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-#include "integration/sip_interop/voice_agent_instance.hpp"
+#include "integration/sip_interop/interop_agent.hpp"
 #include "support/free_port.hpp"
 #include "support/kamailio.hpp"
 #include "support/sipp.hpp"
@@ -37,17 +37,17 @@ TEST(KamailioInterop, DispatcherSpreadsCallsOverTwoVoiceAgentsAndByesFollowTheRo
   const auto sip1 = reserve_port(PortProtocol::udp);
   const auto sip2 = reserve_port(PortProtocol::udp);
   const auto rtp = reserve_rtp_ports(32);
-  VoiceAgentInstance first({.sip_port = sip1.port(),
-                            .rtp_first = rtp.first(),
-                            .rtp_last = static_cast<std::uint16_t>(rtp.first() + 15),
-                            .flow = "echo"});
-  VoiceAgentInstance second({.sip_port = sip2.port(),
-                             .rtp_first = static_cast<std::uint16_t>(rtp.first() + 16),
-                             .rtp_last = rtp.last(),
-                             .flow = "echo"});
-  ASSERT_TRUE(first.ready()) << first.log();
-  ASSERT_TRUE(second.ready()) << second.log();
-  Kamailio proxy({.role = KamailioDispatcher{.destinations = {first.uri(), second.uri()}}});
+  AgentInstance first(interop_agent({.sip_port = sip1.port(),
+                                     .rtp_first = rtp.first(),
+                                     .rtp_last = static_cast<std::uint16_t>(rtp.first() + 15),
+                                     .flow = "echo"}));
+  AgentInstance second(interop_agent({.sip_port = sip2.port(),
+                                      .rtp_first = static_cast<std::uint16_t>(rtp.first() + 16),
+                                      .rtp_last = rtp.last(),
+                                      .flow = "echo"}));
+  ASSERT_TRUE(first.ready()) << first.describe();
+  ASSERT_TRUE(second.ready()) << second.describe();
+  Kamailio proxy({.role = KamailioDispatcher{.destinations = {first.sip_uri(), second.sip_uri()}}});
 
   const auto caller = Sipp::run({.scenario_file = sipp_scenario("uac_route_set.xml"),
                                  .remote = proxy.address(),
@@ -56,7 +56,7 @@ TEST(KamailioInterop, DispatcherSpreadsCallsOverTwoVoiceAgentsAndByesFollowTheRo
                                  .call_duration = 500ms},
                                 90s);
   const auto describe = [&] {
-    return caller.describe() + "\n--- kamailio ---\n" + proxy.log() + first.log() + second.log();
+    return caller.describe() + "\n--- kamailio ---\n" + proxy.log() + first.describe() + second.describe();
   };
 
   ASSERT_TRUE(caller.statistics) << describe();
@@ -84,8 +84,8 @@ TEST(KamailioInterop, DispatcherSpreadsCallsOverTwoVoiceAgentsAndByesFollowTheRo
   EXPECT_EQ(proxy.count_log_lines("in-dialog ACK to "), static_cast<std::size_t>(kCalls)) << describe();
   EXPECT_EQ(proxy.count_log_lines("without a route set"), 0u) << describe();
 
-  EXPECT_TRUE(first.stop().exited_with(0)) << first.log();
-  EXPECT_TRUE(second.stop().exited_with(0)) << second.log();
+  EXPECT_TRUE(first.stop().exited_with(0)) << first.describe();
+  EXPECT_TRUE(second.stop().exited_with(0)) << second.describe();
 }
 
 // The other direction: voice-agent ends the call ('#' in dtmf-echo), so its BYE must carry the route set it
@@ -99,10 +99,10 @@ TEST(KamailioInterop, OurByeToACallerBehindTheProxyFollowsTheRouteSet) {
 
   const auto sip = reserve_port(PortProtocol::udp);
   const auto rtp = reserve_rtp_ports(8);
-  VoiceAgentInstance agent(
-      {.sip_port = sip.port(), .rtp_first = rtp.first(), .rtp_last = rtp.last(), .flow = "dtmf-echo"});
-  ASSERT_TRUE(agent.ready()) << agent.log();
-  Kamailio proxy({.role = KamailioDispatcher{.destinations = {agent.uri()}}});
+  AgentInstance agent(interop_agent(
+      {.sip_port = sip.port(), .rtp_first = rtp.first(), .rtp_last = rtp.last(), .flow = "dtmf-echo"}));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  Kamailio proxy({.role = KamailioDispatcher{.destinations = {agent.sip_uri()}}});
 
   const auto caller =
       Sipp::run({.scenario_file = std::string(VA_SIP_INTEROP_SCENARIO_DIR) + "/uac_route_set_awaits_bye.xml",
@@ -111,7 +111,7 @@ TEST(KamailioInterop, OurByeToACallerBehindTheProxyFollowsTheRouteSet) {
                  .links = {{"digits/1.pcap", pound}}},
                 60s);
   const auto describe = [&] {
-    return caller.describe() + "\n--- kamailio ---\n" + proxy.log() + agent.log();
+    return caller.describe() + "\n--- kamailio ---\n" + proxy.log() + agent.describe();
   };
 
   ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful()) << describe();
@@ -119,7 +119,7 @@ TEST(KamailioInterop, OurByeToACallerBehindTheProxyFollowsTheRouteSet) {
   EXPECT_EQ(proxy.count_log_lines("in-dialog BYE to sip:sipp@"), 1u) << describe();
   EXPECT_EQ(proxy.count_log_lines("without a route set"), 0u) << describe();
   EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << describe();
-  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.describe();
 }
 
 }  // namespace

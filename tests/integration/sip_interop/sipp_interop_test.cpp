@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
+#include "integration/sip_interop/interop_agent.hpp"
 #include "integration/sip_interop/rtp_pcap_rewrite.hpp"
-#include "integration/sip_interop/voice_agent_instance.hpp"
 #include "support/free_port.hpp"
 #include "support/rtp_capture.hpp"
 #include "support/sipp.hpp"
@@ -39,16 +39,16 @@ struct CallUnderTest {
         media(reserve_rtp_ports(12)),
         agent_rtp(media.first()),
         sipp_rtp(static_cast<std::uint16_t>(media.first() + 8)),
-        agent({.sip_port = sip.port(),
-               .rtp_first = agent_rtp,
-               .rtp_last = static_cast<std::uint16_t>(agent_rtp + 7),
-               .flow = flow}),
+        agent(interop_agent({.sip_port = sip.port(),
+                             .rtp_first = agent_rtp,
+                             .rtp_last = static_cast<std::uint16_t>(agent_rtp + 7),
+                             .flow = flow})),
         capture({.first_port = media.first(), .last_port = media.last(), .max_duration = 90s}) {}
 
   SippOptions caller(const std::string& scenario_name,
                      std::vector<std::pair<std::filesystem::path, std::filesystem::path>> links) const {
     return {.scenario_file = scenario(scenario_name),
-            .remote = agent.address(),
+            .remote = agent.sip_address(),
             .max_calls = 1,
             .media_port = sipp_rtp,
             .links = std::move(links)};
@@ -58,7 +58,7 @@ struct CallUnderTest {
   PortReservation media;
   std::uint16_t agent_rtp;
   std::uint16_t sipp_rtp;
-  VoiceAgentInstance agent;
+  AgentInstance agent;
   RtpCapture capture;
 };
 
@@ -77,7 +77,8 @@ bool peers_available() {
 void expect_digits_echoed(CallUnderTest& call, const SippResult& caller, const std::string& digits,
                           bool sent_with_marker) {
   call.capture.stop();
-  ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful()) << caller.describe() << call.agent.log();
+  ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful())
+      << caller.describe() << call.agent.describe();
   EXPECT_THAT(caller.message_trace, HasSubstr("a=rtpmap:101 telephone-event/8000")) << caller.describe();
 
   const auto sent = call.capture.telephone_events(call.sipp_rtp, kTelephoneEventType);
@@ -85,7 +86,7 @@ void expect_digits_echoed(CallUnderTest& call, const SippResult& caller, const s
   std::printf("[ sent     ] %s\n[ echoed   ] %s\n", describe(sent).c_str(), describe(echoed).c_str());
   const auto context = [&] {
     return "sent: " + describe(sent) + "\nechoed: " + describe(echoed) + "\n" +
-           call.capture.summary().describe() + call.agent.log();
+           call.capture.summary().describe() + call.agent.describe();
   };
   ASSERT_EQ(digits_of(sent), digits) << "the pcaps did not go out as expected\n" << context();
   for (const auto& event : sent) EXPECT_EQ(event.marker, sent_with_marker) << context();
@@ -103,14 +104,14 @@ void expect_digits_echoed(CallUnderTest& call, const SippResult& caller, const s
 TEST(SippInterop, Rfc4733DigitsWithMarkerBitReachTheDtmfHandler) {
   if (!peers_available()) GTEST_SKIP() << "sipp (sip-tester, with its pcaps) or tshark is not installed";
   CallUnderTest call("dtmf-echo");
-  ASSERT_TRUE(call.agent.ready()) << call.agent.log();
+  ASSERT_TRUE(call.agent.ready()) << call.agent.describe();
 
   const auto caller = Sipp::run(call.caller("uac_dtmf_digits.xml", {{"digits/1.pcap", digit_pcap("1")},
                                                                     {"digits/2.pcap", digit_pcap("2")},
                                                                     {"digits/3.pcap", digit_pcap("3")}}),
                                 60s);
   expect_digits_echoed(call, caller, "123", true);
-  EXPECT_TRUE(call.agent.stop().exited_with(0)) << call.agent.log();
+  EXPECT_TRUE(call.agent.stop().exited_with(0)) << call.agent.describe();
 }
 
 TEST(SippInterop, Rfc4733DigitsWithoutMarkerBitReachTheDtmfHandler) {
@@ -125,44 +126,46 @@ TEST(SippInterop, Rfc4733DigitsWithoutMarkerBitReachTheDtmfHandler) {
     links.emplace_back("digits/" + std::to_string(links.size() + 1) + ".pcap", copy);
   }
   CallUnderTest call("dtmf-echo");
-  ASSERT_TRUE(call.agent.ready()) << call.agent.log();
+  ASSERT_TRUE(call.agent.ready()) << call.agent.describe();
 
   const auto caller = Sipp::run(call.caller("uac_dtmf_digits.xml", links), 60s);
   expect_digits_echoed(call, caller, "456", false);
-  EXPECT_TRUE(call.agent.stop().exited_with(0)) << call.agent.log();
+  EXPECT_TRUE(call.agent.stop().exited_with(0)) << call.agent.describe();
 }
 
 TEST(SippInterop, CancelWhileRingingIsAnswered200AndTheInvite487) {
   if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
   const auto sip = reserve_port(PortProtocol::udp);
   const auto media = reserve_rtp_ports(8);
-  VoiceAgentInstance agent(
-      {.sip_port = sip.port(), .rtp_first = media.first(), .rtp_last = media.last(), .flow = "ring"});
-  ASSERT_TRUE(agent.ready()) << agent.log();
+  AgentInstance agent(interop_agent(
+      {.sip_port = sip.port(), .rtp_first = media.first(), .rtp_last = media.last(), .flow = "ring"}));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
 
   const auto caller = Sipp::run(
-      {.scenario_file = scenario("uac_cancel_ringing.xml"), .remote = agent.address(), .max_calls = 1}, 30s);
+      {.scenario_file = scenario("uac_cancel_ringing.xml"), .remote = agent.sip_address(), .max_calls = 1},
+      30s);
   // The scenario checks the 200 is the CANCEL's and the 487 the INVITE's (CSeq); the trace shows both.
-  ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful()) << caller.describe() << agent.log();
+  ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful()) << caller.describe() << agent.describe();
   EXPECT_THAT(caller.message_trace, HasSubstr("SIP/2.0 180")) << caller.describe();
   // Once: a 487 retransmitted during the 2 s the scenario lingers would mean our ACK did not reach the
   // INVITE's server transaction (RFC 3261 §17.2.1: the ACK stops the 487's retransmissions).
   EXPECT_EQ(count_of(caller.message_trace, "SIP/2.0 487"), 1u) << caller.describe();
   EXPECT_EQ(agent.metric(R"(sip_calls_total{result="answered"})"), -1.0) << "a cancelled call was answered";
-  EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << agent.log();
-  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+  EXPECT_EQ(agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << agent.describe();
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.describe();
 }
 
 TEST(SippInterop, PoundInDtmfEchoEndsTheCallWithOurBye) {
   if (!peers_available()) GTEST_SKIP() << "sipp (sip-tester, with its pcaps) or tshark is not installed";
   CallUnderTest call("dtmf-echo");
-  ASSERT_TRUE(call.agent.ready()) << call.agent.log();
+  ASSERT_TRUE(call.agent.ready()) << call.agent.describe();
 
   // The scenario plays the '#' and succeeds only when a BYE comes, which it answers 200.
   const auto caller =
       Sipp::run(call.caller("uac_awaits_bye.xml", {{"digits/1.pcap", digit_pcap("pound")}}), 60s);
   call.capture.stop();
-  ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful()) << caller.describe() << call.agent.log();
+  ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful())
+      << caller.describe() << call.agent.describe();
   // Once: SIPp's 200 stopped our BYE's retransmissions (Timer E, 500 ms) during its 2 s linger.
   EXPECT_EQ(count_of(caller.message_trace, "BYE sip:"), 1u) << caller.describe();
 
@@ -170,30 +173,32 @@ TEST(SippInterop, PoundInDtmfEchoEndsTheCallWithOurBye) {
   const auto echoed = call.capture.telephone_events(call.agent_rtp, kTelephoneEventType);
   EXPECT_EQ(digits_of(echoed), "#") << describe(echoed);
   // voice-agent saw its BYE answered: the call is over on its side too.
-  EXPECT_EQ(call.agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << call.agent.log();
+  EXPECT_EQ(call.agent.wait_for_metric("sip_calls_active", 0.0), 0.0) << call.agent.describe();
   const auto status = call.agent.stop();
-  EXPECT_TRUE(status.exited_with(0)) << status.describe() << call.agent.log();
+  EXPECT_TRUE(status.exited_with(0)) << status.describe() << call.agent.describe();
   EXPECT_THAT(call.agent.process().stderr_text(), HasSubstr(R"("reason":"local_hangup")"))
-      << call.agent.log();
+      << call.agent.describe();
 }
 
 TEST(SippInterop, GracefulShutdownEndsAnOpenCallWithOurBye) {
   if (!peers_available()) GTEST_SKIP() << "sipp (sip-tester, with its pcaps) or tshark is not installed";
   CallUnderTest call("dtmf-echo");
-  ASSERT_TRUE(call.agent.ready()) << call.agent.log();
+  ASSERT_TRUE(call.agent.ready()) << call.agent.describe();
 
   Sipp caller(call.caller("uac_awaits_bye.xml", {{"digits/1.pcap", digit_pcap("1")}}));
-  ASSERT_TRUE(caller.wait_for_message("ACK sip:", 20s)) << caller.message_trace() << call.agent.log();
+  ASSERT_TRUE(caller.wait_for_message("ACK sip:", 20s)) << caller.message_trace() << call.agent.describe();
   // A digit before the shutdown shows the call carried media; its echo is not what this test is about.
   std::this_thread::sleep_for(1500ms);
   const auto status = call.agent.stop();
   const auto result = caller.wait(20s);
   call.capture.stop();
 
-  EXPECT_TRUE(status.exited_with(0)) << status.describe() << call.agent.log();
-  ASSERT_TRUE(result.exit.exited_with(0) && result.all_successful()) << result.describe() << call.agent.log();
+  EXPECT_TRUE(status.exited_with(0)) << status.describe() << call.agent.describe();
+  ASSERT_TRUE(result.exit.exited_with(0) && result.all_successful())
+      << result.describe() << call.agent.describe();
   EXPECT_EQ(count_of(result.message_trace, "BYE sip:"), 1u) << result.describe();
-  EXPECT_THAT(call.agent.process().stderr_text(), HasSubstr(R"("reason":"shutdown")")) << call.agent.log();
+  EXPECT_THAT(call.agent.process().stderr_text(), HasSubstr(R"("reason":"shutdown")"))
+      << call.agent.describe();
 }
 
 }  // namespace

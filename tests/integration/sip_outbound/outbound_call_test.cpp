@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/sip_calls/loopback_user_agent.hpp"
 #include "integration/sip_transaction/sip_harness.hpp"
 #include "sip/digest.hpp"
 #include "sip/digest_challenge.hpp"
@@ -120,15 +121,8 @@ class OutboundCallTest : public ::testing::Test {
   void SetUp() override {
     if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
     ports_ = va::test::reserve_rtp_ports(8);
-    UserAgentOptions options;
     // RFC 3261 timer values: SIPp answers in real time.
-    options.sip = layer_options({"udp://127.0.0.1:0"}, TimerSettings{});
-    options.codecs.preference = {config::Codec::pcma, config::Codec::pcmu};
-    options.codecs.telephone_event = true;
-    options.codecs.ptime = std::chrono::milliseconds(20);
-    options.rtp_port_min = ports_.first();
-    options.rtp_port_max = ports_.last();
-    options.media_bind_address = "127.0.0.1";
+    auto options = loopback_user_agent_options(ports_, TimerSettings{});
     options.media_threads = 1;
     options.session_timer = session_timer_;
     ua_ = std::make_unique<UserAgent>(runner_.io(), options, handlers_, &metrics_);
@@ -136,16 +130,14 @@ class OutboundCallTest : public ::testing::Test {
   }
   void TearDown() override { ua_.reset(); }
 
+  // One call, a 500 ms <pause/> unless the scenario needs longer.
   static SippOptions callee(const std::string& file,
                             std::vector<std::pair<std::string, std::string>> keys = {},
                             std::chrono::milliseconds pause = std::chrono::milliseconds(500)) {
-    SippOptions o;
-    o.scenario_file = scenario(file);
-    o.max_calls = 1;
-    o.keys = std::move(keys);
-    o.call_duration = pause;
-    o.global_timeout = std::chrono::seconds(40);
-    return o;
+    return va::test::sipp_callee({.scenario_file = scenario(file),
+                                  .keys = std::move(keys),
+                                  .pause = pause,
+                                  .lifetime = std::chrono::seconds(40)});
   }
 
   PlacedCall place(const std::string& target, std::optional<UacCredentials> credentials = std::nullopt,
@@ -198,7 +190,7 @@ std::string header_in_trace(const std::string& trace, const std::string& name) {
 
 TEST_F(OutboundCallTest, A401ChallengeIsAnsweredWithMd5CredentialsThatSippVerifies) {
   Sipp uas(callee("uas_digest.xml", {{"user", "alice"}, {"password", "secret"}}));
-  auto placed = place(uas.uri("+4930123"), UacCredentials{"alice", "secret"});
+  auto placed = place(uas.uri("+4930123"), UacCredentials{"alice", "secret", {}});
   EXPECT_TRUE(wait_for("answered")) << record_->all();
   ASSERT_TRUE(wait_ended()) << record_->all();
   EXPECT_TRUE(record_->has("ended remote_hangup 0")) << record_->all();
@@ -218,7 +210,7 @@ TEST_F(OutboundCallTest, A401ChallengeIsAnsweredWithMd5CredentialsThatSippVerifi
 
 TEST_F(OutboundCallTest, WrongCredentialsEndTheCallRejectedWithTheCalleesStatus) {
   Sipp uas(callee("uas_digest.xml", {{"user", "alice"}, {"password", "secret"}}));
-  place(uas.uri("+4930123"), UacCredentials{"alice", "wrong"});
+  place(uas.uri("+4930123"), UacCredentials{"alice", "wrong", {}});
   ASSERT_TRUE(wait_ended()) << record_->all();
   EXPECT_TRUE(record_->has("ended rejected 403")) << record_->all();
   EXPECT_FALSE(record_->has("answered"));
@@ -226,7 +218,7 @@ TEST_F(OutboundCallTest, WrongCredentialsEndTheCallRejectedWithTheCalleesStatus)
 
 TEST_F(OutboundCallTest, A407ChallengeWithSha256IsAnsweredWithProxyAuthorization) {
   Sipp uas(callee("uas_proxy_digest_sha256.xml"));
-  place(uas.uri("+4930123"), UacCredentials{"bob", "sha-secret"});
+  place(uas.uri("+4930123"), UacCredentials{"bob", "sha-secret", {}});
   EXPECT_TRUE(wait_for("answered")) << record_->all();
   ASSERT_TRUE(wait_ended()) << record_->all();
   auto result = uas.wait(std::chrono::seconds(10));
@@ -376,7 +368,7 @@ TEST_F(OutboundCallTest, HoldAndUnholdAreReInvitesWithSendonlyThenSendrecv) {
 TEST_F(OutboundCallTest, AChallengedHoldReInviteIsRetriedWithCredentialsSippVerifies) {
   Sipp uas(callee("uas_reinvite_challenge.xml", {{"user", "alice"}, {"password", "secret"}},
                   std::chrono::milliseconds(500)));
-  place(uas.uri("+4930123"), UacCredentials{"alice", "secret"});
+  place(uas.uri("+4930123"), UacCredentials{"alice", "secret", {}});
   ASSERT_TRUE(wait_for("answered")) << record_->all();
   record_->act([](media::CallLeg& leg) { leg.hold(true); });
   bool ended = wait_ended();

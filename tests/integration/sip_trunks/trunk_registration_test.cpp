@@ -41,10 +41,6 @@ std::string register_trunk(const std::string& registrar, std::uint16_t port, con
          "      register_expires: 60s\n";
 }
 
-double value(const std::optional<double>& v) {
-  return v.value_or(-1);
-}
-
 TEST(TrunkRegistration, RegistersRefreshesTakesACallAndUnregistersOnSigterm) {
   if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
   if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
@@ -52,13 +48,13 @@ TEST(TrunkRegistration, RegistersRefreshesTakesACallAndUnregistersOnSigterm) {
   // The registrar grants at most 10 s, so the agent refreshes after 5 s (half the grant).
   Kamailio registrar({.role = KamailioRegistrar{.users = {{kUser, kPassword}}, .max_expires = 10s}});
   // "localhost": the registrar's address is learned from resolution and responses (trunk admission rule 3).
-  TrunkAgent agent({.trunks_yaml = register_trunk("localhost", registrar.port(), kPassword)});
+  AgentInstance agent(trunk_agent({.trunks_yaml = register_trunk("localhost", registrar.port(), kPassword)}));
   ASSERT_TRUE(agent.ready()) << agent.log();
 
   ASSERT_TRUE(agent.process().wait_for_output("\"msg\":\"sip trunk registered\"", Stream::err, 20s))
       << agent.log() << registrar.log();
-  EXPECT_EQ(value(agent.metric(R"(sip_trunk_registered{trunk="lab"})")), 1.0);
-  auto health = agent.trunk_health("lab");
+  EXPECT_EQ(agent.metric(R"(sip_trunk_registered{trunk="lab"})"), 1.0);
+  auto health = agent.health_component("trunk:lab");
   EXPECT_EQ(health.state, "ready") << health.detail;
   EXPECT_THAT(health.detail,
               HasSubstr("registered with localhost:" + std::to_string(registrar.port()) + " (expires 10s)"));
@@ -66,23 +62,21 @@ TEST(TrunkRegistration, RegistersRefreshesTakesACallAndUnregistersOnSigterm) {
   // Kamailio logs after it replied: its line may trail the agent's by a moment.
   const std::string binding = "registered sip:" + std::string(kUser) + "@localhost at <sip:" + kUser +
                               "@127.0.0.1:" + std::to_string(agent.sip_port()) + ">";
-  EXPECT_TRUE(TrunkAgent::eventually([&] { return registrar.count_log_lines(binding) >= 1; }, 5s))
-      << registrar.log();
+  EXPECT_TRUE(eventually([&] { return registrar.count_log_lines(binding) >= 1; }, 5s)) << registrar.log();
 
   // Refreshes: the same nonce with nc=2, 3, ... is accepted, so only the first REGISTER was challenged.
-  ASSERT_TRUE(TrunkAgent::eventually(
-      [&] { return registrar.count_log_lines("registered sip:" + std::string(kUser)) >= 2; }, 20s))
+  ASSERT_TRUE(
+      eventually([&] { return registrar.count_log_lines("registered sip:" + std::string(kUser)) >= 2; }, 20s))
       << registrar.log();
-  EXPECT_GE(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="registered"})")), 2.0);
-  EXPECT_EQ(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="challenged"})")), 1.0);
-  EXPECT_EQ(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="auth_failed"})")), -1.0);
+  EXPECT_GE(agent.metric(R"(sip_register_requests_total{trunk="lab",result="registered"})"), 2.0);
+  EXPECT_EQ(agent.metric(R"(sip_register_requests_total{trunk="lab",result="challenged"})"), 1.0);
+  EXPECT_EQ(agent.metric(R"(sip_register_requests_total{trunk="lab",result="auth_failed"})"), -1.0);
 
   // The OPTIONS probe of the registrar is answered (Kamailio's 404 for a URI without a user still proves
   // a SIP server there).
-  ASSERT_TRUE(TrunkAgent::eventually(
-      [&] { return value(agent.metric(R"(sip_trunk_reachable{trunk="lab"})")) == 1.0; }, 10s))
+  ASSERT_TRUE(eventually([&] { return agent.metric(R"(sip_trunk_reachable{trunk="lab"})") == 1.0; }, 10s))
       << agent.log();
-  EXPECT_GT(value(agent.metric(R"(sip_trunk_options_rtt_seconds{trunk="lab"})")), 0.0);
+  EXPECT_GT(agent.metric(R"(sip_trunk_options_rtt_seconds{trunk="lab"})"), 0.0);
 
   // A call to the AOR reaches the agent through the registration and is answered by the echo flow.
   const auto call = Sipp::run({.scenario_file = sipp_scenario("uac_route_set.xml"),
@@ -95,12 +89,12 @@ TEST(TrunkRegistration, RegistersRefreshesTakesACallAndUnregistersOnSigterm) {
                                       "@127.0.0.1:" + std::to_string(agent.sip_port())),
             1u)
       << registrar.log();
-  EXPECT_EQ(value(agent.metric(R"(sip_calls_total{result="answered"})")), 1.0) << agent.log();
+  EXPECT_EQ(agent.metric(R"(sip_calls_total{result="answered"})"), 1.0) << agent.log();
 
   // SIGTERM: the binding is removed (Expires: 0, answered 200) before the process exits.
   const auto status = agent.stop();
   EXPECT_TRUE(status.exited_with(0)) << status.describe() << agent.log();
-  EXPECT_TRUE(TrunkAgent::eventually([&] { return registrar.count_log_lines("(Expires: 0)") == 1; }, 5s))
+  EXPECT_TRUE(eventually([&] { return registrar.count_log_lines("(Expires: 0)") == 1; }, 5s))
       << registrar.log();
   EXPECT_THAT(agent.log(), HasSubstr(R"("msg":"sip trunk unregistered")"));
   EXPECT_THAT(agent.log(), HasSubstr(R"("outcome":"200 OK")"));
@@ -117,22 +111,23 @@ TEST(TrunkRegistration, WrongPasswordIsDegradedInReadinessAndMetricsAndRetriedWi
   if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
 
   Kamailio registrar({.role = KamailioRegistrar{.users = {{kUser, kPassword}}}});
-  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), "not-the-password")});
+  AgentInstance agent(
+      trunk_agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), "not-the-password")}));
   ASSERT_TRUE(agent.ready()) << agent.log();
 
   // reconnect_attempts 3: after the third rejection in a row the state is "failed"; retries go on at
   // backoff_max (1 s).
   ASSERT_TRUE(agent.process().wait_for_output("retrying at the maximum backoff", Stream::err, 30s))
       << agent.log();
-  auto health = agent.trunk_health("lab");
+  auto health = agent.health_component("trunk:lab");
   EXPECT_EQ(health.state, "degraded");
   EXPECT_THAT(health.detail, HasSubstr("401 Unauthorized: credentials rejected"));
   EXPECT_THAT(health.detail, HasSubstr("not registered (failed"));
   // Degraded, not failed: the process stays ready.
   EXPECT_EQ(health.overall, "ready");
   EXPECT_EQ(health.http_status, 200);
-  EXPECT_EQ(value(agent.metric(R"(sip_trunk_registered{trunk="lab"})")), 0.0);
-  EXPECT_GE(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="auth_failed"})")), 3.0);
+  EXPECT_EQ(agent.metric(R"(sip_trunk_registered{trunk="lab"})"), 0.0);
+  EXPECT_GE(agent.metric(R"(sip_register_requests_total{trunk="lab",result="auth_failed"})"), 3.0);
   // The backoff schedule as logged: 200 ms, 400 ms, then backoff_max.
   const auto log = agent.log();
   auto first = log.find(R"("consecutive_failures":1,"retry_in_ms":200)");
@@ -157,16 +152,15 @@ TEST(TrunkRegistration, IntervalTooBriefIsRetriedWithTheRegistrarsMinExpires) {
 
   Kamailio registrar({.role = KamailioRegistrar{
                           .users = {{kUser, kPassword}}, .min_expires = 120s, .interval_too_brief = true}});
-  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)});
+  AgentInstance agent(trunk_agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)}));
   ASSERT_TRUE(agent.ready()) << agent.log();
 
   ASSERT_TRUE(agent.process().wait_for_output("\"msg\":\"sip trunk registered\"", Stream::err, 20s))
       << agent.log() << registrar.log();
-  EXPECT_EQ(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="interval_too_brief"})")),
-            1.0);
-  EXPECT_TRUE(TrunkAgent::eventually([&] { return registrar.count_log_lines("(Expires: 120)") == 1; }, 5s))
+  EXPECT_EQ(agent.metric(R"(sip_register_requests_total{trunk="lab",result="interval_too_brief"})"), 1.0);
+  EXPECT_TRUE(eventually([&] { return registrar.count_log_lines("(Expires: 120)") == 1; }, 5s))
       << registrar.log();
-  EXPECT_THAT(agent.trunk_health("lab").detail, HasSubstr("(expires 120s)"));
+  EXPECT_THAT(agent.health_component("trunk:lab").detail, HasSubstr("(expires 120s)"));
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
@@ -178,18 +172,18 @@ TEST(TrunkRegistration, ExpiredNonceOnRefreshIsAnsweredAgainWithoutAFailure) {
   // answers at once with the new nonce: a refused *reused* nonce is not a wrong password.
   Kamailio registrar(
       {.role = KamailioRegistrar{.users = {{kUser, kPassword}}, .max_expires = 10s, .nonce_expire = 2s}});
-  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)});
+  AgentInstance agent(trunk_agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)}));
   ASSERT_TRUE(agent.ready()) << agent.log();
 
-  ASSERT_TRUE(TrunkAgent::eventually(
-      [&] { return registrar.count_log_lines("registered sip:" + std::string(kUser)) >= 2; }, 20s))
+  ASSERT_TRUE(
+      eventually([&] { return registrar.count_log_lines("registered sip:" + std::string(kUser)) >= 2; }, 20s))
       << registrar.log() << agent.log();
   EXPECT_THAT(agent.log(), HasSubstr(R"("msg":"sip trunk registrar challenged")"));
   EXPECT_THAT(agent.log(), HasSubstr(R"("nonce_reused":true)"));
-  EXPECT_GE(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="challenged"})")), 2.0);
-  EXPECT_EQ(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="auth_failed"})")), -1.0);
+  EXPECT_GE(agent.metric(R"(sip_register_requests_total{trunk="lab",result="challenged"})"), 2.0);
+  EXPECT_EQ(agent.metric(R"(sip_register_requests_total{trunk="lab",result="auth_failed"})"), -1.0);
   EXPECT_THAT(agent.log(), ::testing::Not(HasSubstr("sip trunk registration failed"))) << agent.log();
-  EXPECT_EQ(agent.trunk_health("lab").state, "ready");
+  EXPECT_EQ(agent.health_component("trunk:lab").state, "ready");
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
@@ -199,13 +193,14 @@ TEST(TrunkRegistration, RegistersThroughTheOutboundProxyAndProbesIt) {
   // The registrar's name does not resolve (.invalid, RFC 2606): every request must go to the proxy, which
   // here is Kamailio itself registering whatever domain the REGISTER names.
   Kamailio proxy({.role = KamailioRegistrar{.users = {{kUser, kPassword}}}});
-  TrunkAgent agent({.trunks_yaml = register_trunk("registrar.voice-agent.invalid", 5060, kPassword) +
-                                   "      outbound_proxy: \"" + proxy.address() + "\"\n"});
+  AgentInstance agent(
+      trunk_agent({.trunks_yaml = register_trunk("registrar.voice-agent.invalid", 5060, kPassword) +
+                                  "      outbound_proxy: \"" + proxy.address() + "\"\n"}));
   ASSERT_TRUE(agent.ready()) << agent.log();
 
   ASSERT_TRUE(agent.process().wait_for_output("\"msg\":\"sip trunk registered\"", Stream::err, 20s))
       << agent.log() << proxy.log();
-  EXPECT_TRUE(TrunkAgent::eventually(
+  EXPECT_TRUE(eventually(
       [&] {
         return proxy.count_log_lines("registered sip:" + std::string(kUser) +
                                      "@registrar.voice-agent.invalid at <sip:" + kUser +
@@ -216,10 +211,9 @@ TEST(TrunkRegistration, RegistersThroughTheOutboundProxyAndProbesIt) {
   // The proxy is a preloaded loose route (RFC 3261 8.1.2).
   EXPECT_EQ(proxy.count_log_lines("(Route: <sip:" + proxy.address() + ";lr>)"), 1u) << proxy.log();
   EXPECT_THAT(agent.log(), ::testing::Not(HasSubstr("sip trunk registration failed")));
-  ASSERT_TRUE(TrunkAgent::eventually(
-      [&] { return value(agent.metric(R"(sip_trunk_reachable{trunk="lab"})")) == 1.0; }, 10s))
+  ASSERT_TRUE(eventually([&] { return agent.metric(R"(sip_trunk_reachable{trunk="lab"})") == 1.0; }, 10s))
       << agent.log();
-  EXPECT_EQ(agent.trunk_health("lab").state, "ready");
+  EXPECT_EQ(agent.health_component("trunk:lab").state, "ready");
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
@@ -227,13 +221,13 @@ TEST(TrunkRegistration, AnswersASha256Challenge) {
   if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
 
   Kamailio registrar({.role = KamailioRegistrar{.users = {{kUser, kPassword}}, .algorithm = "SHA-256"}});
-  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)});
+  AgentInstance agent(trunk_agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)}));
   ASSERT_TRUE(agent.ready()) << agent.log();
 
   ASSERT_TRUE(agent.process().wait_for_output("\"msg\":\"sip trunk registered\"", Stream::err, 20s))
       << agent.log() << registrar.log();
   EXPECT_THAT(agent.log(), HasSubstr(R"("algorithm":"SHA-256")"));
-  EXPECT_EQ(value(agent.metric(R"(sip_register_requests_total{trunk="lab",result="registered"})")), 1.0);
+  EXPECT_EQ(agent.metric(R"(sip_register_requests_total{trunk="lab",result="registered"})"), 1.0);
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
@@ -241,7 +235,7 @@ TEST(TrunkRegistration, ShutdownDoesNotWaitForAVanishedRegistrarBeyondTheUnregis
   if (!Kamailio::available()) GTEST_SKIP() << "kamailio (and setsid) is not installed";
 
   Kamailio registrar({.role = KamailioRegistrar{.users = {{kUser, kPassword}}}});
-  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)});
+  AgentInstance agent(trunk_agent({.trunks_yaml = register_trunk("127.0.0.1", registrar.port(), kPassword)}));
   ASSERT_TRUE(agent.ready()) << agent.log();
   ASSERT_TRUE(agent.process().wait_for_output("\"msg\":\"sip trunk registered\"", Stream::err, 20s))
       << agent.log() << registrar.log();
@@ -260,14 +254,15 @@ TEST(TrunkRegistration, ShutdownDoesNotWaitForAVanishedRegistrarBeyondTheUnregis
 TEST(TrunkProbe, DeadPeerIsUnreachableAndDegraded) {
   // Nothing listens on this port: over TCP the connection is refused at once.
   const auto dead = reserve_port(PortProtocol::udp_and_tcp);
-  TrunkAgent agent({.trunks_yaml = register_trunk("127.0.0.1", dead.port(), kPassword, "tcp")});
+  AgentInstance agent(
+      trunk_agent({.trunks_yaml = register_trunk("127.0.0.1", dead.port(), kPassword, "tcp")}));
   ASSERT_TRUE(agent.ready()) << agent.log();
 
   ASSERT_TRUE(agent.process().wait_for_output(R"("msg":"sip trunk unreachable")", Stream::err, 20s))
       << agent.log();
-  EXPECT_EQ(value(agent.metric(R"(sip_trunk_reachable{trunk="lab"})")), 0.0);
-  EXPECT_GE(value(agent.metric(R"(sip_trunk_probes_total{trunk="lab",result="unreachable"})")), 1.0);
-  auto health = agent.trunk_health("lab");
+  EXPECT_EQ(agent.metric(R"(sip_trunk_reachable{trunk="lab"})"), 0.0);
+  EXPECT_GE(agent.metric(R"(sip_trunk_probes_total{trunk="lab",result="unreachable"})"), 1.0);
+  auto health = agent.health_component("trunk:lab");
   EXPECT_EQ(health.state, "degraded");
   EXPECT_THAT(health.detail, HasSubstr("unreachable: transport error"));
   EXPECT_EQ(health.overall, "ready");
