@@ -190,7 +190,7 @@ std::string header_in_trace(const std::string& trace, const std::string& name) {
 
 TEST_F(OutboundCallTest, A401ChallengeIsAnsweredWithMd5CredentialsThatSippVerifies) {
   Sipp uas(callee("uas_digest.xml", {{"user", "alice"}, {"password", "secret"}}));
-  auto placed = place(uas.uri("+4930123"), UacCredentials{"alice", "secret", {}});
+  auto placed = place(uas.uri("+4930123"), UacCredentials{"alice", "secret"});
   EXPECT_TRUE(wait_for("answered")) << record_->all();
   ASSERT_TRUE(wait_ended()) << record_->all();
   EXPECT_TRUE(record_->has("ended remote_hangup 0")) << record_->all();
@@ -210,7 +210,7 @@ TEST_F(OutboundCallTest, A401ChallengeIsAnsweredWithMd5CredentialsThatSippVerifi
 
 TEST_F(OutboundCallTest, WrongCredentialsEndTheCallRejectedWithTheCalleesStatus) {
   Sipp uas(callee("uas_digest.xml", {{"user", "alice"}, {"password", "secret"}}));
-  place(uas.uri("+4930123"), UacCredentials{"alice", "wrong", {}});
+  place(uas.uri("+4930123"), UacCredentials{"alice", "wrong"});
   ASSERT_TRUE(wait_ended()) << record_->all();
   EXPECT_TRUE(record_->has("ended rejected 403")) << record_->all();
   EXPECT_FALSE(record_->has("answered"));
@@ -218,7 +218,7 @@ TEST_F(OutboundCallTest, WrongCredentialsEndTheCallRejectedWithTheCalleesStatus)
 
 TEST_F(OutboundCallTest, A407ChallengeWithSha256IsAnsweredWithProxyAuthorization) {
   Sipp uas(callee("uas_proxy_digest_sha256.xml"));
-  place(uas.uri("+4930123"), UacCredentials{"bob", "sha-secret", {}});
+  place(uas.uri("+4930123"), UacCredentials{"bob", "sha-secret"});
   EXPECT_TRUE(wait_for("answered")) << record_->all();
   ASSERT_TRUE(wait_ended()) << record_->all();
   auto result = uas.wait(std::chrono::seconds(10));
@@ -368,7 +368,7 @@ TEST_F(OutboundCallTest, HoldAndUnholdAreReInvitesWithSendonlyThenSendrecv) {
 TEST_F(OutboundCallTest, AChallengedHoldReInviteIsRetriedWithCredentialsSippVerifies) {
   Sipp uas(callee("uas_reinvite_challenge.xml", {{"user", "alice"}, {"password", "secret"}},
                   std::chrono::milliseconds(500)));
-  place(uas.uri("+4930123"), UacCredentials{"alice", "secret", {}});
+  place(uas.uri("+4930123"), UacCredentials{"alice", "secret"});
   ASSERT_TRUE(wait_for("answered")) << record_->all();
   record_->act([](media::CallLeg& leg) { leg.hold(true); });
   bool ended = wait_ended();
