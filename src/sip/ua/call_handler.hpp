@@ -1,54 +1,15 @@
-// What drives an answered SIP call: a handler (a "flow") named by the routing configuration
-// (routing.inbound[].flow). Handlers are registered by name at the composition root (Envoy style: a new
-// flow is a new file plus one registration line), so the user agent never knows which flows exist.
+// The user agent starts a media::CallHandler (media/call_handler.hpp) on every answered call; these are the
+// names the SIP code has always used for it.
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
-#include <functional>
-#include <map>
-#include <memory>
-#include <string>
-#include <string_view>
-
-#include "media/call_leg.hpp"
+#include "media/call_handler.hpp"
 
 namespace va::sip {
 
-struct CallInfo {
-  std::string call_id;
-  std::string caller;  // From URI
-  std::string
-      dialed;        // Request-URI user part (inbound: the number the route matched; outbound: the target's)
-  std::string flow;  // the flow name the route (or the outbound request) chose
-  bool outbound = false;  // we placed the call (UserAgent::place_call): no answer() needed, it is the peer's
-  // The call's media thread, for the handler's own timers (a handler runs only there).
-  boost::asio::any_io_executor executor;
-};
-using InboundCallInfo = CallInfo;
-
-// A handler is the leg's observer for the whole call. start() runs once on the call's thread, after the
-// observer is set; the handler calls leg.answer() when it is ready (at once for the diagnostic flows) or
-// leg.hangup(EndReason::rejected) to refuse the call. An inbound call whose handler has not answered when
-// start() returns rings (180 Ringing) until it does. For an outbound call start() runs before the INVITE is
-// sent, answer() does nothing, and on_answered() reports the peer's 2xx.
-class CallHandler : public media::CallLegObserver {
- public:
-  virtual void start(media::CallLeg& leg, const CallInfo& info) = 0;
-};
-
-using CallHandlerFactory = std::function<std::unique_ptr<CallHandler>()>;
-
-class CallHandlerRegistry {
- public:
-  void add(std::string name, CallHandlerFactory factory) { factories_[std::move(name)] = std::move(factory); }
-  bool contains(std::string_view name) const { return factories_.find(name) != factories_.end(); }
-  std::unique_ptr<CallHandler> make(std::string_view name) const {
-    auto it = factories_.find(name);
-    return it == factories_.end() ? nullptr : it->second();
-  }
-
- private:
-  std::map<std::string, CallHandlerFactory, std::less<>> factories_;
-};
+using media::CallHandler;
+using media::CallHandlerFactory;
+using media::CallHandlerRegistry;
+using media::CallInfo;
+using InboundCallInfo = media::CallInfo;
 
 }  // namespace va::sip
