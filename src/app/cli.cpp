@@ -6,6 +6,7 @@
 #include "app/check.hpp"
 #include "app/config_commands.hpp"
 #include "app/exit_codes.hpp"
+#include "app/flow_commands.hpp"
 #include "app/provision_command.hpp"
 #include "app/serve.hpp"
 #include "app/token_command.hpp"
@@ -58,6 +59,14 @@ int run_cli(int argc, char** argv) {
   show_cmd->add_option("file", source.path,
                        "Configuration file; default: the embedded example configuration");
   add_overrides(show_cmd, source);
+
+  std::string flow_path;
+  auto* flow_cmd = app.add_subcommand("flow", "Scripted dialogue flows (YAML)");
+  flow_cmd->require_subcommand(1);
+  auto* flow_validate_cmd =
+      flow_cmd->add_subcommand("validate", "Check a flow file; lists every error with its path and line");
+  flow_validate_cmd->add_option("file", flow_path, "Flow file")->required();
+  flow_validate_cmd->add_flag("--json", json, "Machine-readable output");
 
   auto* check_cmd = app.add_subcommand("check", "Run the pre-flight diagnostic checks");
   check_cmd->add_option("-c,--config", source.path, "Configuration file; default: the embedded example")
@@ -122,6 +131,7 @@ int run_cli(int argc, char** argv) {
   if (*serve_cmd) return serve(source);
   if (*validate_cmd) return config_validate(source, json);
   if (*show_cmd) return config_show(source);
+  if (*flow_validate_cmd) return flow_validate(flow_path, json);
   if (*check_cmd) return check(source, json);
   if (*token_create_cmd) return token_create(source, token);
   if (*provision_cmd) return provision(source, provision_options);

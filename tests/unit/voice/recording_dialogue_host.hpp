@@ -1,0 +1,92 @@
+// A test double of our own DialogueHost interface: records what a dialogue asks for, runs timers when the
+// test says so and answers fetches with the responses the test gives. Like the conversation, it never calls
+// back into the dialogue from inside a host call.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "voice/dialogue.hpp"
+
+namespace va::voice::test {
+
+class RecordingDialogueHost final : public DialogueHost {
+ public:
+  struct Said {
+    std::string text;
+    SayOptions options;
+  };
+  struct Timer {
+    std::chrono::milliseconds delay{0};
+    std::function<void()> fire;
+  };
+  struct PendingFetch {
+    FetchRequest request;
+    std::function<void(FetchResponse)> done;
+  };
+
+  CallContext context{"call-1", "+79990001122", "+74950000000", "ru", {}};
+  std::vector<Said> said;
+  std::vector<std::string> transfers;
+  std::vector<HangupReason> hangups;
+  std::vector<std::string> dtmf_sent;
+  std::vector<std::string> languages;
+  std::map<std::string, std::string> metadata;
+  std::vector<FetchRequest> requests;
+  std::deque<PendingFetch> pending_fetches;
+  std::map<int, Timer> timers;  // active ones
+  int cancelled_timers = 0;
+
+  const CallContext& call() const override { return context; }
+  void say(std::string text, SayOptions options, std::function<void(bool)> on_said) override {
+    said.push_back({std::move(text), options});
+    if (on_said) on_said(true);
+  }
+  void transfer(std::string target) override { transfers.push_back(std::move(target)); }
+  void hang_up(HangupReason reason) override { hangups.push_back(reason); }
+  void send_dtmf(std::string digits) override { dtmf_sent.push_back(std::move(digits)); }
+  void set_language(std::string language) override {
+    context.language = language;
+    languages.push_back(std::move(language));
+  }
+  void set_metadata(std::string key, std::string value) override { metadata[key] = std::move(value); }
+  void fetch(FetchRequest request, std::function<void(FetchResponse)> done) override {
+    requests.push_back(request);
+    pending_fetches.push_back({std::move(request), std::move(done)});
+  }
+  int start_timer(std::chrono::milliseconds delay, std::function<void()> fire) override {
+    timers[++last_timer_] = {delay, std::move(fire)};
+    return last_timer_;
+  }
+  void cancel_timer(int id) override { cancelled_timers += static_cast<int>(timers.erase(id)); }
+
+  // The texts said since the last call.
+  std::vector<std::string> take_said() {
+    std::vector<std::string> out;
+    for (auto& s : said) out.push_back(std::move(s.text));
+    said.clear();
+    return out;
+  }
+  // Fires every active timer (as if their delays had passed); returns how many fired.
+  int fire_timers() {
+    auto due = std::exchange(timers, {});
+    for (auto& [id, t] : due) t.fire();
+    return static_cast<int>(due.size());
+  }
+  // Answers the oldest outstanding fetch.
+  void answer_fetch(FetchResponse response) {
+    auto pending = std::move(pending_fetches.front());
+    pending_fetches.pop_front();
+    pending.done(std::move(response));
+  }
+
+ private:
+  int last_timer_ = 0;
+};
+
+}  // namespace va::voice::test
