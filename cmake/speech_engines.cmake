@@ -1,0 +1,114 @@
+# Speech engines installed by scripts/setup (install_speech_engines), as imported targets:
+#   va::whisper     whisper.cpp (static, with ggml), built into VA_WHISPER_DIR from the npm-carried source
+#   va::rhvoice     RHVoice (Debian non-free; absent when non-free could not be enabled)
+#   va::flite       flite with the cmu_us_slt voice (register_cmu_us_slt) and its English lexicon
+#   va::espeak_ng   eSpeak NG (GPL-3: see docs/engines.md before linking it into the product)
+#   va::webrtc_vad  libwebrtc-audio-processing 0.3; it exports WebRtcVad_* but ships no header for them
+# Each engine sets VA_<NAME>_FOUND (VA_WHISPER_FOUND, VA_RHVOICE_FOUND, VA_FLITE_FOUND, VA_ESPEAK_NG_FOUND,
+# VA_WEBRTC_VAD_FOUND) and prints one status line; nothing here is fatal, the including project decides.
+# The whisper model file is not a build input: VA_WHISPER_MODEL names where setup put it.
+
+find_package(Threads REQUIRED)
+find_package(PkgConfig QUIET)
+
+# The pins live in scripts/versions.sh only; read the whisper.cpp version from there.
+file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../scripts/versions.sh" _va_whisper_pin REGEX "^VA_WHISPER_CPP_VERSION=")
+string(REGEX REPLACE "^VA_WHISPER_CPP_VERSION=" "" VA_WHISPER_CPP_VERSION "${_va_whisper_pin}")
+
+# The same default as versions.sh: $VA_TOOLS_DIR, else $XDG_CACHE_HOME or ~/.cache + /voice-agent/tools.
+if(DEFINED ENV{VA_TOOLS_DIR})
+  set(_va_tools_dir "$ENV{VA_TOOLS_DIR}")
+elseif(DEFINED ENV{XDG_CACHE_HOME})
+  set(_va_tools_dir "$ENV{XDG_CACHE_HOME}/voice-agent/tools")
+else()
+  set(_va_tools_dir "$ENV{HOME}/.cache/voice-agent/tools")
+endif()
+set(VA_WHISPER_DIR "${_va_tools_dir}/whisper.cpp-${VA_WHISPER_CPP_VERSION}"
+  CACHE PATH "whisper.cpp install prefix (scripts/setup builds it there)")
+set(VA_WHISPER_MODEL "${_va_tools_dir}/models/ggml-whisper-base.bin"
+  CACHE FILEPATH "Whisper ggml model file (scripts/setup converts it there)")
+
+# --- whisper.cpp -----------------------------------------------------------------------------------------
+# Static libraries: whisper -> ggml (backend registry) -> ggml-cpu -> ggml-base. Link order matters.
+set(VA_WHISPER_FOUND FALSE)
+find_path(VA_WHISPER_INCLUDE_DIR whisper.h PATHS "${VA_WHISPER_DIR}/include" NO_DEFAULT_PATH)
+foreach(_lib whisper ggml ggml-cpu ggml-base)
+  string(MAKE_C_IDENTIFIER "${_lib}" _id)
+  find_library(VA_WHISPER_LIB_${_id} NAMES ${_lib} PATHS "${VA_WHISPER_DIR}/lib" NO_DEFAULT_PATH)
+endforeach()
+if(VA_WHISPER_INCLUDE_DIR AND VA_WHISPER_LIB_whisper AND VA_WHISPER_LIB_ggml AND VA_WHISPER_LIB_ggml_cpu
+   AND VA_WHISPER_LIB_ggml_base)
+  add_library(va::ggml_base STATIC IMPORTED GLOBAL)
+  set_target_properties(va::ggml_base PROPERTIES IMPORTED_LOCATION "${VA_WHISPER_LIB_ggml_base}"
+    INTERFACE_LINK_LIBRARIES "Threads::Threads;m")
+  add_library(va::ggml_cpu STATIC IMPORTED GLOBAL)
+  set_target_properties(va::ggml_cpu PROPERTIES IMPORTED_LOCATION "${VA_WHISPER_LIB_ggml_cpu}"
+    INTERFACE_LINK_LIBRARIES "va::ggml_base")
+  add_library(va::ggml STATIC IMPORTED GLOBAL)
+  set_target_properties(va::ggml PROPERTIES IMPORTED_LOCATION "${VA_WHISPER_LIB_ggml}"
+    INTERFACE_LINK_LIBRARIES "va::ggml_cpu;va::ggml_base;${CMAKE_DL_LIBS}")
+  add_library(va::whisper STATIC IMPORTED GLOBAL)
+  # Imported targets' include directories are SYSTEM ones: ggml's headers do not trip our -Werror.
+  set_target_properties(va::whisper PROPERTIES IMPORTED_LOCATION "${VA_WHISPER_LIB_whisper}"
+    INTERFACE_INCLUDE_DIRECTORIES "${VA_WHISPER_INCLUDE_DIR}"
+    INTERFACE_LINK_LIBRARIES "va::ggml"
+    IMPORTED_LINK_INTERFACE_LANGUAGES CXX)
+  set(VA_WHISPER_FOUND TRUE)
+  message(STATUS "Speech: whisper.cpp ${VA_WHISPER_CPP_VERSION} found in ${VA_WHISPER_DIR} (va::whisper)")
+  if(NOT EXISTS "${VA_WHISPER_MODEL}")
+    message(STATUS "Speech: Whisper model missing at ${VA_WHISPER_MODEL} (run scripts/setup)")
+  endif()
+else()
+  message(STATUS "Speech: whisper.cpp NOT found in ${VA_WHISPER_DIR} (run scripts/setup, or set VA_WHISPER_DIR)")
+endif()
+
+# --- Debian packages --------------------------------------------------------------------------------------
+# _va_speech_library(<target> <prefix> <label> HEADER <h> LIBS <lib>... [PKG <module>]) sets <prefix>_FOUND.
+# Uses pkg-config where the Debian package ships a .pc file, else find_path/find_library.
+function(_va_speech_library target prefix label)
+  cmake_parse_arguments(ARG "" "HEADER;PKG" "LIBS" ${ARGN})
+  set(${prefix}_FOUND FALSE PARENT_SCOPE)
+  if(ARG_PKG AND PKG_CONFIG_FOUND)
+    pkg_check_modules(${prefix}_PC QUIET IMPORTED_TARGET GLOBAL ${ARG_PKG})
+    if(${prefix}_PC_FOUND)
+      add_library(${target} INTERFACE IMPORTED GLOBAL)
+      target_link_libraries(${target} INTERFACE PkgConfig::${prefix}_PC)
+      set(${prefix}_FOUND TRUE PARENT_SCOPE)
+      message(STATUS "Speech: ${label} ${${prefix}_PC_VERSION} found (${target}, pkg-config ${ARG_PKG})")
+      return()
+    endif()
+  endif()
+  find_path(${prefix}_INCLUDE_DIR ${ARG_HEADER})
+  set(libs "")
+  foreach(lib IN LISTS ARG_LIBS)
+    find_library(${prefix}_LIB_${lib} ${lib})
+    if(NOT ${prefix}_LIB_${lib})
+      message(STATUS "Speech: ${label} NOT found (library ${lib} missing)")
+      return()
+    endif()
+    list(APPEND libs "${${prefix}_LIB_${lib}}")
+  endforeach()
+  if(NOT ${prefix}_INCLUDE_DIR)
+    message(STATUS "Speech: ${label} NOT found (header ${ARG_HEADER} missing)")
+    return()
+  endif()
+  add_library(${target} INTERFACE IMPORTED GLOBAL)
+  set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${${prefix}_INCLUDE_DIR}"
+    INTERFACE_LINK_LIBRARIES "${libs}")
+  set(${prefix}_FOUND TRUE PARENT_SCOPE)
+  message(STATUS "Speech: ${label} found (${target}: ${libs})")
+endfunction()
+
+# RHVoice ships no .pc file in Debian 12; libRHVoice is its C API (RHVoice.h).
+_va_speech_library(va::rhvoice VA_RHVOICE "RHVoice" HEADER RHVoice.h LIBS RHVoice)
+if(NOT VA_RHVOICE_FOUND)
+  message(STATUS "Speech: without RHVoice (Debian non-free), text to speech falls back to eSpeak NG")
+endif()
+# flite's Debian package has no .pc file either; the slt voice needs the US English language and lexicon.
+_va_speech_library(va::flite VA_FLITE "flite" HEADER flite/flite.h
+  LIBS flite_cmu_us_slt flite_usenglish flite_cmulex flite)
+_va_speech_library(va::espeak_ng VA_ESPEAK_NG "eSpeak NG" HEADER espeak-ng/speak_lib.h
+  LIBS espeak-ng PKG espeak-ng)
+# The VAD functions live in libwebrtc_audio_processing with C linkage; callers declare their prototypes.
+_va_speech_library(va::webrtc_vad VA_WEBRTC_VAD "WebRTC VAD" HEADER webrtc/modules/audio_processing/include/audio_processing.h
+  LIBS webrtc_audio_processing PKG webrtc-audio-processing)
