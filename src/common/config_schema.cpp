@@ -611,11 +611,26 @@ void visit(V& v, Routing& c) {
 
 template <class V>
 void visit(V& v, Engines& c) {
-  v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc", "silero", "energy"}));
-  v.field("stt", c.stt, std::string("pocketsphinx"), {},
-          one_of({"pocketsphinx", "whisper", "openai", "none"}));
-  v.field("tts", c.tts, std::string("rhvoice"), {}, one_of({"rhvoice", "flite", "espeak-ng", "openai"}));
+  v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc"}));
+  // whisper: multilingual, works on 8 kHz telephone audio (pocketsphinx is English-only and ~90 % WER on
+  // narrowband, facts/engines.md). none: DTMF-only flows.
+  v.field("stt", c.stt, std::string("whisper"), {}, one_of({"whisper", "none"}));
+  v.field("tts", c.tts, std::string("rhvoice"), {}, one_of({"rhvoice", "flite", "espeak-ng"}));
   v.field("llm", c.llm, std::string("none"), {}, one_of({"none", "openai", "llama.cpp"}));
+}
+
+template <class V>
+void visit(V& v, ConversationTuning& c) {
+  v.field("workers", c.workers, std::int64_t{0}, {}, in_range(0, 64));
+  v.field("queue", c.queue, std::int64_t{16}, {}, in_range(0, 10'000));
+  v.field("vad_aggressiveness", c.vad_aggressiveness, std::int64_t{2}, {}, in_range(0, 3));
+  v.field("min_speech", c.min_speech, Duration(160ms), {}, duration_between(40ms, 2s));
+  v.field("trailing_silence", c.trailing_silence, Duration(700ms), {}, duration_between(100ms, 5s));
+  v.field("max_utterance", c.max_utterance, Duration(15s), {}, duration_between(1s, 60s));
+  v.field("no_input_timeout", c.no_input_timeout, Duration(7s), {}, duration_between(0s, 10min));
+  v.field("barge_in", c.barge_in, true);
+  v.field("backchannels", c.backchannels,
+          std::vector<std::string>{"угу", "ага", "да-да", "mhm", "mm-hmm", "uh-huh", "ok", "okay"});
 }
 
 template <class V>
@@ -625,12 +640,15 @@ void visit(V& v, Agent& c) {
   v.field("greeting", c.greeting, std::string());
   v.field("flow_file", c.flow_file, std::string());
   v.section("engines", c.engines);
+  v.field("stt_model", c.stt_model, std::string());
+  v.section("conversation", c.conversation);
   if constexpr (V::reading) {
-    if (!c.flow_file.empty() && v.context().check_files) {
+    if (!c.flow_file.empty()) {
+      // Relative to the configuration file: the pipeline opens it from wherever the process runs.
+      c.flow_file = base_dir_path(v.context(), c.flow_file);
       std::error_code ec;
-      auto resolved = base_dir_path(v.context(), c.flow_file);
-      if (!std::filesystem::is_regular_file(resolved, ec))
-        v.error("flow_file", "file '" + resolved + "' not found");
+      if (v.context().check_files && !std::filesystem::is_regular_file(c.flow_file, ec))
+        v.error("flow_file", "file '" + c.flow_file + "' not found");
     }
   }
 }

@@ -327,6 +327,7 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
     return refuse(transaction, 480, "Flow Not Available", "no_flow");
   }
   info.flow = route->flow;
+  info.language = route->language == config::Language::en ? "en" : "ru";
 
   // Our Contact and SDP address: sip.public_address when set, else the local address the INVITE arrived on
   // (for a wildcard listener: the address the kernel routes towards the caller).

@@ -1,0 +1,194 @@
+#include "app/conversation_flows.hpp"
+
+#include <thread>
+
+#include "common/log.hpp"
+#include "http/client.hpp"
+#include "voice/flow/flow_dialogue.hpp"
+#include "voice/flow/flow_loader.hpp"
+
+namespace va::app {
+namespace {
+
+std::string language_code(config::Language language) {
+  return language == config::Language::en ? "en" : "ru";
+}
+
+// Business endpoints (a flow's `http` action): a blocking request on the worker pool, so neither the
+// call's thread nor the SIP strand waits for it.
+voice::Conversation::Fetcher make_fetcher(std::shared_ptr<voice::WorkerPool> pool) {
+  return [pool](voice::FetchRequest request, std::function<void(voice::FetchResponse)> done) {
+    auto job = [request, done] {
+      voice::FetchResponse response;
+      std::string error;
+      auto origin = http::Origin::parse(request.url, error);
+      if (!origin) {
+        response.error = "bad url '" + request.url + "': " + error;
+        return done(response);
+      }
+      // Origin::parse keeps the path as base_path; the request goes to exactly that path.
+      std::string target = origin->base_path.empty() ? "/" : origin->base_path;
+      origin->base_path.clear();
+      http::ClientOptions options;
+      options.connect_timeout = request.timeout;
+      options.request_timeout = request.timeout;
+      http::Client client(*origin, options);
+      std::vector<http::Header> headers{{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+      for (const auto& [name, value] : request.headers) headers.push_back({name, value});
+      auto result = client.request(request.method, target, headers, request.body);
+      if (auto* ok = std::get_if<http::ClientResponse>(&result)) {
+        response.status = static_cast<int>(ok->status);
+        response.body = std::move(ok->body);
+      } else {
+        const auto& failure = std::get<http::ClientError>(result);
+        response.error = std::string(http::to_string(failure.kind)) + ": " + failure.message;
+      }
+      done(response);
+    };
+    if (!pool->submit(std::move(job))) {
+      voice::FetchResponse busy;
+      busy.error = "no worker free for the request";
+      done(busy);
+    }
+  };
+}
+
+class ConversationHandler final : public media::CallHandler {
+ public:
+  explicit ConversationHandler(std::shared_ptr<ConversationService> service) : service_(std::move(service)) {}
+
+  void start(media::CallLeg& leg, const media::CallInfo& info) override {
+    voice::CallContext call;
+    call.call_id = info.call_id;
+    call.caller = info.caller;
+    call.dialed = info.dialed;
+    call.language = info.language.empty() ? service_->default_language : info.language;
+    auto dialogue = service_->dialogue ? service_->dialogue(call) : nullptr;
+    conversation_ = std::make_shared<voice::Conversation>(service_->settings, service_->engines,
+                                                          std::move(dialogue), call, service_->metrics);
+    conversation_->set_fetcher(service_->fetcher);
+    conversation_->on_finished([](const voice::Conversation& c) {
+      for (const auto& entry : c.transcript())
+        log::info("transcript", {{"call_id", c.call().call_id},
+                                 {"speaker", std::string(voice::to_string(entry.speaker))},
+                                 {"text", entry.text},
+                                 {"start_ms", static_cast<std::int64_t>(entry.start.count())},
+                                 {"interrupted", entry.interrupted}});
+      for (const auto& turn : c.turns())
+        log::info("turn latency", {{"call_id", c.call().call_id},
+                                   {"total_ms", turn.total.value_or(-1)},
+                                   {"endpointing_ms", turn.endpointing.value_or(-1)},
+                                   {"end_of_speech_to_final_ms", turn.end_of_speech_to_final.value_or(-1)},
+                                   {"final_to_reply_ms", turn.final_to_reply.value_or(-1)},
+                                   {"reply_to_first_audio_ms", turn.reply_to_first_audio.value_or(-1)},
+                                   {"first_audio_to_first_frame_ms", turn.first_audio_to_first_frame.value_or(-1)},
+                                   {"recognition_ms", turn.recognition_compute.value_or(-1)}});
+    });
+    conversation_->start(leg, info.executor, !info.outbound);
+  }
+  void on_answered() override { conversation_->on_answered(); }
+  void on_audio(const media::AudioFrame& frame) override { conversation_->on_audio(frame); }
+  void on_dtmf(const media::DtmfEvent& event) override { conversation_->on_dtmf(event); }
+  void on_hold_changed(bool held) override { conversation_->on_hold_changed(held); }
+  void on_transfer_progress(int status, bool final) override { conversation_->on_transfer_progress(status, final); }
+  void on_ended(const media::CallEnded& ended) override { conversation_->on_ended(ended); }
+
+ private:
+  std::shared_ptr<ConversationService> service_;
+  std::shared_ptr<voice::Conversation> conversation_;
+};
+
+}  // namespace
+
+ConversationSetup make_conversation_service(const config::Config& cfg, const engines::EngineRegistry& registry,
+                                            metrics::Registry& metrics) {
+  ConversationSetup setup;
+  auto service = std::make_shared<ConversationService>();
+  const auto& agent = cfg.agent;
+  const auto& tuning = agent.conversation;
+  service->default_language = language_code(agent.language);
+
+  auto& s = service->settings;
+  s.endpointing.min_speech = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.min_speech);
+  s.endpointing.trailing_silence = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.trailing_silence);
+  s.endpointing.max_utterance = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.max_utterance);
+  s.no_input_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.no_input_timeout);
+  s.barge_in = tuning.barge_in;
+  s.backchannels = tuning.backchannels;
+
+  auto problem = [&](std::string text) {
+    log::error("voice engine unavailable", {{"problem", text}});
+    service->problems.push_back(std::move(text));
+  };
+
+  const std::size_t workers =
+      tuning.workers > 0 ? static_cast<std::size_t>(tuning.workers) : std::max(1u, std::thread::hardware_concurrency());
+  auto pool = std::make_shared<voice::WorkerPool>(workers, static_cast<std::size_t>(tuning.queue), "voice-engine");
+  auto& e = service->engines;
+  e.pool = pool;
+  e.prompt_cache = std::make_shared<voice::PromptCache>();
+
+  engines::EngineSettings vad_settings;
+  vad_settings.aggressiveness = static_cast<int>(tuning.vad_aggressiveness);
+  if (auto vad = registry.make_vad(agent.engines.vad, vad_settings)) {
+    e.make_vad = *vad;
+  } else {
+    problem(vad.error().to_string());
+  }
+
+  if (agent.engines.stt != "none") {
+    engines::EngineSettings stt;
+    stt.model = agent.stt_model;
+    if (auto recognizer = registry.make_recognizer(agent.engines.stt, stt)) {
+      e.recognizer = *recognizer;
+    } else {
+      problem(recognizer.error().to_string() + " (calls are DTMF-only until it is fixed)");
+    }
+  }
+
+  for (const std::string language : {"ru", "en"}) {
+    engines::EngineSettings tts;
+    tts.language = language;
+    if (language == service->default_language) tts.voice = agent.voice;
+    if (auto voice = registry.make_synthesizer(agent.engines.tts, tts)) {
+      e.voices[language] = *voice;
+    } else {
+      problem(voice.error().to_string() + " (" + language + " prompts use the fallback voice)");
+    }
+  }
+  engines::EngineSettings fallback;
+  fallback.language = service->default_language;
+  if (auto voice = registry.make_synthesizer("espeak-ng", fallback)) e.fallback_voice = *voice;
+
+  service->metrics = voice::make_conversation_metrics(metrics);
+  service->fetcher = make_fetcher(pool);
+
+  voice::flow::FlowLoadResult loaded = agent.flow_file.empty()
+                                           ? voice::flow::load_flow_string(std::string(embedded_reception_flow()))
+                                           : voice::flow::load_flow_file(agent.flow_file);
+  if (!loaded.ok()) {
+    std::string text = "flow " + (agent.flow_file.empty() ? std::string("(built-in reception)") : agent.flow_file) + ":";
+    for (const auto& d : loaded.errors) text += "\n  " + d.to_string();
+    setup.error = text;
+    return setup;
+  }
+  service->dialogue = voice::flow::flow_dialogue_factory(loaded.flow);
+  log::info("conversation ready", {{"flow", agent.flow_file.empty() ? std::string("built-in reception") : agent.flow_file},
+                                   {"vad", agent.engines.vad},
+                                   {"stt", e.recognizer ? std::string(e.recognizer->name()) : std::string("none")},
+                                   {"tts", agent.engines.tts},
+                                   {"workers", static_cast<std::int64_t>(workers)},
+                                   {"problems", static_cast<std::int64_t>(service->problems.size())}});
+  setup.service = std::move(service);
+  return setup;
+}
+
+void register_conversation_flows(media::CallHandlerRegistry& handlers, const config::Routing& routing,
+                                 std::shared_ptr<ConversationService> service) {
+  for (const auto& route : routing.inbound) {
+    if (handlers.contains(route.flow)) continue;
+    handlers.add(route.flow, [service] { return std::make_unique<ConversationHandler>(service); });
+  }
+}
+
+}  // namespace va::app

@@ -1,0 +1,47 @@
+// Composition of the conversation (issue 10): engines from the registry as the configuration names them,
+// the worker pool, the prompt cache, the dialogue (agent.flow_file, else the built-in reception flow) and
+// business HTTP calls — and a call handler for every routed flow that is not a diagnostic one. Glue only:
+// the logic is in src/voice and src/engines.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/health.hpp"
+#include "common/metrics.hpp"
+#include "engines/engine_registry.hpp"
+#include "media/call_handler.hpp"
+#include "voice/conversation.hpp"
+
+namespace va::app {
+
+struct ConversationService {
+  voice::ConversationSettings settings;
+  voice::ConversationEngines engines;
+  voice::DialogueFactory dialogue;
+  voice::ConversationMetrics metrics;
+  voice::Conversation::Fetcher fetcher;
+  std::string default_language;
+  std::vector<std::string> problems;  // engines that could not be set up (also logged)
+};
+
+// Never fails: an engine that cannot start is a problem in the result (logged, health "voice" degraded)
+// and the conversation falls back (another voice, DTMF only); an invalid flow file is an error.
+struct ConversationSetup {
+  std::shared_ptr<ConversationService> service;
+  std::string error;  // the dialogue could not be loaded
+};
+ConversationSetup make_conversation_service(const config::Config& cfg, const engines::EngineRegistry& registry,
+                                            metrics::Registry& metrics);
+
+// Registers the conversation for every flow name the routes use that `handlers` does not provide yet.
+void register_conversation_flows(media::CallHandlerRegistry& handlers, const config::Routing& routing,
+                                 std::shared_ptr<ConversationService> service);
+
+// The reception flow compiled into the binary (config/flows/reception.yaml): the dialogue when
+// agent.flow_file is empty.
+std::string_view embedded_reception_flow();
+
+}  // namespace va::app

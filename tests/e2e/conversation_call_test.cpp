@@ -1,0 +1,137 @@
+// Whole conversations over real SIP (issue 10): baresip calls the real `voice-agent serve` and plays
+// synthesised caller speech (RHVoice, through `voice-agent say`) on PCMA 8 kHz and on G.722; the agent runs
+// the built-in reception flow with its default engines (WebRTC VAD, whisper, RHVoice); what baresip
+// received is recognised again (`voice-agent transcribe`) to check what the agent said.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "support/agent_instance.hpp"
+#include "support/baresip.hpp"
+#include "support/external_tool.hpp"
+#include "support/temp_directory.hpp"
+
+namespace va::test {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+// Caller audio: `lead` of silence (the agent greets meanwhile), the utterance, then `tail` of silence
+// (baresip hangs up when its WAV ends), at the codec's rate.
+std::filesystem::path caller_wav(const TempDirectory& dir, const std::string& name, const std::string& language,
+                                 const std::string& text, int rate, double lead_s, double tail_s) {
+  auto speech = dir / (name + "-speech.wav");
+  run_tool_or_throw({VA_BINARY, "say", "--lang", language, text, "-o", speech.string()}, 60s);
+  auto out = dir / (name + ".wav");
+  run_tool_or_throw({"sox", speech.string(), "-r", std::to_string(rate), "-c", "1", "-b", "16", out.string(), "pad",
+                     std::to_string(lead_s), std::to_string(tail_s)});
+  return out;
+}
+
+std::string transcribe(const std::filesystem::path& wav, const std::string& language) {
+  auto text = run_tool_or_throw({VA_BINARY, "transcribe", "--lang", language, wav.string()}, 120s);
+  std::string lower;
+  for (std::size_t i = 0; i < text.size(); ++i) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[i]))));
+  return lower;
+}
+
+std::string agent_config(const std::string& language) {
+  return "routing:\n  inbound:\n    - match: \"*\"\n      flow: main\n      language: " + language +
+         "\nagent:\n  language: " + language +
+         "\n  conversation:\n    no_input_timeout: 20s\n";
+}
+
+class ConversationCall : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!Baresip::available()) GTEST_FAIL() << "baresip is not installed (scripts/setup installs it)";
+    if (!find_program("sox")) GTEST_FAIL() << "sox is not installed (scripts/setup installs it)";
+  }
+
+  AgentInstanceOptions options(const std::string& language) {
+    AgentInstanceOptions o;
+    o.config_yaml = agent_config(language);
+    o.sip_transports = {"udp"};
+    o.env = {{"RECEPTION_OPERATOR", "sip:operator@127.0.0.1:9"}};
+    o.sets = {"logging.level=debug", "logging.mask_phone_numbers=false"};
+    return o;
+  }
+
+  TempDirectory dir{"conversation-e2e"};
+};
+
+TEST_F(ConversationCall, RussianCallerAsksForTheOperatorDuringTheMenuAndIsTransferredOnPcma) {
+  auto wav = caller_wav(dir, "operator", "ru", "Соедините меня с оператором.", 8000, 6.0, 12.0);
+  AgentInstance agent(options("ru"));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  Baresip caller(baresip_peer("caller", kBaresipPcma, wav, 0, 10));
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok) << caller.describe("caller");
+  ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << caller.describe("caller") << agent.describe();
+
+  // The caller spoke into the menu: the prompt was cut, the words were understood, a REFER came.
+  auto transfer = caller.next_event("TRANSFER", 45s);
+  ASSERT_TRUE(transfer) << caller.describe_events() << agent.describe();
+  EXPECT_THAT(transfer->param, HasSubstr("operator@127.0.0.1"));
+  EXPECT_GE(agent.count_log_lines("\"msg\":\"conversation: barge-in\""), 1u) << agent.describe();
+  EXPECT_GE(agent.count_log_lines("\"msg\":\"conversation: transfer\""), 1u);
+  auto log = agent.log();
+  EXPECT_THAT(log, HasSubstr("ператор")) << "the caller's words as recognised";
+  caller.hangup();
+  caller.stop();
+
+  // What the caller heard starts with the greeting.
+  auto recordings = caller.received_recordings();
+  ASSERT_FALSE(recordings.empty()) << caller.describe("caller");
+  EXPECT_THAT(transcribe(recordings.front(), "ru"), HasSubstr("здравствуйте"));
+  EXPECT_GE(agent.metric("voice_turns_total{kind=\"speech\"}"), 1.0);
+}
+
+TEST_F(ConversationCall, EnglishCallerSaysGoodbyeAndTheAgentHangsUpOnG722) {
+  auto wav = caller_wav(dir, "goodbye", "en", "Goodbye.", 16000, 14.0, 15.0);
+  AgentInstance agent(options("en"));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  Baresip caller(baresip_peer("caller", kBaresipG722, wav, 0, 10));
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok) << caller.describe("caller");
+  ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << caller.describe("caller");
+  // The agent ends the call after its goodbye: BYE from the agent.
+  auto closed = caller.next_event("CALL_CLOSED", 60s);
+  ASSERT_TRUE(closed) << caller.describe_events() << agent.describe();
+  EXPECT_GE(agent.count_log_lines("\"reason\":\"caller_request\""), 1u) << agent.describe();
+  caller.stop();
+  auto recordings = caller.received_recordings();
+  ASSERT_FALSE(recordings.empty());
+  auto heard = transcribe(recordings.front(), "en");
+  EXPECT_THAT(heard, HasSubstr("example company"));
+  EXPECT_THAT(heard, HasSubstr("goodbye"));
+}
+
+TEST_F(ConversationCall, RussianMenuByDtmfPlaysTheOpeningHours) {
+  auto wav = dir / "silence.wav";
+  run_tool_or_throw({"sox", "-n", "-r", "8000", "-c", "1", "-b", "16", wav.string(), "trim", "0", "40"});
+  AgentInstance agent(options("ru"));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  Baresip caller(baresip_peer("caller", kBaresipPcma, wav, 0, 10));
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok);
+  ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << caller.describe("caller");
+  // Wait for the greeting to start, then press 1 during the menu (RFC 4733 from baresip).
+  ASSERT_TRUE(eventually([&] { return agent.count_log_lines("\"msg\":\"conversation: agent says\"") >= 2; }, 30s))
+      << agent.describe();
+  std::this_thread::sleep_for(2s);
+  caller.send_dtmf('1');
+  ASSERT_TRUE(eventually([&] { return agent.count_log_lines("понедельника") >= 1; }, 20s)) << agent.describe();
+  std::this_thread::sleep_for(12s);  // the hours prompt plays
+  caller.hangup();
+  caller.stop();
+  auto recordings = caller.received_recordings();
+  ASSERT_FALSE(recordings.empty());
+  EXPECT_THAT(transcribe(recordings.front(), "ru"), HasSubstr("понедельник"));
+}
+
+}  // namespace
+}  // namespace va::test
