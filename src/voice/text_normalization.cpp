@@ -5,61 +5,58 @@
 namespace va::voice {
 namespace {
 
-// Decodes one UTF-8 code point at `i` (advancing it); malformed bytes come back as themselves.
+// Decodes one UTF-8 code point at `i` (advancing it); invalid bytes decode as U+FFFD, one byte each.
 char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  auto cont = [&](std::size_t k) -> unsigned { return static_cast<unsigned char>(s[i + k]) & 0x3Fu; };
-  if (b < 0x80) {
+  auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
+  std::uint8_t b0 = byte(i);
+  int length = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
+  if (length == 0 || i + length > s.size()) {
     ++i;
-    return b;
+    return 0xFFFD;
   }
-  if ((b & 0xE0) == 0xC0 && i + 1 < s.size()) {
-    char32_t c = ((b & 0x1Fu) << 6) | cont(1);
-    i += 2;
-    return c;
+  char32_t cp = length == 1 ? b0 : b0 & (0x7F >> length);
+  for (int k = 1; k < length; ++k) {
+    std::uint8_t b = byte(i + k);
+    if ((b & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (b & 0x3F);
   }
-  if ((b & 0xF0) == 0xE0 && i + 2 < s.size()) {
-    char32_t c = ((b & 0x0Fu) << 12) | (cont(1) << 6) | cont(2);
-    i += 3;
-    return c;
-  }
-  if ((b & 0xF8) == 0xF0 && i + 3 < s.size()) {
-    char32_t c = ((b & 0x07u) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3);
-    i += 4;
-    return c;
-  }
-  ++i;
-  return b;
+  i += length;
+  return cp;
 }
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
   } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
   }
 }
 
-char32_t fold(char32_t c) {
-  if (c >= U'A' && c <= U'Z') return c + 32;
-  if (c >= U'А' && c <= U'Я') return c + 32;  // А..Я → а..я
-  if (c == U'Ё' || c == U'ё') return U'е';
-  return c;
-}
-
-bool is_word_char(char32_t c) {
-  return (c >= U'a' && c <= U'z') || (c >= U'0' && c <= U'9') || (c >= U'а' && c <= U'я') || c == U'-' ||
-         (c >= 0x100 && !(c >= 0x2000 && c <= 0x206F));  // other letters; not general punctuation
+// Lower case with ё folded into е; 0 for anything that separates words.
+char32_t fold(char32_t cp) {
+  if (cp >= 'A' && cp <= 'Z') return cp + 0x20;
+  if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) return cp;
+  if (cp == 0x401 || cp == 0x451) return 0x435;      // Ё ё → е
+  if (cp >= 0x410 && cp <= 0x42F) return cp + 0x20;  // А-Я → а-я
+  if (cp >= 0x430 && cp <= 0x44F) return cp;         // а-я
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;  // Ѐ-Џ (Ukrainian, Belarusian) → ѐ-џ
+  if (cp >= 0x450 && cp <= 0x45F) return cp;
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;  // Latin-1 capitals
+  if (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) return cp;
+  return 0;
 }
 
 }  // namespace
@@ -67,19 +64,18 @@ bool is_word_char(char32_t c) {
 std::string normalize_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  bool space = true;  // no leading space
-  for (std::size_t i = 0; i < text.size();) {
-    char32_t c = fold(next_code_point(text, i));
-    if (is_word_char(c)) {
-      append_utf8(out, c);
-      space = false;
-    } else if (!space) {
-      out.push_back(' ');
-      space = true;
+  bool pending_space = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char32_t cp = fold(next_code_point(text, i));
+    if (cp == 0) {
+      pending_space = !out.empty();
+      continue;
     }
+    if (pending_space) out += ' ';
+    pending_space = false;
+    append_utf8(out, cp);
   }
-  while (!out.empty() && (out.back() == ' ' || out.back() == '-')) out.pop_back();
-  while (!out.empty() && out.front() == '-') out.erase(out.begin());
   return out;
 }
 

@@ -1,5 +1,6 @@
-// Text as the dialogue compares it: lower case (Cyrillic and Latin), ё folded to е, punctuation turned into
-// spaces, runs of spaces collapsed. UTF-8 in, UTF-8 out.
+// Text as the dialogue compares it: lower case (Cyrillic and Latin), ё folded to е, everything that is not a
+// letter or digit (punctuation, hyphens, quotes) a single space between words. UTF-8 in, UTF-8 out; invalid
+// bytes separate words.
 #pragma once
 
 #include <string>

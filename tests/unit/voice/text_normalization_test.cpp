@@ -9,7 +9,7 @@ TEST(NormalizeText, FoldsCaseYoAndPunctuationInRussianAndEnglish) {
   EXPECT_EQ(normalize_text("Угу."), "угу");
   EXPECT_EQ(normalize_text("  Соедините меня, с ОПЕРАТОРОМ!!! "), "соедините меня с оператором");
   EXPECT_EQ(normalize_text("Ёлка ёж"), "елка еж");
-  EXPECT_EQ(normalize_text("Да-да"), "да-да");
+  EXPECT_EQ(normalize_text("Да-да"), "да да");
   EXPECT_EQ(normalize_text("OK, Operator?"), "ok operator");
   EXPECT_EQ(normalize_text("…"), "");
 }
