@@ -5,6 +5,7 @@
 
 #include "app/check.hpp"
 #include "app/config_commands.hpp"
+#include "app/engine_commands.hpp"
 #include "app/exit_codes.hpp"
 #include "app/flow_commands.hpp"
 #include "app/provision_command.hpp"
@@ -115,6 +116,8 @@ int run_cli(int argc, char** argv) {
   provision_cmd->add_flag("--json", provision_options.json, "Machine-readable output");
   add_overrides(provision_cmd, source);
 
+  EngineCommands engine_commands(app);
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   try {
@@ -135,6 +138,7 @@ int run_cli(int argc, char** argv) {
   if (*check_cmd) return check(source, json);
   if (*token_create_cmd) return token_create(source, token);
   if (*provision_cmd) return provision(source, provision_options);
+  if (auto exit_code = engine_commands.run()) return *exit_code;
   if (*version_cmd) {
     std::cout << "voice-agent " << kVersion << " (" << VA_BUILD_TYPE << ", " << __VERSION__ << ")\n";
     return kExitOk;

@@ -1,4 +1,8 @@
 #include "engines/engine_registry.hpp"
+#include "engines/stt/whisper_recognizer.hpp"
+#include "engines/tts/espeak_synthesizer.hpp"
+#include "engines/tts/flite_synthesizer.hpp"
+#include "engines/tts/rhvoice_synthesizer.hpp"
 #include "engines/vad/webrtc_vad.hpp"
 
 namespace va::engines {
@@ -23,6 +27,10 @@ void register_builtin_engines(EngineRegistry& registry) {
         status.detail = vad ? "libwebrtc_audio_processing (GMM VAD), aggressiveness 0-3" : vad.error();
         return status;
       });
+  registry.add_recognizer("whisper", make_whisper_recognizer, whisper_status);
+  registry.add_synthesizer("rhvoice", make_rhvoice_synthesizer, rhvoice_status);
+  registry.add_synthesizer("flite", make_flite_synthesizer, flite_status);
+  registry.add_synthesizer("espeak-ng", make_espeak_synthesizer, espeak_status);
 }
 
 }  // namespace va::engines
