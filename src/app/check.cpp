@@ -45,14 +45,13 @@ CheckResult check_environment(const config::LoadResult& loaded) {
     for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
     return s;
   };
-  const auto& lk = loaded.config.livekit;
-  bool credentials_present = !lk.url.empty() && !lk.api_key.empty() && !lk.api_secret.empty();
-  if (!credentials_present) {
-    r.outcome = CheckOutcome::fail;
-    r.reason = "LiveKit credentials are incomplete and " +
-               (unset.empty() ? std::string("none") : join(unset)) + " not set";
+  // A valid configuration has all three LiveKit values or none (config_schema.cpp): none is direct SIP mode.
+  if (!loaded.config.livekit.configured()) {
+    r.outcome = CheckOutcome::skip;
+    r.reason = "LiveKit is not configured (direct SIP mode only): " + join(unset) + " not set";
     r.hint =
-        "export LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET or set them under livekit: in the file";
+        "to use LiveKit, export LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET or set them under "
+        "livekit: in the file";
     return r;
   }
   r.reason = set.empty() ? "LiveKit credentials come from the configuration file"

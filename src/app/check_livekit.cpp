@@ -54,10 +54,12 @@ std::string milliseconds_since(std::chrono::steady_clock::time_point begin) {
 
 CheckResult check_livekit_api(const config::Config& config) {
   CheckResult r{"LiveKit API connection and permissions", CheckOutcome::pass, "", ""};
-  if (config.livekit.url.empty()) {
+  if (!config.livekit.configured()) {
     r.outcome = CheckOutcome::skip;
-    r.reason = "livekit.url is not set";
-    r.hint = "set livekit.url (LIVEKIT_URL) to use LiveKit mode";
+    r.reason = "LiveKit is not configured";
+    r.hint =
+        "set livekit.url, api_key and api_secret (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET) to use "
+        "LiveKit mode";
     return r;
   }
   auto begin = std::chrono::steady_clock::now();
@@ -93,9 +95,11 @@ CheckResult check_livekit_api(const config::Config& config) {
 
 CheckResult check_livekit_monitor(const config::Config& config) {
   CheckResult r{"health monitoring", CheckOutcome::pass, "", ""};
-  if (config.livekit.url.empty()) {
+  if (!config.livekit.configured()) {
     r.outcome = CheckOutcome::skip;
-    r.reason = "livekit.url is not set: no LiveKit API monitor";
+    r.reason =
+        "LiveKit is not configured: no LiveKit API monitor, /readyz component \"livekit\" ready "
+        "(not configured)";
     return r;
   }
   HealthRegistry health;

@@ -135,6 +135,9 @@ CheckResult result(std::string name, CheckOutcome outcome, std::string reason, s
 
 CheckResult check_webhook_endpoint(const config::Config& config) {
   const std::string name = "webhook endpoint";
+  if (!config.livekit.configured())
+    return result(name, CheckOutcome::skip, "LiveKit is not configured: serve runs no webhook receiver",
+                  "set livekit.url, api_key and api_secret to receive LiveKit webhooks");
   if (config.webhooks.verify && (config.livekit.api_key.empty() || config.livekit.api_secret.empty()))
     return result(name, CheckOutcome::fail,
                   "livekit.api_key/api_secret are not set: no webhook can be verified",
@@ -168,6 +171,9 @@ CheckResult check_webhook_endpoint(const config::Config& config) {
 
 CheckResult check_webhook_error_handling(const config::Config& config) {
   const std::string name = "webhook error handling";
+  if (!config.livekit.configured())
+    return result(name, CheckOutcome::skip, "LiveKit is not configured: no webhook receiver",
+                  "set livekit.url, api_key and api_secret to receive LiveKit webhooks");
   if (!config.webhooks.verify)
     return result(name, CheckOutcome::fail, "webhooks.verify is false: forged LiveKit events are accepted",
                   "set webhooks.verify: true outside development");

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/config_loading.hpp"
 #include "app/exit_codes.hpp"
 #include "common/log.hpp"
 
@@ -11,8 +12,7 @@ namespace {
 nlohmann::json to_json(const std::vector<config::Diagnostic>& list) {
   auto out = nlohmann::json::array();
   for (const auto& d : list) {
-    nlohmann::json item = {
-        {"path", d.path}, {"message", log::mask(d.message)}, {"text", log::mask(d.to_string())}};
+    nlohmann::json item = {{"path", d.path}, {"message", log::mask(d.message)}, {"text", masked_text(d)}};
     if (d.line > 0) item["line"] = d.line;
     if (d.from_override) item["from_override"] = true;
     out.push_back(std::move(item));

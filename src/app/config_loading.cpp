@@ -18,9 +18,15 @@ std::string describe(const ConfigSource& source) {
   return source.path.empty() ? std::string("the embedded example configuration") : source.path;
 }
 
+std::string masked_text(const config::Diagnostic& diagnostic) {
+  auto masked = diagnostic;
+  masked.message = log::mask(diagnostic.message);
+  return masked.to_string();
+}
+
 void print_diagnostics(const config::LoadResult& result, const ConfigSource& source) {
-  for (const auto& e : result.errors) std::cerr << "error: " << log::mask(e.to_string()) << "\n";
-  for (const auto& w : result.warnings) std::cerr << "warning: " << log::mask(w.to_string()) << "\n";
+  for (const auto& e : result.errors) std::cerr << "error: " << masked_text(e) << "\n";
+  for (const auto& w : result.warnings) std::cerr << "warning: " << masked_text(w) << "\n";
   if (!result.ok()) {
     std::cerr << describe(source) << ": " << result.errors.size() << " error"
               << (result.errors.size() == 1 ? "" : "s") << "\n";

@@ -18,6 +18,10 @@ struct ConfigSource {
 config::LoadResult load_config(const ConfigSource& source);
 std::string describe(const ConfigSource& source);
 
+// The diagnostic as printed ("livekit.api_secret: is required ... (line 3)") with its message masked. The
+// path is left alone: "api_secret: is required" would otherwise read as an assignment and lose its "is".
+std::string masked_text(const config::Diagnostic& diagnostic);
+
 // Prints errors and warnings to stderr, one per line ("error: livekit.url: ... (line 3)").
 void print_diagnostics(const config::LoadResult& result, const ConfigSource& source);
 

@@ -99,6 +99,14 @@ int provision(const ConfigSource& source, const ProvisionOptions& options) {
   print_diagnostics(loaded, source);
   if (!loaded.ok()) return kExitUsageOrConfig;
   const auto& lk = loaded.config.livekit;
+  if (!lk.configured()) {
+    const std::string message =
+        "provision needs a LiveKit server: livekit.url, livekit.api_key and livekit.api_secret are not set "
+        "(set them in the livekit section or export LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET)";
+    if (options.json) std::cout << nlohmann::json{{"error", message}}.dump(2) << "\n";
+    std::cerr << "error: " << message << "\n";
+    return kExitUsageOrConfig;
+  }
 
   livekit::TwirpClient client({lk.url, lk.api_key, lk.api_secret});
   livekit::SipService sip(client);

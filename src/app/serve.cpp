@@ -74,19 +74,36 @@ int serve(const ConfigSource& source) {
   health.set("config", ComponentState::ready, describe(source));
   health.set("http", ComponentState::starting);
 
+  // Without a livekit section the agent runs in direct SIP mode only. /readyz still lists the component, as
+  // ready with the detail "not configured": that is the intended state, so a load balancer keeps the
+  // instance in rotation and an operator sees at a glance that LiveKit is off rather than missing.
+  const bool livekit_configured = cfg.livekit.configured();
+  if (livekit_configured) {
+    log::info("livekit configured", {{"url", cfg.livekit.url}, {"api_key", cfg.livekit.api_key}});
+  } else {
+    log::info(
+        "livekit not configured: direct SIP mode only (no LiveKit API monitor, webhook receiver or "
+        "provisioning); set livekit.url, api_key and api_secret to use LiveKit");
+    health.set("livekit", ComponentState::ready, "not configured");
+  }
+
   http::Router router;
   http::add_ops_routes(router, health, metrics);
   add_config_validate_route(router);
   // LiveKit webhooks (webhooks.path): verified, de-duplicated, queued and processed on the receiver's own
-  // thread. Until the orchestrator takes them, each event is logged.
+  // thread. Until the orchestrator takes them, each event is logged. Verifying needs the API key and secret,
+  // and without LiveKit nobody sends them: the route is not served then.
   livekit::WebhookLogSink webhook_sink;
-  livekit::WebhookReceiver webhooks(livekit::webhook_receiver_options(cfg), webhook_sink, metrics);
-  webhooks.add_route(router);
-  if (!cfg.webhooks.verify)
-    log::warn(
-        "webhook signatures are NOT verified (webhooks.verify: false): anyone can forge LiveKit events");
-  else if (cfg.livekit.api_key.empty())
-    log::warn("livekit.api_key is empty: every webhook will be rejected as signed by an unknown key");
+  std::optional<livekit::WebhookReceiver> webhooks;
+  if (livekit_configured) {
+    webhooks.emplace(livekit::webhook_receiver_options(cfg), webhook_sink, metrics);
+    webhooks->add_route(router);
+    if (!cfg.webhooks.verify)
+      log::warn(
+          "webhook signatures are NOT verified (webhooks.verify: false): anyone can forge LiveKit events");
+  } else {
+    log::info("livekit webhook receiver disabled: livekit is not configured", {{"path", cfg.webhooks.path}});
+  }
 
   boost::asio::io_context io;
   // Installed before anything is announced, so a SIGTERM that follows "listening" at once is handled.
@@ -99,7 +116,7 @@ int serve(const ConfigSource& source) {
     return kExitRuntimeFailure;
   }
   health.set("http", ComponentState::ready);
-  webhooks.start();
+  if (webhooks) webhooks->start();
 
   // The SIP endpoint (issue 3): calls are routed to flows registered here by name.
   sip::CallHandlerRegistry call_handlers;
@@ -167,7 +184,7 @@ int serve(const ConfigSource& source) {
   // synchronous. Not `required`: a LiveKit outage is shared by every instance and our SIP endpoint works
   // without it, so it shows as degraded (see api_health_monitor.hpp).
   std::optional<livekit::ApiHealthMonitor> livekit_monitor;
-  if (!cfg.livekit.url.empty()) {
+  if (livekit_configured) {
     livekit::ApiHealthMonitorOptions monitor_options;
     monitor_options.interval = cfg.monitoring.trunk_check_interval;
     monitor_options.retry = {
@@ -247,7 +264,8 @@ int serve(const ConfigSource& source) {
   io.run();
   for (auto& t : threads) t.join();
   // Queued webhook events are processed within what is left of the shutdown deadline.
-  webhooks.stop(std::min(shutdown_deadline, std::chrono::steady_clock::now() + cfg.http.shutdown_timeout));
+  if (webhooks)
+    webhooks->stop(std::min(shutdown_deadline, std::chrono::steady_clock::now() + cfg.http.shutdown_timeout));
   if (livekit_monitor) livekit_monitor->stop();
   if (trunks) trunks->stop();
   if (sip_endpoint) sip_endpoint->stop();

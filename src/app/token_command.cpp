@@ -62,9 +62,11 @@ int token_create(const ConfigSource& source, const TokenCreateOptions& options) 
   print_diagnostics(loaded, source);
   if (!loaded.ok()) return kExitUsageOrConfig;
   const auto& lk = loaded.config.livekit;
-  if (lk.api_key.empty() || lk.api_secret.empty())
+  if (!lk.configured())
     return usage_error(
-        "livekit.api_key and livekit.api_secret must be set (or LIVEKIT_API_KEY/LIVEKIT_API_SECRET)");
+        "token create signs with the LiveKit API secret: livekit.url, livekit.api_key and livekit.api_secret "
+        "are not set (set them in the livekit section or export LIVEKIT_URL, LIVEKIT_API_KEY and "
+        "LIVEKIT_API_SECRET)");
   if (options.identity.empty()) return usage_error("--identity must not be empty");
 
   const auto ttl = parse_duration(options.ttl);

@@ -96,12 +96,17 @@ struct Provisioning {
   std::vector<ProvisionedDispatchRule> dispatch_rules;  // empty: one individual rule "inbound"
 };
 
+// `livekit`: optional. Without url, api_key and api_secret (none set in the file or the environment) the
+// agent runs without LiveKit: direct SIP mode only, no API monitor, no webhook receiver, no provisioning.
 struct LiveKit {
   std::string url;
   std::string api_key;
   std::string api_secret;
   bool dev = false;
   Provisioning provisioning;  // what `voice-agent provision` creates on the LiveKit server
+
+  // After a successful load either all three connection values are set or none is.
+  bool configured() const { return !url.empty() && !api_key.empty() && !api_secret.empty(); }
 };
 
 // "udp://127.0.0.1:5060"

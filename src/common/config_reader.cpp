@@ -46,6 +46,34 @@ std::span<const EnumName<LogLevel>> enum_names(LogLevel) {
   return kLogLevels;
 }
 
+bool is_yaml11_false(std::string_view text) {
+  for (std::string_view word : {"false", "no", "off"}) {
+    if (text.size() == word.size() && std::equal(word.begin(), word.end(), text.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        }))
+      return true;
+  }
+  return false;
+}
+
+bool is_yaml11_boolean(std::string_view text) {
+  if (is_yaml11_false(text)) return true;
+  for (std::string_view word : {"true", "yes", "on"}) {
+    if (text.size() == word.size() && std::equal(word.begin(), word.end(), text.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        }))
+      return true;
+  }
+  return false;
+}
+
+std::string yaml_boolean_hint(std::string_view key, std::string_view example) {
+  std::string quoted = "\"" + std::string(example) + "\"";
+  return "; unquoted yes/no/on/off/true/false are booleans in YAML 1.1 (a tool may have rewritten the "
+         "value): write the value in quotes, e.g. " +
+         (key.empty() ? quoted : std::string(key) + ": " + quoted);
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;

@@ -58,6 +58,14 @@ struct is_vector<std::vector<T>> : std::true_type {};
 template <typename T>
 concept List = is_vector<T>::value;
 
+// Whether `text` is a boolean to YAML 1.1 tools (PyYAML, Ansible) when unquoted: yes|no|true|false|on|off in
+// any case. Such a tool reads `srtp: off` as a boolean and writes it back as `srtp: false`.
+bool is_yaml11_boolean(std::string_view text);
+bool is_yaml11_false(std::string_view text);
+// The end of an error about a value that is a YAML 1.1 boolean: how to write it so no tool converts it.
+// `key` may be empty (then the example is just the quoted value).
+std::string yaml_boolean_hint(std::string_view key, std::string_view example);
+
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(std::string_view a, std::string_view b);
 // The closest candidate if it is plausibly a typo of `word`.
@@ -230,16 +238,39 @@ bool Reader::decode(const YAML::Node& node, const std::string& path, T& out) {
     for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n;
     auto text = scalar(node, path, "one of " + allowed);
     if (!text) return false;
+    const auto named = [&](std::string_view name) {
+      return name.size() == text->size() &&
+             std::equal(name.begin(), name.end(), text->begin(),
+                        [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+    };
     for (const auto& e : enum_names(T{})) {
-      if (e.name.size() == text->size() &&
-          std::equal(e.name.begin(), e.name.end(), text->begin(),
-                     [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      if (named(e.name)) {
         out = e.value;
         return true;
       }
     }
+    // A YAML 1.1 tool writes the value "off" back as `false` (or `no`): for a choice with an "off" value that
+    // is what the operator wrote. `true` is not mapped: which of the other values it means is a decision
+    // (for srtp: optional or required), so it gets the error below with the values to choose from.
+    if (is_yaml11_false(*text)) {
+      for (const auto& e : enum_names(T{})) {
+        if (e.name == "off") {
+          out = e.value;
+          return true;
+        }
+      }
+    }
     std::string message = "'" + *text + "' is not one of " + allowed;
-    if (auto guess = closest(*text, names)) message += "; did you mean '" + *guess + "'?";
+    if (is_yaml11_boolean(*text)) {
+      auto example =
+          std::find_if(names.begin(), names.end(), [](const std::string& n) { return n != "off"; });
+      // A list item's example is the bare value: "preference: X" would not be a list.
+      auto key = path.ends_with(']') ? std::string_view()
+                                     : std::string_view(path).substr(path.find_last_of('.') + 1);
+      message += yaml_boolean_hint(key, example == names.end() ? names.front() : *example);
+    } else if (auto guess = closest(*text, names)) {
+      message += "; did you mean '" + *guess + "'?";
+    }
     ctx_.errors.push_back(ctx_.make(path, message, &node));
     return false;
   } else if constexpr (List<T>) {

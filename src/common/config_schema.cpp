@@ -268,7 +268,11 @@ Check<std::string> one_of(std::vector<std::string> allowed) {
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
     std::string message = "'" + v + "' is not one of " + list;
-    if (auto g = detail::closest(v, allowed)) message += "; did you mean '" + *g + "'?";
+    if (detail::is_yaml11_boolean(v)) {
+      message += detail::yaml_boolean_hint({}, allowed.front());
+    } else if (auto g = detail::closest(v, allowed)) {
+      message += "; did you mean '" + *g + "'?";
+    }
     return message;
   };
 }
@@ -312,26 +316,63 @@ std::string base_dir_path(const detail::LoadContext& ctx, const std::string& p) 
 
 // --- sections ----------------------------------------------------------------------------------------
 
+// LiveKit's development server (`livekit-server --dev`) prints this key pair for anyone to use: it is
+// public, so it is not registered with the log masker — masking the word "secret" in every line would turn
+// "does not match the API secret" into "does not match the API ***".
+constexpr std::string_view kLiveKitDevKey = "devkey";
+constexpr std::string_view kLiveKitDevSecret = "secret";
+
+// The `livekit` section is optional as a whole: a deployment that uses only the direct SIP mode leaves it out
+// (LiveKit::configured() is false). Once any of url, api_key and api_secret is set — in the file or by its
+// environment variable — all three are required.
 template <class V>
 void visit(V& v, LiveKit& c) {
-  v.required("url", c.url, {.env = "LIVEKIT_URL"}, Check<std::string>(check_livekit_url));
-  v.required("api_key", c.api_key, {.env = "LIVEKIT_API_KEY"});
-  v.required("api_secret", c.api_secret, {.secret = true, .env = "LIVEKIT_API_SECRET"});
+  v.field("url", c.url, std::string(), {.env = "LIVEKIT_URL"}, Check<std::string>([](const std::string& s) {
+            return s.empty() ? std::nullopt : check_livekit_url(s);
+          }));
+  v.field("api_key", c.api_key, std::string(), {.env = "LIVEKIT_API_KEY"});
+  v.field("api_secret", c.api_secret, std::string(), {.secret = true, .env = "LIVEKIT_API_SECRET"});
   v.field("dev", c.dev, false);
   v.section("provisioning", c.provisioning);
   if constexpr (V::reading) {
+    const struct {
+      const char* key;
+      const std::string& value;
+      const char* env;
+    } connection[] = {{"url", c.url, "LIVEKIT_URL"},
+                      {"api_key", c.api_key, "LIVEKIT_API_KEY"},
+                      {"api_secret", c.api_secret, "LIVEKIT_API_SECRET"}};
+    std::string set_keys;
+    for (const auto& k : connection) {
+      if (!k.value.empty()) set_keys += std::string(set_keys.empty() ? "" : " and ") + "livekit." + k.key;
+    }
+    if (!set_keys.empty()) {
+      for (const auto& k : connection) {
+        if (k.value.empty())
+          v.error(k.key, "is required when " + set_keys +
+                             (set_keys.find(" and ") == std::string::npos ? " is" : " are") +
+                             " set (or set the environment variable " + k.env +
+                             "); leave out url, api_key and api_secret to run without LiveKit");
+      }
+    }
     // LiveKit's development server uses devkey/secret; accepted only when the operator says dev: true.
-    bool dev_key = c.dev && c.api_key == "devkey";
+    bool dev_key = c.dev && c.api_key == kLiveKitDevKey;
     if (!c.api_key.empty() && !dev_key) {
       if (auto problem = check_api_key_shape(c.api_key)) {
         v.error("api_key",
-                *problem + (c.api_key == "devkey" ? " (the dev key 'devkey' needs livekit.dev: true)" : ""));
+                *problem +
+                    (c.api_key == kLiveKitDevKey ? " (the dev key 'devkey' needs livekit.dev: true)" : ""));
       }
     }
     if (!c.api_secret.empty() && !c.dev && c.api_secret.size() < 32)
       v.error("api_secret",
               "is too short: " + std::to_string(c.api_secret.size()) +
                   " characters, at least 32 expected (LiveKit's dev secret needs livekit.dev: true)");
+    if (c.dev && c.api_secret == kLiveKitDevSecret) {
+      auto& secrets = v.context().secrets;
+      if (auto it = std::find(secrets.rbegin(), secrets.rend(), c.api_secret); it != secrets.rend())
+        secrets.erase(std::next(it).base());
+    }
     if (c.dev)
       v.warning("dev", "development mode: weak LiveKit credentials are accepted; never use in production");
   }

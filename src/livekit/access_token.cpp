@@ -189,7 +189,8 @@ std::variant<AccessTokenClaims, TokenRejection> verify_access_token(
   const std::string expected = hmac_sha256(secret->second, token.substr(0, dot2));
   if (signature->size() != expected.size() ||
       CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
-    return reject(TokenError::bad_signature, "token signature does not match the API secret");
+    return reject(TokenError::bad_signature,
+                  "token signature does not match the API secret of key \"" + c.api_key + "\"");
 
   const auto nbf = payload.find("nbf");
   const auto exp = payload.find("exp");

@@ -126,13 +126,73 @@ std::vector<Case> cases() {
         {"LIVEKIT_API_KEY", "API48Ajeeuv4tYL"},
         {"LIVEKIT_API_SECRET", "0123456789abcdef0123456789abcdef"}},
        {}},
-      {"livekit missing everywhere",
+      // Direct SIP mode only: no livekit section, an empty one, or one with only provisioning is valid.
+      {"livekit section absent: direct SIP mode", "sip: {trunks: []}\n", {}, {}, {}},
+      {"livekit section empty", "livekit:\nsip: {trunks: []}\n", {}, {}, {}},
+      {"livekit section with empty values",
+       "livekit: {url: \"\", api_key: \"\", api_secret: \"\"}\n",
+       {},
+       {},
+       {}},
+      {"livekit url without key and secret names both",
+       "livekit:\n  url: wss://lk.example.com\n",
+       {},
+       {},
+       {{"livekit.api_key", 0,
+         "is required when livekit.url is set (or set the environment variable LIVEKIT_API_KEY)"},
+        {"livekit.api_secret", 0, "is required when livekit.url is set"}}},
+      {"livekit key and secret without url",
+       "livekit:\n  api_key: API48Ajeeuv4tYL\n  api_secret: 0123456789abcdef0123456789abcdef\n",
+       {},
+       {},
+       {{"livekit.url", 2,
+         "is required when livekit.api_key and livekit.api_secret are set (or set the "
+         "environment variable LIVEKIT_URL)"}}},
+      {"livekit url from environment without key",
        "sip: {trunks: []}\n",
        {},
+       {{"LIVEKIT_URL", "ws://127.0.0.1:7880"}},
+       {{"livekit.api_key", 0, "LIVEKIT_API_KEY"}, {"livekit.api_secret", 0, "LIVEKIT_API_SECRET"}}},
+      {"livekit secret only from environment",
+       "sip: {trunks: []}\n",
        {},
-       {{"livekit.url", 0, "LIVEKIT_URL"},
-        {"livekit.api_key", 0, "is required"},
-        {"livekit.api_secret", 0, "is required"}}},
+       {{"LIVEKIT_API_SECRET", "0123456789abcdef0123456789abcdef"}},
+       {{"livekit.url", 0, "is required when livekit.api_secret is set"},
+        {"livekit.api_key", 0, "LIVEKIT_API_KEY"}}},
+      // security.srtp: a YAML 1.1 tool writes the value off back as `false` (PyYAML, Ansible).
+      {"srtp false is off", v + "security: {srtp: false}\n", {}, {}, {}},
+      {"srtp no is off", v + "security: {srtp: no}\n", {}, {}, {}},
+      {"srtp quoted OFF is off", v + "security: {srtp: \"OFF\"}\n", {}, {}, {}},
+      {"srtp false from the command line is off", v, {"security.srtp=false"}, {}, {}},
+      {"srtp true is ambiguous and says how to quote",
+       v + "security:\n  srtp: true\n",
+       {},
+       {},
+       {{"security.srtp", 22,
+         "'true' is not one of off, optional, required; unquoted yes/no/on/off/true/false are booleans in "
+         "YAML 1.1 (a tool may have rewritten the value): write the value in quotes, e.g. srtp: "
+         "\"optional\""}}},
+      {"srtp typo still gets a suggestion",
+       v + "security: {srtp: requird}\n",
+       {},
+       {},
+       {{"security.srtp", 0, "did you mean 'required'?"}}},
+      {"enum without an off value: a boolean word gets the quoting hint",
+       v + "logging: {format: yes}\n",
+       {},
+       {},
+       {{"logging.format", 0,
+         "'yes' is not one of auto, json, console; unquoted yes/no/on/off/true/false are "
+         "booleans in YAML 1.1 (a tool may have rewritten the value): write the value in "
+         "quotes, e.g. format: \"auto\""}}},
+      {"string choice media_encryption false gets the quoting hint",
+       std::string(v).replace(v.find("sip:"), 0,
+                              "  provisioning: {inbound_trunk: {media_encryption: false}}\n"),
+       {},
+       {},
+       {{"livekit.provisioning.inbound_trunk.media_encryption", 5,
+         "'false' is not one of disable, allow, require; unquoted yes/no/on/off/true/false are booleans in "
+         "YAML 1.1 (a tool may have rewritten the value): write the value in quotes, e.g. \"disable\""}}},
       {"bad key from environment names the variable",
        "sip: {trunks: []}\n",
        {},
@@ -461,6 +521,73 @@ TEST(Config, EmbeddedExampleIsValidAndMatchesTheShippedFile) {
   std::ifstream in(std::string(VA_SOURCE_DIR) + "/config/livekit-sip.example.yaml");
   std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(file, embedded_example());
+}
+
+LoadResult load_without_environment(const std::string& yaml, std::vector<std::string> overrides = {}) {
+  return load_string(yaml,
+                     {.overrides = std::move(overrides),
+                      .env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; }});
+}
+
+TEST(Config, WithoutLiveKitSectionLiveKitIsNotConfigured) {
+  auto result = load_without_environment("sip:\n  listen: [udp://127.0.0.1:5060]\n");
+  ASSERT_TRUE(result.ok()) << dump(result.errors);
+  EXPECT_FALSE(result.config.livekit.configured());
+  EXPECT_TRUE(load_string(kValid).config.livekit.configured());
+  // The effective configuration of a LiveKit-less deployment loads again as LiveKit-less.
+  auto again = load_without_environment(to_yaml(result.config, true));
+  ASSERT_TRUE(again.ok()) << dump(again.errors);
+  EXPECT_FALSE(again.config.livekit.configured());
+}
+
+TEST(Config, EnvironmentStillFillsALiveKitSectionThatLeavesTheValuesOut) {
+  const std::map<std::string, std::string> env{{"LIVEKIT_URL", "ws://127.0.0.1:7880"},
+                                               {"LIVEKIT_API_KEY", "API48Ajeeuv4tYL"},
+                                               {"LIVEKIT_API_SECRET", "0123456789abcdef0123456789abcdef"}};
+  auto result = load_string("livekit:\n  dev: false\n",
+                            {.env = [env](const std::string& name) -> std::optional<std::string> {
+                              auto it = env.find(name);
+                              return it == env.end() ? std::nullopt : std::optional(it->second);
+                            }});
+  ASSERT_TRUE(result.ok()) << dump(result.errors);
+  EXPECT_TRUE(result.config.livekit.configured());
+  EXPECT_EQ(result.config.livekit.url, "ws://127.0.0.1:7880");
+  EXPECT_EQ(result.config.livekit.api_key, "API48Ajeeuv4tYL");
+}
+
+TEST(Config, YamlBooleanFalseMeansSrtpOff) {
+  for (const std::string spelling : {"false", "no", "off", "False", "\"OFF\""}) {
+    auto result = load_without_environment(std::string(kValid) + "security:\n  srtp: " + spelling + "\n",
+                                           {"security.srtp=required"});
+    ASSERT_TRUE(result.ok()) << dump(result.errors);
+    EXPECT_EQ(result.config.security.srtp, SrtpMode::required) << "--set wins over the file";
+    result = load_without_environment(std::string(kValid) + "security:\n  srtp: " + spelling + "\n");
+    ASSERT_TRUE(result.ok()) << spelling << ":\n" << dump(result.errors);
+    EXPECT_EQ(result.config.security.srtp, SrtpMode::off) << spelling;
+  }
+  // What a YAML 1.1 tool makes of the effective configuration loads back to the same mode.
+  auto written = to_yaml(load_string(kValid).config);
+  EXPECT_NE(written.find("srtp: off"), std::string::npos);
+  auto rewritten = written.replace(written.find("srtp: off"), 9, "srtp: false");
+  auto reloaded = load_without_environment(rewritten);
+  EXPECT_EQ(reloaded.config.security.srtp, SrtpMode::off) << dump(reloaded.errors);
+}
+
+// LiveKit's public development secret ("secret", with livekit.dev: true) is not registered with the log
+// masker: it would turn every "secret" in every log line into "***" ("does not match the API ***").
+TEST(Config, LiveKitDevelopmentSecretIsNotCollectedForMasking) {
+  auto dev = load_without_environment(
+      kValid, {"livekit.api_key=devkey", "livekit.api_secret=secret", "livekit.dev=true"});
+  ASSERT_TRUE(dev.ok()) << dump(dev.errors);
+  EXPECT_THAT(dev.secrets, ::testing::Not(::testing::Contains(std::string("secret"))));
+  // A real secret is, even in dev mode; and a trunk password that happens to be "secret" still is.
+  auto weak_dev = load_without_environment(
+      kValid, {"livekit.api_secret=short-dev-secret", "livekit.dev=true", "sip.trunks[0].password=secret"});
+  ASSERT_TRUE(weak_dev.ok()) << dump(weak_dev.errors);
+  EXPECT_THAT(weak_dev.secrets, ::testing::Contains(std::string("short-dev-secret")));
+  EXPECT_THAT(weak_dev.secrets, ::testing::Contains(std::string("secret")));
+  EXPECT_THAT(load_string(kValid).secrets,
+              ::testing::Contains(std::string("0123456789abcdef0123456789abcdef")));
 }
 
 }  // namespace

@@ -172,6 +172,43 @@ TEST(AssignmentMasking, SensitiveWordsInProseAreKept) {
   EXPECT_EQ(mask_no_phones(prose), prose);
 }
 
+// A rejected webhook logs why; the words after "API" are prose, not credentials, and must stay readable
+// while the configured LiveKit secret itself is registered and masked.
+TEST(ApiWordsInProse, RejectedWebhookReasonStaysReadable) {
+  va::log::add_secret("Sx9-livekit-api-secret-0123456789abcdef");
+  for (const std::string prose :
+       {"token signature does not match the API secret",
+        "token signature does not match the API secret of key \"API48Ajeeuv4tYL\"", "the API key is wrong",
+        "API server unreachable", "API secret rotated", "set livekit.api_key and livekit.api_secret",
+        "livekit.api_secret is too short"}) {
+    EXPECT_EQ(mask_no_phones(prose), prose);
+  }
+  const std::string json_line =
+      R"({"level":"warn","msg":"livekit webhook rejected","reason":"bad_signature","status":401,)"
+      R"("detail":"webhook signature rejected: token signature does not match the API secret"})";
+  EXPECT_EQ(mask_no_phones(json_line), json_line);
+}
+
+TEST(ApiWordsInProse, RealSecretsNextToTheWordApiAreStillMasked) {
+  va::log::add_secret("Sx9-livekit-api-secret-0123456789abcdef");
+  EXPECT_EQ(mask_no_phones("the API secret Sx9-livekit-api-secret-0123456789abcdef is wrong"),
+            "the API secret *** is wrong");
+  EXPECT_EQ(mask_no_phones("api_secret=abc123xyz api_key=API48Ajeeuv4tYL"),
+            "api_secret=*** api_key=API48Ajeeuv4tYL");
+  EXPECT_EQ(mask_no_phones("API secret: hunter2-long"), "API secret: ***");
+  EXPECT_EQ(mask_no_phones(R"({"api_secret":"abc123xyz"})"), R"({"api_secret":"***"})");
+  EXPECT_EQ(mask_no_phones("API token=abc123xyz"), "API token=***");
+  EXPECT_EQ(mask_no_phones("API call with Bearer sk-live-0123 failed"), "API call with Bearer *** failed");
+}
+
+// A LiveKit API key is a public identifier (the `iss` of every token LiveKit sends us): it stays readable
+// so that "which key?" can be answered from the log. Its secret is what is masked.
+TEST(ApiWordsInProse, LiveKitApiKeysStayReadable) {
+  EXPECT_EQ(mask_no_phones("token issuer \"API48Ajeeuv4tYL\" is not a known API key"),
+            "token issuer \"API48Ajeeuv4tYL\" is not a known API key");
+  EXPECT_EQ(mask_no_phones("livekit.api_key: API123 too short"), "livekit.api_key: API123 too short");
+}
+
 TEST(MaskingKeepsOrdinaryText, PortsDurationsAddressesAndTimestampsAreUntouched) {
   const std::string line =
       R"({"ts":"2026-11-26T13:51:34.123Z","level":"info","msg":"listening on 0.0.0.0:5060","timeout":"1500ms",)"
