@@ -75,14 +75,15 @@ class ConversationHandler final : public media::CallHandler {
                                  {"start_ms", static_cast<std::int64_t>(entry.start.count())},
                                  {"interrupted", entry.interrupted}});
       for (const auto& turn : c.turns())
-        log::info("turn latency", {{"call_id", c.call().call_id},
-                                   {"total_ms", turn.total.value_or(-1)},
-                                   {"endpointing_ms", turn.endpointing.value_or(-1)},
-                                   {"end_of_speech_to_final_ms", turn.end_of_speech_to_final.value_or(-1)},
-                                   {"final_to_reply_ms", turn.final_to_reply.value_or(-1)},
-                                   {"reply_to_first_audio_ms", turn.reply_to_first_audio.value_or(-1)},
-                                   {"first_audio_to_first_frame_ms", turn.first_audio_to_first_frame.value_or(-1)},
-                                   {"recognition_ms", turn.recognition_compute.value_or(-1)}});
+        log::info("turn latency",
+                  {{"call_id", c.call().call_id},
+                   {"total_ms", turn.total.value_or(-1)},
+                   {"endpointing_ms", turn.endpointing.value_or(-1)},
+                   {"end_of_speech_to_final_ms", turn.end_of_speech_to_final.value_or(-1)},
+                   {"final_to_reply_ms", turn.final_to_reply.value_or(-1)},
+                   {"reply_to_first_audio_ms", turn.reply_to_first_audio.value_or(-1)},
+                   {"first_audio_to_first_frame_ms", turn.first_audio_to_first_frame.value_or(-1)},
+                   {"recognition_ms", turn.recognition_compute.value_or(-1)}});
     });
     conversation_->start(leg, info.executor, !info.outbound);
   }
@@ -90,7 +91,9 @@ class ConversationHandler final : public media::CallHandler {
   void on_audio(const media::AudioFrame& frame) override { conversation_->on_audio(frame); }
   void on_dtmf(const media::DtmfEvent& event) override { conversation_->on_dtmf(event); }
   void on_hold_changed(bool held) override { conversation_->on_hold_changed(held); }
-  void on_transfer_progress(int status, bool final) override { conversation_->on_transfer_progress(status, final); }
+  void on_transfer_progress(int status, bool final) override {
+    conversation_->on_transfer_progress(status, final);
+  }
   void on_ended(const media::CallEnded& ended) override { conversation_->on_ended(ended); }
 
  private:
@@ -100,7 +103,8 @@ class ConversationHandler final : public media::CallHandler {
 
 }  // namespace
 
-ConversationSetup make_conversation_service(const config::Config& cfg, const engines::EngineRegistry& registry,
+ConversationSetup make_conversation_service(const config::Config& cfg,
+                                            const engines::EngineRegistry& registry,
                                             metrics::Registry& metrics) {
   ConversationSetup setup;
   auto service = std::make_shared<ConversationService>();
@@ -110,7 +114,8 @@ ConversationSetup make_conversation_service(const config::Config& cfg, const eng
 
   auto& s = service->settings;
   s.endpointing.min_speech = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.min_speech);
-  s.endpointing.trailing_silence = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.trailing_silence);
+  s.endpointing.trailing_silence =
+      std::chrono::duration_cast<std::chrono::milliseconds>(tuning.trailing_silence);
   s.endpointing.max_utterance = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.max_utterance);
   s.no_input_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.no_input_timeout);
   s.barge_in = tuning.barge_in;
@@ -121,9 +126,10 @@ ConversationSetup make_conversation_service(const config::Config& cfg, const eng
     service->problems.push_back(std::move(text));
   };
 
-  const std::size_t workers =
-      tuning.workers > 0 ? static_cast<std::size_t>(tuning.workers) : std::max(1u, std::thread::hardware_concurrency());
-  auto pool = std::make_shared<voice::WorkerPool>(workers, static_cast<std::size_t>(tuning.queue), "voice-engine");
+  const std::size_t workers = tuning.workers > 0 ? static_cast<std::size_t>(tuning.workers)
+                                                 : std::max(1u, std::thread::hardware_concurrency());
+  auto pool =
+      std::make_shared<voice::WorkerPool>(workers, static_cast<std::size_t>(tuning.queue), "voice-engine");
   auto& e = service->engines;
   e.pool = pool;
   e.prompt_cache = std::make_shared<voice::PromptCache>();
@@ -163,22 +169,24 @@ ConversationSetup make_conversation_service(const config::Config& cfg, const eng
   service->metrics = voice::make_conversation_metrics(metrics);
   service->fetcher = make_fetcher(pool);
 
-  voice::flow::FlowLoadResult loaded = agent.flow_file.empty()
-                                           ? voice::flow::load_flow_string(std::string(embedded_reception_flow()))
-                                           : voice::flow::load_flow_file(agent.flow_file);
+  voice::flow::FlowLoadResult loaded =
+      agent.flow_file.empty() ? voice::flow::load_flow_string(std::string(embedded_reception_flow()))
+                              : voice::flow::load_flow_file(agent.flow_file);
   if (!loaded.ok()) {
-    std::string text = "flow " + (agent.flow_file.empty() ? std::string("(built-in reception)") : agent.flow_file) + ":";
+    std::string text =
+        "flow " + (agent.flow_file.empty() ? std::string("(built-in reception)") : agent.flow_file) + ":";
     for (const auto& d : loaded.errors) text += "\n  " + d.to_string();
     setup.error = text;
     return setup;
   }
   service->dialogue = voice::flow::flow_dialogue_factory(loaded.flow);
-  log::info("conversation ready", {{"flow", agent.flow_file.empty() ? std::string("built-in reception") : agent.flow_file},
-                                   {"vad", agent.engines.vad},
-                                   {"stt", e.recognizer ? std::string(e.recognizer->name()) : std::string("none")},
-                                   {"tts", agent.engines.tts},
-                                   {"workers", static_cast<std::int64_t>(workers)},
-                                   {"problems", static_cast<std::int64_t>(service->problems.size())}});
+  log::info("conversation ready",
+            {{"flow", agent.flow_file.empty() ? std::string("built-in reception") : agent.flow_file},
+             {"vad", agent.engines.vad},
+             {"stt", e.recognizer ? std::string(e.recognizer->name()) : std::string("none")},
+             {"tts", agent.engines.tts},
+             {"workers", static_cast<std::int64_t>(workers)},
+             {"problems", static_cast<std::int64_t>(service->problems.size())}});
   setup.service = std::move(service);
   return setup;
 }

@@ -33,7 +33,8 @@ struct ConversationSetup {
   std::shared_ptr<ConversationService> service;
   std::string error;  // the dialogue could not be loaded
 };
-ConversationSetup make_conversation_service(const config::Config& cfg, const engines::EngineRegistry& registry,
+ConversationSetup make_conversation_service(const config::Config& cfg,
+                                            const engines::EngineRegistry& registry,
                                             metrics::Registry& metrics);
 
 // Registers the conversation for every flow name the routes use that `handlers` does not provide yet.

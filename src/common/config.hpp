@@ -195,11 +195,11 @@ struct Engines {
 
 // The conversation pipeline's timing and resources (agent.conversation).
 struct ConversationTuning {
-  std::int64_t workers = 0;       // engine worker threads; 0: one per core
-  std::int64_t queue = 0;         // engine jobs waiting beyond the running ones
+  std::int64_t workers = 0;  // engine worker threads; 0: one per core
+  std::int64_t queue = 0;    // engine jobs waiting beyond the running ones
   std::int64_t vad_aggressiveness = 2;
-  Duration min_speech{};          // speech before it counts as an utterance (and may interrupt)
-  Duration trailing_silence{};    // silence that ends an utterance
+  Duration min_speech{};        // speech before it counts as an utterance (and may interrupt)
+  Duration trailing_silence{};  // silence that ends an utterance
   Duration max_utterance{};
   Duration no_input_timeout{};
   bool barge_in = true;

@@ -22,7 +22,7 @@ struct CallInfo {
   std::string
       dialed;        // Request-URI user part (inbound: the number the route matched; outbound: the target's)
   std::string flow;  // the flow name the route (or the outbound request) chose
-  std::string language;  // the route's language ("ru", "en"); empty: the agent's default
+  std::string language;   // the route's language ("ru", "en"); empty: the agent's default
   bool outbound = false;  // we placed the call (UserAgent::place_call): no answer() needed, it is the peer's
   // The call's media thread, for the handler's own timers (a handler runs only there).
   boost::asio::any_io_executor executor;

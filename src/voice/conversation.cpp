@@ -12,7 +12,6 @@ namespace va::voice {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-
 namespace {
 
 constexpr auto kPacingPeriod = 40ms;
