@@ -191,12 +191,10 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
   return setup;
 }
 
-void register_conversation_flows(media::CallHandlerRegistry& handlers, const config::Routing& routing,
+void register_conversation_flows(media::CallHandlerRegistry& handlers,
                                  std::shared_ptr<ConversationService> service) {
-  for (const auto& route : routing.inbound) {
-    if (handlers.contains(route.flow)) continue;
-    handlers.add(route.flow, [service] { return std::make_unique<ConversationHandler>(service); });
-  }
+  handlers.add(std::string(kConversationFlow),
+               [service] { return std::make_unique<ConversationHandler>(service); });
 }
 
 }  // namespace va::app

@@ -37,8 +37,12 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
                                             const engines::EngineRegistry& registry,
                                             metrics::Registry& metrics);
 
-// Registers the conversation for every flow name the routes use that `handlers` does not provide yet.
-void register_conversation_flows(media::CallHandlerRegistry& handlers, const config::Routing& routing,
+// The flow name routes use for the conversation (routing.inbound[].flow: main). Other names are the
+// diagnostic flows (echo, dtmf-echo, ring); a name nobody registered is answered 480.
+inline constexpr std::string_view kConversationFlow = "main";
+
+// Registers the conversation as the `main` flow.
+void register_conversation_flows(media::CallHandlerRegistry& handlers,
                                  std::shared_ptr<ConversationService> service);
 
 // The reception flow compiled into the binary (config/flows/reception.yaml): the dialogue when

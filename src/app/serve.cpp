@@ -87,6 +87,25 @@ int serve(const ConfigSource& source) {
     health.set("livekit", ComponentState::ready, "not configured");
   }
 
+  // The conversation (issue 10), the `main` flow: engines and models load before anything listens. A broken
+  // engine degrades it (DTMF only, another voice) rather than stopping the service; a broken flow file is a
+  // configuration error.
+  engines::EngineRegistry engine_registry;
+  engines::register_builtin_engines(engine_registry);
+  auto conversation = make_conversation_service(cfg, engine_registry, metrics);
+  if (!conversation.service) {
+    log::error("cannot load the conversation flow", {{"error", conversation.error}});
+    std::cerr << "voice-agent: " << conversation.error << "\n";
+    return kExitUsageOrConfig;
+  }
+  if (conversation.service->problems.empty()) {
+    health.set("voice", ComponentState::ready);
+  } else {
+    std::string detail;
+    for (const auto& p : conversation.service->problems) detail += (detail.empty() ? "" : "; ") + p;
+    health.set("voice", ComponentState::degraded, detail);
+  }
+
   http::Router router;
   http::add_ops_routes(router, health, metrics);
   add_config_validate_route(router);
@@ -121,24 +140,7 @@ int serve(const ConfigSource& source) {
   // The SIP endpoint (issue 3): calls are routed to flows registered here by name.
   sip::CallHandlerRegistry call_handlers;
   sip::register_diagnostic_flows(call_handlers);
-  // The conversation (issue 10) drives every other routed flow. A broken engine degrades it (DTMF only,
-  // another voice) rather than stopping the service; a broken flow file is a configuration error.
-  engines::EngineRegistry engine_registry;
-  engines::register_builtin_engines(engine_registry);
-  auto conversation = make_conversation_service(cfg, engine_registry, metrics);
-  if (!conversation.service) {
-    log::error("cannot load the conversation flow", {{"error", conversation.error}});
-    std::cerr << "voice-agent: " << conversation.error << "\n";
-    return kExitUsageOrConfig;
-  }
-  if (conversation.service->problems.empty()) {
-    health.set("voice", ComponentState::ready);
-  } else {
-    std::string detail;
-    for (const auto& p : conversation.service->problems) detail += (detail.empty() ? "" : "; ") + p;
-    health.set("voice", ComponentState::degraded, detail);
-  }
-  register_conversation_flows(call_handlers, cfg.routing, conversation.service);
+  register_conversation_flows(call_handlers, conversation.service);
   auto media_threads = std::max(1u, std::thread::hardware_concurrency());
   std::optional<sip::UserAgent> sip_endpoint;
   // Trunks (sip.trunks): who may call (static-IP sources, registrars, inbound digest), registrations and
