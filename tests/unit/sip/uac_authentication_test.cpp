@@ -83,6 +83,18 @@ TEST(UacAuthentication, AChallengeWithoutADigestWeSpeakIsNotAnswered) {
   EXPECT_FALSE(retry.header("Authorization").has_value());
 }
 
+// A 401/407 to a REGISTER whose challenge header line is `challenge_line` (name and value, no CRLF).
+Message register_challenge(int status, const std::string& challenge_line) {
+  return parse("SIP/2.0 " + std::to_string(status) +
+               " Challenge\r\n"
+               "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK2\r\n"
+               "From: <sip:va@192.0.2.10>;tag=b\r\n"
+               "To: <sip:va@192.0.2.10>\r\n"
+               "Call-ID: auth@192.0.2.10\r\n"
+               "CSeq: 1 REGISTER\r\n" +
+               challenge_line + "\r\nContent-Length: 0\r\n\r\n");
+}
+
 Message register_request() {
   auto request = Message::request("REGISTER", parse_uri("sip:sip.example.net").value());
   request.add_header("CSeq", "1 REGISTER");
@@ -164,15 +176,8 @@ TEST(UacAuthentication, AProxyAndAServerChallengeAreBothAnswered) {
   UacAuthentication auth({"alice", "secret"});
   auto request = register_request();
   std::string why;
-  auto proxy = parse(
-      "SIP/2.0 407 Proxy Authentication Required\r\n"
-      "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK2\r\n"
-      "From: <sip:va@192.0.2.10>;tag=b\r\n"
-      "To: <sip:va@192.0.2.10>\r\n"
-      "Call-ID: auth@192.0.2.10\r\n"
-      "CSeq: 1 REGISTER\r\n"
-      "Proxy-Authenticate: Digest realm=\"proxy\", nonce=\"p1\", qop=\"auth\"\r\n"
-      "Content-Length: 0\r\n\r\n");
+  auto proxy =
+      register_challenge(407, "Proxy-Authenticate: Digest realm=\"proxy\", nonce=\"p1\", qop=\"auth\"");
   ASSERT_TRUE(auth.answer(proxy, request, why)) << why;
   ASSERT_TRUE(auth.answer(challenge(401, "WWW-Authenticate", "s1"), request, why)) << why;
   EXPECT_EQ(sent(request, "Proxy-Authorization").nonce, "p1");
@@ -183,27 +188,11 @@ TEST(UacAuthentication, AMalformedChallengeIsNotAnsweredAndSaysWhy) {
   UacAuthentication auth({"alice", "secret"});
   auto request = register_request();
   std::string why;
-  auto unterminated = parse(
-      "SIP/2.0 401 Unauthorized\r\n"
-      "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK2\r\n"
-      "From: <sip:va@192.0.2.10>;tag=b\r\n"
-      "To: <sip:va@192.0.2.10>\r\n"
-      "Call-ID: auth@192.0.2.10\r\n"
-      "CSeq: 1 REGISTER\r\n"
-      "WWW-Authenticate: Digest realm=\"x\", nonce=\"n1\r\n"
-      "Content-Length: 0\r\n\r\n");
+  auto unterminated = register_challenge(401, "WWW-Authenticate: Digest realm=\"x\", nonce=\"n1");
   EXPECT_FALSE(auth.answer(unterminated, request, why));
   EXPECT_THAT(why, HasSubstr("malformed challenge"));
   EXPECT_FALSE(request.header("Authorization").has_value());
-  auto none = parse(
-      "SIP/2.0 401 Unauthorized\r\n"
-      "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK2\r\n"
-      "From: <sip:va@192.0.2.10>;tag=b\r\n"
-      "To: <sip:va@192.0.2.10>\r\n"
-      "Call-ID: auth@192.0.2.10\r\n"
-      "CSeq: 1 REGISTER\r\n"
-      "WWW-Authenticate: Basic realm=\"x\"\r\n"
-      "Content-Length: 0\r\n\r\n");
+  auto none = register_challenge(401, "WWW-Authenticate: Basic realm=\"x\"");
   EXPECT_FALSE(auth.answer(none, request, why));
   EXPECT_THAT(why, HasSubstr("no Digest challenge"));
   EXPECT_FALSE(auth.refused());
