@@ -119,6 +119,9 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
   s.endpointing.max_utterance = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.max_utterance);
   s.no_input_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(tuning.no_input_timeout);
   s.barge_in = tuning.barge_in;
+  s.require_voicing = tuning.require_voicing;
+  s.unclear_interruption_max =
+      std::chrono::duration_cast<std::chrono::milliseconds>(tuning.unclear_interruption_max);
   s.backchannels = tuning.backchannels;
 
   auto problem = [&](std::string text) {

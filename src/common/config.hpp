@@ -203,6 +203,9 @@ struct ConversationTuning {
   Duration max_utterance{};
   Duration no_input_timeout{};
   bool barge_in = true;
+  bool require_voicing = true;  // speech must be pitched: noise bursts never start an utterance
+  Duration
+      unclear_interruption_max{};  // a short barge-in the dialogue does not understand resumes the prompt
   std::vector<std::string> backchannels;  // caller words that do not interrupt a prompt
 };
 

@@ -665,11 +665,13 @@ void visit(V& v, ConversationTuning& c) {
   v.field("workers", c.workers, std::int64_t{0}, {}, in_range(0, 64));
   v.field("queue", c.queue, std::int64_t{16}, {}, in_range(0, 10'000));
   v.field("vad_aggressiveness", c.vad_aggressiveness, std::int64_t{2}, {}, in_range(0, 3));
-  v.field("min_speech", c.min_speech, Duration(160ms), {}, duration_between(40ms, 2s));
+  v.field("min_speech", c.min_speech, Duration(120ms), {}, duration_between(40ms, 2s));
   v.field("trailing_silence", c.trailing_silence, Duration(700ms), {}, duration_between(100ms, 5s));
   v.field("max_utterance", c.max_utterance, Duration(15s), {}, duration_between(1s, 60s));
   v.field("no_input_timeout", c.no_input_timeout, Duration(7s), {}, duration_between(0s, 10min));
   v.field("barge_in", c.barge_in, true);
+  v.field("require_voicing", c.require_voicing, true);
+  v.field("unclear_interruption_max", c.unclear_interruption_max, Duration(1s), {}, duration_between(0s, 5s));
   v.field("backchannels", c.backchannels,
           std::vector<std::string>{"угу", "ага", "да-да", "mhm", "mm-hmm", "uh-huh", "ok", "okay"});
 }

@@ -159,7 +159,8 @@ void Conversation::on_audio(const media::AudioFrame& frame) {
   top_up();
   if (!vad_) return;
   const bool was_idle = !endpointer_.in_onset() && !endpointer_.in_utterance();
-  const bool speech = vad_->is_speech(frame);
+  const bool vad_speech = vad_->is_speech(frame);
+  const bool speech = settings_.require_voicing ? voicing_.is_speech(vad_speech, frame) : vad_speech;
   auto event = endpointer_.push(speech, frame.timestamp);
   const bool active = endpointer_.in_onset() || endpointer_.in_utterance();
 
@@ -281,16 +282,17 @@ void Conversation::on_speech_ended(const EndpointEvent& event, Clock::time_point
   }
   caller_stopped_at_ = caller_stopped;
   recognizing_ = true;
+  const auto speech = duration_of(static_cast<std::size_t>((event.end - event.start).count()));
   auto recognizer = engines_.recognizer;
   std::string language = call_.language;
   auto job = [weak = weak_from_this(), executor = executor_, recognizer, language, pcm = std::move(pcm), eos,
-              barged]() mutable {
+              barged, speech]() mutable {
     auto t0 = Clock::now();
     auto result = recognizer->recognize(pcm, language);
     double compute = ms_between(t0, Clock::now());
-    asio::post(executor, [weak, result = std::move(result), eos, compute, barged]() mutable {
+    asio::post(executor, [weak, result = std::move(result), eos, compute, barged, speech]() mutable {
       if (auto self = weak.lock(); self && !self->ended_)
-        self->on_recognized(std::move(result), eos, compute, barged);
+        self->on_recognized(std::move(result), eos, compute, barged, speech);
     });
   };
   if (!engines_.pool || !engines_.pool->submit(std::move(job))) {
@@ -303,7 +305,7 @@ void Conversation::on_speech_ended(const EndpointEvent& event, Clock::time_point
 }
 
 void Conversation::on_recognized(Result<Recognition, EngineError> result, Clock::time_point eos,
-                                 double compute_ms, bool barged_in) {
+                                 double compute_ms, bool barged_in, std::chrono::milliseconds speech) {
   recognizing_ = false;
   const auto final_at = Clock::now();
   observe("recognition", compute_ms);
@@ -320,7 +322,9 @@ void Conversation::on_recognized(Result<Recognition, EngineError> result, Clock:
       "conversation: caller said",
       {{"call_id", call_.call_id}, {"text", text}, {"recognition_ms", compute_ms}, {"barge_in", barged_in}});
   if (paused_) {
-    if (text.empty() || is_backchannel(text)) {
+    const bool unclear = speech <= settings_.unclear_interruption_max && dialogue_ &&
+                         !dialogue_->understands(UserTurn{UserTurn::Kind::speech, text, true});
+    if (text.empty() || is_backchannel(text) || unclear) {
       resume_after_backchannel();
       if (!text.empty()) {
         TranscriptEntry entry;

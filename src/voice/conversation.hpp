@@ -40,6 +40,7 @@
 #include "voice/speech_synthesizer.hpp"
 #include "voice/transcript.hpp"
 #include "voice/voice_activity.hpp"
+#include "voice/voicing.hpp"
 #include "voice/worker_pool.hpp"
 
 namespace va::voice {
@@ -51,6 +52,12 @@ struct ConversationSettings {
   std::vector<std::string> backchannels{"угу",    "ага",    "да-да", "да да", "mhm",
                                         "mm-hmm", "uh-huh", "ok",    "okay"};
   bool barge_in = true;
+  // Count VAD speech only around pitched sound (voicing.hpp): a cough or a rustle that the VAD flags never
+  // starts an utterance nor cuts a prompt.
+  bool require_voicing = true;
+  // A barge-in no longer than this that the dialogue does not understand (Dialogue::understands) resumes
+  // the cut prompt: a backchannel the recogniser got wrong, a word to someone else. 0: never.
+  std::chrono::milliseconds unclear_interruption_max{1000};
   std::chrono::milliseconds no_input_timeout{7000};
   // Frames handed to the leg ahead of the wire.
   std::size_t lookahead_frames = 8;
@@ -139,8 +146,9 @@ class Conversation : public media::CallLegObserver,
   void resume_after_backchannel();
   void abandon_paused_prompt();
   void on_speech_ended(const EndpointEvent& event, Clock::time_point caller_stopped);
+  // `speech`: from the utterance's first to its last speech frame.
   void on_recognized(Result<Recognition, EngineError> result, Clock::time_point eos_wall, double compute_ms,
-                     bool barged_in);
+                     bool barged_in, std::chrono::milliseconds speech);
   void deliver_turn(UserTurn turn);
   void arm_no_input();
   void disarm_no_input();
@@ -171,6 +179,7 @@ class Conversation : public media::CallLegObserver,
   Clock::time_point answered_at_{};
 
   std::unique_ptr<VoiceActivityDetector> vad_;
+  VoicedSpeechGate voicing_;
   Endpointer endpointer_;
   std::vector<std::int16_t> pre_roll_;  // ring of the last pre_roll samples
   std::size_t pre_roll_pos_ = 0;

@@ -89,6 +89,10 @@ class Dialogue {
   // The call is answered: greet.
   virtual void start(DialogueHost& host) = 0;
   virtual void on_user_turn(const UserTurn& turn) = 0;
+  // Would on_user_turn() act on this turn (an intent, a slot value) rather than re-prompt? Asked before a
+  // short barge-in is delivered: one the dialogue does not understand resumes the cut prompt instead
+  // (a mumbled "угу", a word to someone else in the room). A dialogue that understands anything says yes.
+  virtual bool understands(const UserTurn& /*turn*/) const { return true; }
   // Nothing heard for the listening timeout after the agent finished speaking.
   virtual void on_no_input() = 0;
   // The call ended (any side): release what is held; no host call after this.

@@ -22,7 +22,7 @@
 namespace va::voice {
 
 struct EndpointerSettings {
-  std::chrono::milliseconds min_speech{160};
+  std::chrono::milliseconds min_speech{120};
   std::chrono::milliseconds onset_gap{80};
   std::chrono::milliseconds trailing_silence{700};
   std::chrono::milliseconds max_utterance{20000};

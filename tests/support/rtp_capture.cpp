@@ -40,6 +40,26 @@ std::string endpoint(const std::string& ip, const std::string& port) {
   return ip.find(':') != std::string::npos ? "[" + ip + "]:" + port : ip + ":" + port;
 }
 
+// tshark's rtp.payload: hex with or without ':' between bytes depending on its version; separators never
+// split a byte.
+void append_hex(const std::string& text, std::vector<std::uint8_t>& bytes) {
+  int high = -1;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    const int nibble = std::isxdigit(u) != 0 ? (std::isdigit(u) != 0 ? c - '0' : (c | 0x20) - 'a' + 10) : -1;
+    if (nibble < 0) {
+      high = -1;
+      continue;
+    }
+    if (high < 0) {
+      high = nibble;
+    } else {
+      bytes.push_back(static_cast<std::uint8_t>(high << 4 | nibble));
+      high = -1;
+    }
+  }
+}
+
 std::uint16_t to_port(const std::string& text) {
   try {
     return static_cast<std::uint16_t>(std::stoul(text));
@@ -185,32 +205,35 @@ RtpCaptureSummary RtpCapture::summary() const {
   return summary;
 }
 
-std::vector<std::uint8_t> RtpCapture::payload(std::uint16_t source_port,
-                                              std::optional<int> payload_type) const {
+std::vector<CapturedRtpPacket> RtpCapture::packets(std::uint16_t source_port,
+                                                   std::optional<int> payload_type) const {
   std::string filter = "rtp && udp.srcport == " + std::to_string(source_port);
   if (payload_type) filter += " && rtp.p_type == " + std::to_string(*payload_type);
   auto command = read_command();
-  command.insert(command.end(), {"-Y", filter, "-T", "fields", "-e", "rtp.payload"});
-  const auto text = run_tool_or_throw(command, 60s);
-  // One line per packet, hex with or without ':' between bytes depending on the tshark version.
-  std::vector<std::uint8_t> bytes;
-  int high = -1;
-  for (const char c : text) {
-    int nibble = -1;
-    if (c >= '0' && c <= '9') nibble = c - '0';
-    if (c >= 'a' && c <= 'f') nibble = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') nibble = c - 'A' + 10;
-    if (nibble < 0) {
-      high = -1;  // separators and line ends never split a byte
+  command.insert(command.end(), {"-Y", filter, "-T", "fields", "-E", "separator=;", "-e",
+                                 "frame.time_relative", "-e", "rtp.payload"});
+  std::vector<CapturedRtpPacket> packets;
+  std::istringstream rows(run_tool_or_throw(command, 60s));
+  for (std::string line; std::getline(rows, line);) {
+    const auto fields = split(line, ';');
+    if (fields.size() < 2) continue;
+    CapturedRtpPacket packet;
+    try {
+      packet.time = std::chrono::duration<double>(std::stod(fields[0]));
+    } catch (const std::exception&) {
       continue;
     }
-    if (high < 0) {
-      high = nibble;
-    } else {
-      bytes.push_back(static_cast<std::uint8_t>(high << 4 | nibble));
-      high = -1;
-    }
+    append_hex(fields[1], packet.payload);
+    packets.push_back(std::move(packet));
   }
+  return packets;
+}
+
+std::vector<std::uint8_t> RtpCapture::payload(std::uint16_t source_port,
+                                              std::optional<int> payload_type) const {
+  std::vector<std::uint8_t> bytes;
+  for (const auto& packet : packets(source_port, payload_type))
+    bytes.insert(bytes.end(), packet.payload.begin(), packet.payload.end());
   return bytes;
 }
 
@@ -235,23 +258,7 @@ std::vector<TelephoneEvent> RtpCapture::telephone_events(std::uint16_t source_po
     const auto fields = split(line, ';');
     if (fields.size() < 3) continue;
     std::vector<std::uint8_t> payload;
-    int high = -1;
-    for (const char c : fields[2]) {
-      const int nibble =
-          std::isxdigit(static_cast<unsigned char>(c)) != 0
-              ? (std::isdigit(static_cast<unsigned char>(c)) != 0 ? c - '0' : (c | 0x20) - 'a' + 10)
-              : -1;
-      if (nibble < 0) {
-        high = -1;
-        continue;
-      }
-      if (high < 0) {
-        high = nibble;
-      } else {
-        payload.push_back(static_cast<std::uint8_t>(high << 4 | nibble));
-        high = -1;
-      }
-    }
+    append_hex(fields[2], payload);
     if (payload.size() < 4) continue;  // §2.3: event, E|R|volume, duration (16 bits)
     std::uint32_t timestamp = 0;
     try {

@@ -77,6 +77,12 @@ std::string describe(const std::vector<TelephoneEvent>& events);
 // The digits of `events` in order, e.g. "123".
 std::string digits_of(const std::vector<TelephoneEvent>& events);
 
+// One RTP packet as captured: when (from the capture's start) and its payload bytes.
+struct CapturedRtpPacket {
+  std::chrono::duration<double> time{};
+  std::vector<std::uint8_t> payload{};
+};
+
 struct RtpCaptureOptions {
   std::uint16_t first_port = 0;  // the UDP port range captured (both directions: source or destination)
   std::uint16_t last_port = 0;
@@ -102,6 +108,9 @@ class RtpCapture {
   // After stop(): flows and RTP streams. Throws std::runtime_error when tshark cannot read the file.
   RtpCaptureSummary summary() const;
 
+  // After stop(): the RTP packets sent from `source_port` (optionally only `payload_type`), in capture order.
+  std::vector<CapturedRtpPacket> packets(std::uint16_t source_port,
+                                         std::optional<int> payload_type = std::nullopt) const;
   // After stop(): the RTP payload bytes sent from `source_port` (optionally only `payload_type`, e.g. 8 for
   // PCMA, which leaves RFC 4733 events out), concatenated in capture order.
   std::vector<std::uint8_t> payload(std::uint16_t source_port,

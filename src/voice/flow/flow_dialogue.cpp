@@ -36,6 +36,14 @@ void FlowDialogue::on_user_turn(const UserTurn& turn) {
   }
 }
 
+bool FlowDialogue::understands(const UserTurn& turn) const {
+  if (turn.kind == UserTurn::Kind::dtmf || finished_ || state_ == nullptr || waiting_for_http_) return true;
+  if (match_speech(flow_->global_intents, turn.text, language_)) return true;
+  if (state_->listen) return match_speech(state_->listen->intents, turn.text, language_).has_value();
+  if (state_->slot) return slot_value(*state_->slot, turn.text).has_value();
+  return true;
+}
+
 void FlowDialogue::on_no_input() {
   if (finished_ || state_ == nullptr || waiting_for_http_) return;
   if (digit_timer_) return;  // the caller is keying digits: the inter-digit timeout decides
@@ -207,7 +215,18 @@ void FlowDialogue::on_slot_turn(const Slot& slot, const UserTurn& turn) {
     start_digit_timer(slot.digits->inter_digit_timeout, &FlowDialogue::on_slot_digit_timeout);
     return;
   }
-  auto text = normalize_transcript(turn.text);
+  if (auto value = slot_value(slot, turn.text)) {
+    fill(slot, std::move(*value));
+  } else if (auto g = match_speech(flow_->global_intents, turn.text, language_)) {
+    follow(flow_->global_intents[*g].outcome);
+  } else {
+    retry(slot.invalid, no_match_count_);
+  }
+}
+
+// The slot's value in a spoken turn: its pattern for the language, else spoken digits of a valid length.
+std::optional<std::string> FlowDialogue::slot_value(const Slot& slot, const std::string& transcript) const {
+  auto text = normalize_transcript(transcript);
   std::optional<std::string> value;
   if (auto p = slot.pattern.find(language_); p != slot.pattern.end()) {
     value = extract(p->second, text);
@@ -216,13 +235,8 @@ void FlowDialogue::on_slot_turn(const Slot& slot, const UserTurn& turn) {
     auto n = static_cast<int>(digits.size());
     if (n >= slot.digits->min_length && n <= slot.digits->max_length) value = digits;
   }
-  if (value && !value->empty()) {
-    fill(slot, std::move(*value));
-  } else if (auto g = match_speech(flow_->global_intents, turn.text, language_)) {
-    follow(flow_->global_intents[*g].outcome);
-  } else {
-    retry(slot.invalid, no_match_count_);
-  }
+  if (value && value->empty()) value.reset();
+  return value;
 }
 
 void FlowDialogue::finish_slot_digits(const Slot& slot) {

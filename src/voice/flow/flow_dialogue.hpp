@@ -26,6 +26,7 @@ class FlowDialogue final : public Dialogue {
 
   void start(DialogueHost& host) override;
   void on_user_turn(const UserTurn& turn) override;
+  bool understands(const UserTurn& turn) const override;
   void on_no_input() override;
   void on_call_ended() override;
 
@@ -46,6 +47,7 @@ class FlowDialogue final : public Dialogue {
   void on_listen_turn(const Listen& listen, const UserTurn& turn);
   void resolve_menu_digits(const Listen& listen);
   void on_slot_turn(const Slot& slot, const UserTurn& turn);
+  std::optional<std::string> slot_value(const Slot& slot, const std::string& transcript) const;
   void finish_slot_digits(const Slot& slot);
   void fill(const Slot& slot, std::string value);
   void start_http(std::shared_ptr<const HttpCall> call);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <deque>
 #include <mutex>
@@ -134,7 +135,12 @@ class EchoDialogue : public Dialogue {
   }
   void on_no_input() override { ++no_inputs; }
   void on_call_ended() override { ended = true; }
+  // Understands everything but what `unclear` lists (a flow without an intent for it).
+  bool understands(const UserTurn& turn) const override {
+    return std::find(unclear.begin(), unclear.end(), turn.text) == unclear.end();
+  }
 
+  std::vector<std::string> unclear;
   DialogueHost* host_ = nullptr;
   std::vector<UserTurn> turns;
   std::optional<bool> greeting_full;
@@ -287,6 +293,32 @@ TEST_F(ConversationTest, ABackchannelPausesThePromptAndItResumesWhereItWasCut) {
   // Every frame of the greeting reached the wire in the end (the flushed ones were sent again).
   EXPECT_GE(wire_frames_with(static_cast<std::int16_t>(kGreeting.size())), 50u);
   EXPECT_EQ(registry.counter("voice_barge_ins_total", "", {"outcome"}).with({"resumed"}).value(), 1.0);
+}
+
+TEST_F(ConversationTest, AShortBargeInTheDialogueDoesNotUnderstandResumesThePrompt) {
+  make();
+  dialogue->unclear = {"Pobo."};
+  ticks(25);
+  recognizer->answers.push_back("Pobo.");  // a misheard backchannel, 400 ms of speech
+  ticks(20, true);
+  ticks(20, false);
+  ASSERT_TRUE(eventually([&] { return dialogue->greeting_full.has_value(); }, 5000ms));
+  EXPECT_TRUE(*dialogue->greeting_full);
+  EXPECT_TRUE(dialogue->turns.empty());
+  EXPECT_EQ(registry.counter("voice_barge_ins_total", "", {"outcome"}).with({"resumed"}).value(), 1.0);
+}
+
+TEST_F(ConversationTest, ALongBargeInTheDialogueDoesNotUnderstandIsStillATurn) {
+  make();
+  dialogue->unclear = {"Something long and unclear."};
+  ticks(25);
+  recognizer->answers.push_back("Something long and unclear.");
+  ticks(60, true);  // 1.2 s of speech: longer than unclear_interruption_max
+  ticks(20, false);
+  ASSERT_TRUE(eventually([&] { return !dialogue->turns.empty(); }, 5000ms));
+  EXPECT_TRUE(dialogue->turns[0].barged_in);
+  ASSERT_TRUE(dialogue->greeting_full.has_value());
+  EXPECT_FALSE(*dialogue->greeting_full);
 }
 
 TEST_F(ConversationTest, ACoughDoesNotCutThePrompt) {

@@ -102,6 +102,14 @@ TEST_F(Reception, MenuBySpeech) {
   EXPECT_THAT(host.take_said(), ElementsAre(HasSubstr(kMenuRu)));
 }
 
+TEST_F(Reception, UnderstandsTheMenusWordsAndTheGlobalIntentsButNotAMumble) {
+  EXPECT_TRUE(dialogue.understands(speech("часы работы")));
+  EXPECT_TRUE(dialogue.understands(speech("Соедините с оператором")));  // a global intent
+  EXPECT_TRUE(dialogue.understands(dtmf("5")));                         // keys are always acted on
+  EXPECT_FALSE(dialogue.understands(speech("Побо!")));
+  EXPECT_TRUE(host.take_said().empty());  // asking changes nothing
+  EXPECT_EQ(dialogue.state(), "menu");
+}
 TEST_F(Reception, MenuByDtmf) {
   dialogue.on_user_turn(dtmf("1"));
   EXPECT_THAT(host.take_said(), ElementsAre(HasSubstr(kHoursRu), HasSubstr(kAnythingElseRu)));
