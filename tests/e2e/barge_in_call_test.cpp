@@ -7,87 +7,30 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "media/g711_codec.hpp"
 #include "support/agent_instance.hpp"
 #include "support/baresip.hpp"
 #include "support/external_tool.hpp"
 #include "support/free_port.hpp"
 #include "support/rtp_capture.hpp"
 #include "support/temp_directory.hpp"
+#include "support/wire_audio.hpp"
 
 namespace va::test {
 namespace {
 
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-using Seconds = std::chrono::duration<double>;
+using Seconds = WireSeconds;
 
 // voice-agent's RTP range is the first half of the reserved block, baresip's the second: one capture sees
 // both directions of the call.
 constexpr std::uint16_t kHalf = 10;
-// A 20 ms A-law packet louder than this (RMS of the decoded samples) carries sound; silence that went
-// through A-law decodes to ±8.
-constexpr double kSoundRms = 300.0;
-
-struct PacketLevel {
-  Seconds time{};
-  double rms = 0.0;
-};
-
-std::vector<PacketLevel> levels(const std::vector<CapturedRtpPacket>& packets) {
-  std::vector<PacketLevel> out;
-  out.reserve(packets.size());
-  for (const auto& packet : packets) {
-    double energy = 0.0;
-    for (const auto code : packet.payload) {
-      const double sample = media::decode_alaw(code);
-      energy += sample * sample;
-    }
-    out.push_back({packet.time, packet.payload.empty() ? 0.0 : std::sqrt(energy / packet.payload.size())});
-  }
-  return out;
-}
-
-// The first packet with sound at or after `from`.
-std::optional<Seconds> first_sound(const std::vector<PacketLevel>& stream, Seconds from) {
-  for (const auto& p : stream)
-    if (p.time >= from && p.rms >= kSoundRms) return p.time;
-  return std::nullopt;
-}
-
-// Where the stream falls silent for at least `quiet` after `from`: the end of the last packet with sound
-// before such a stretch (packets without sound, or no packets at all: the agent sends nothing between
-// prompts).
-std::optional<Seconds> silence_start(const std::vector<PacketLevel>& stream, Seconds from, Seconds quiet) {
-  constexpr Seconds kPacket{0.02};
-  std::optional<Seconds> sound_end;
-  for (const auto& p : stream) {
-    if (p.time < from) continue;
-    if (!sound_end) sound_end = p.time;
-    if (p.rms < kSoundRms) continue;
-    if (p.time - *sound_end >= quiet) return sound_end;
-    sound_end = p.time + kPacket;
-  }
-  return sound_end;  // silent from there to the end of the capture
-}
-
-std::string describe_window(const std::vector<PacketLevel>& stream, Seconds from, Seconds to) {
-  std::string text;
-  char line[64];
-  for (const auto& p : stream) {
-    if (p.time < from || p.time > to) continue;
-    std::snprintf(line, sizeof line, "  %.3f s  rms %.0f\n", p.time.count(), p.rms);
-    text += line;
-  }
-  return text;
-}
 
 // Synthesised speech (RHVoice through `voice-agent say`) at 8 kHz.
 std::filesystem::path speech(const TempDirectory& dir, const std::string& name, const std::string& text) {
@@ -160,8 +103,8 @@ class BargeInCall : public ::testing::Test {
     }
     ASSERT_NE(agent_port, 0) << summary.describe();
     ASSERT_NE(caller_port, 0) << summary.describe();
-    agent_audio_ = levels(capture.packets(agent_port, kBaresipPcma.payload_type));
-    caller_audio_ = levels(capture.packets(caller_port, kBaresipPcma.payload_type));
+    agent_audio_ = alaw_levels(capture.packets(agent_port, kBaresipPcma.payload_type));
+    caller_audio_ = alaw_levels(capture.packets(caller_port, kBaresipPcma.payload_type));
     ASSERT_FALSE(agent_audio_.empty());
     ASSERT_FALSE(caller_audio_.empty());
     // The recordings live in baresip's directory, which goes with it.
