@@ -145,21 +145,33 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
     problem(vad.error().to_string());
   }
 
-  if (agent.engines.stt != "none") {
+  // agent.engines.languages[] overrides the agent-wide engines for the calls of one language.
+  auto override_for = [&](const std::string& language) -> config::LanguageEngines {
+    for (const auto& o : agent.engines.languages)
+      if (language_code(o.language) == language) return o;
+    return {};
+  };
+  auto make_recognizer = [&](const std::string& name,
+                             const std::string& calls) -> std::shared_ptr<voice::SpeechRecognizer> {
+    if (name == "none") return nullptr;
     engines::EngineSettings stt;
     stt.model = agent.stt_model;
-    if (auto recognizer = registry.make_recognizer(agent.engines.stt, stt)) {
-      e.recognizer = *recognizer;
-    } else {
-      problem(recognizer.error().to_string() + " (calls are DTMF-only until it is fixed)");
-    }
-  }
+    auto recognizer = registry.make_recognizer(name, stt);
+    if (recognizer) return *recognizer;
+    problem(recognizer.error().to_string() + " (" + calls + " calls are DTMF-only until it is fixed)");
+    return nullptr;
+  };
+  e.recognizer = make_recognizer(agent.engines.stt, "all");
 
   for (const std::string language : {"ru", "en"}) {
+    const auto o = override_for(language);
+    if (!o.stt.empty() && o.stt != agent.engines.stt)
+      e.recognizers[language] = make_recognizer(o.stt, language);
     engines::EngineSettings tts;
     tts.language = language;
-    if (language == service->default_language) tts.voice = agent.voice;
-    if (auto voice = registry.make_synthesizer(agent.engines.tts, tts)) {
+    tts.voice = !o.voice.empty() ? o.voice : language == service->default_language ? agent.voice : "";
+    const auto& engine = o.tts.empty() ? agent.engines.tts : o.tts;
+    if (auto voice = registry.make_synthesizer(engine, tts)) {
       e.voices[language] = *voice;
     } else {
       problem(voice.error().to_string() + " (" + language + " prompts use the fallback voice)");

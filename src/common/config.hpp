@@ -186,11 +186,21 @@ struct Routing {
   OutboundRouting outbound;
 };
 
+// Engines for the calls of one language, where they differ from agent.engines (agent.engines.languages[]):
+// e.g. PocketSphinx for English wideband calls, flite as the English voice.
+struct LanguageEngines {
+  Language language = Language::ru;
+  std::string stt;    // empty: agent.engines.stt
+  std::string tts;    // empty: agent.engines.tts
+  std::string voice;  // empty: agent.voice for the default language, else the engine's default
+};
+
 struct Engines {
   std::string vad;
   std::string stt;
   std::string tts;
   std::string llm;
+  std::vector<LanguageEngines> languages;
 };
 
 // The conversation pipeline's timing and resources (agent.conversation).

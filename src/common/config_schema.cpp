@@ -650,14 +650,42 @@ void visit(V& v, Routing& c) {
   v.section("outbound", c.outbound);
 }
 
+// The engine names a configuration may choose (src/engines/builtin_engines.cpp registers them).
+// whisper: multilingual, works on 8 kHz telephone audio (pocketsphinx is English-only and ~90 % WER on
+// narrowband, facts/engines.md). none: DTMF-only flows.
+const std::vector<std::string> kSpeechRecognizers{"whisper", "none"};
+const std::vector<std::string> kSpeechSynthesizers{"rhvoice", "flite", "espeak-ng"};
+
+// An override names an engine or stays empty (the agent-wide one).
+Check<std::string> empty_or_one_of(const std::vector<std::string>& allowed) {
+  return [check = one_of(allowed)](const std::string& v) -> std::optional<std::string> {
+    return v.empty() ? std::nullopt : check(v);
+  };
+}
+
+template <class V>
+void visit(V& v, LanguageEngines& c) {
+  v.required("language", c.language);
+  v.field("stt", c.stt, std::string(), {}, empty_or_one_of(kSpeechRecognizers));
+  v.field("tts", c.tts, std::string(), {}, empty_or_one_of(kSpeechSynthesizers));
+  v.field("voice", c.voice, std::string());
+}
+
 template <class V>
 void visit(V& v, Engines& c) {
   v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc"}));
-  // whisper: multilingual, works on 8 kHz telephone audio (pocketsphinx is English-only and ~90 % WER on
-  // narrowband, facts/engines.md). none: DTMF-only flows.
-  v.field("stt", c.stt, std::string("whisper"), {}, one_of({"whisper", "none"}));
-  v.field("tts", c.tts, std::string("rhvoice"), {}, one_of({"rhvoice", "flite", "espeak-ng"}));
+  v.field("stt", c.stt, std::string("whisper"), {}, one_of(kSpeechRecognizers));
+  v.field("tts", c.tts, std::string("rhvoice"), {}, one_of(kSpeechSynthesizers));
   v.field("llm", c.llm, std::string("none"), {}, one_of({"none", "openai", "llama.cpp"}));
+  v.field("languages", c.languages, {});
+  if constexpr (V::reading) {
+    std::set<Language> seen;
+    for (const auto& l : c.languages) {
+      if (!seen.insert(l.language).second)
+        v.error("languages",
+                std::string("language '") + (l.language == Language::ru ? "ru" : "en") + "' is listed twice");
+    }
+  }
 }
 
 template <class V>

@@ -130,12 +130,12 @@ void Conversation::start(media::CallLeg& leg, asio::any_io_executor executor, bo
   executor_ = std::move(executor);
   pacing_.emplace(executor_);
   no_input_.emplace(executor_);
-  log::info(
-      "conversation started",
-      {{"call_id", call_.call_id},
-       {"language", call_.language},
-       {"recognizer", engines_.recognizer ? std::string(engines_.recognizer->name()) : std::string("none")},
-       {"vad", vad_ ? std::string(vad_->name()) : std::string("none")}});
+  log::info("conversation started", {{"call_id", call_.call_id},
+                                     {"language", call_.language},
+                                     {"recognizer", recognizer_for(call_.language)
+                                                        ? std::string(recognizer_for(call_.language)->name())
+                                                        : std::string("none")},
+                                     {"vad", vad_ ? std::string(vad_->name()) : std::string("none")}});
   if (answer) leg.answer();
 }
 
@@ -274,7 +274,8 @@ void Conversation::on_speech_ended(const EndpointEvent& event, Clock::time_point
              {{"call_id", call_.call_id},
               {"duration_ms", static_cast<std::int64_t>(duration_of(pcm.size()).count())},
               {"forced", event.forced}});
-  if (!engines_.recognizer) {
+  auto recognizer = recognizer_for(call_.language);
+  if (!recognizer) {
     // DTMF-only: speech is heard (it may cut a prompt) but not understood.
     if (paused_) resume_after_backchannel();
     arm_no_input();
@@ -283,7 +284,6 @@ void Conversation::on_speech_ended(const EndpointEvent& event, Clock::time_point
   caller_stopped_at_ = caller_stopped;
   recognizing_ = true;
   const auto speech = duration_of(static_cast<std::size_t>((event.end - event.start).count()));
-  auto recognizer = engines_.recognizer;
   std::string language = call_.language;
   auto job = [weak = weak_from_this(), executor = executor_, recognizer, language, pcm = std::move(pcm), eos,
               barged, speech]() mutable {
@@ -397,13 +397,22 @@ void Conversation::say(std::string text, SayOptions options, std::function<void(
     prompt->is_reply = true;
     reply_at_ = Clock::now();
   }
-  log::info("conversation: agent says", {{"call_id", call_.call_id}, {"text", prompt->text}});
+  const auto voice = voice_for(prompt->language);
+  log::info("conversation: agent says",
+            {{"call_id", call_.call_id},
+             {"text", prompt->text},
+             {"voice", voice ? std::string(voice->name()) : std::string("none")}});
   disarm_no_input();
   auto item = std::make_unique<PlayItem>();
   item->prompt = std::move(prompt);
   playout_.push_back(std::move(item));
   start_synthesis();
   top_up();
+}
+
+std::shared_ptr<SpeechRecognizer> Conversation::recognizer_for(const std::string& language) const {
+  auto it = engines_.recognizers.find(language);
+  return it != engines_.recognizers.end() ? it->second : engines_.recognizer;
 }
 
 std::shared_ptr<SpeechSynthesizer> Conversation::voice_for(const std::string& language) const {

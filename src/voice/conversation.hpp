@@ -72,7 +72,9 @@ struct ConversationSettings {
 // The engines of one call, chosen by the route and language; shared between calls.
 struct ConversationEngines {
   std::function<std::unique_ptr<VoiceActivityDetector>()> make_vad;
-  std::shared_ptr<SpeechRecognizer> recognizer;                      // null: DTMF only
+  std::shared_ptr<SpeechRecognizer> recognizer;  // null: DTMF only
+  // By language, before `recognizer` (a null one: that language is DTMF-only).
+  std::map<std::string, std::shared_ptr<SpeechRecognizer>> recognizers;
   std::map<std::string, std::shared_ptr<SpeechSynthesizer>> voices;  // by language
   std::shared_ptr<SpeechSynthesizer> fallback_voice;                 // any language (espeak-ng)
   std::shared_ptr<WorkerPool> pool;
@@ -155,6 +157,8 @@ class Conversation : public media::CallLegObserver,
   void say_fallback();
   bool is_backchannel(std::string_view text) const;
   std::shared_ptr<SpeechSynthesizer> voice_for(const std::string& language) const;
+  // The call's language may change mid-call (a flow's set_language): asked per utterance.
+  std::shared_ptr<SpeechRecognizer> recognizer_for(const std::string& language) const;
   std::chrono::milliseconds since_start() const;
   void count_error(std::string_view engine, std::string_view kind);
   void observe(std::string_view stage, double ms);
