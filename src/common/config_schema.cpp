@@ -652,7 +652,7 @@ void visit(V& v, Routing& c) {
 
 template <class V>
 void visit(V& v, Engines& c) {
-  v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc"}));
+  v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc", "silero"}));
   // whisper: multilingual, works on 8 kHz telephone audio (pocketsphinx is English-only and ~90 % WER on
   // narrowband, facts/engines.md). none: DTMF-only flows.
   v.field("stt", c.stt, std::string("whisper"), {}, one_of({"whisper", "none"}));
