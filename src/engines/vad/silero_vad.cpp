@@ -23,15 +23,6 @@ const voice::EngineCapabilities& silero_capabilities() {
   return capabilities;
 }
 
-std::string missing_files(const std::string& library, const std::string& model) {
-  std::string missing;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(library, ec)) missing = "ONNX Runtime library " + library;
-  if (!std::filesystem::is_regular_file(model, ec))
-    missing += (missing.empty() ? "" : " and ") + ("model " + model);
-  return missing.empty() ? "" : "silero vad: missing " + missing + " (run scripts/setup)";
-}
-
 }  // namespace
 
 std::string default_silero_model() {
@@ -88,6 +79,15 @@ constexpr std::array<std::int64_t, 3> kStateShape{2, 1, 128};
 constexpr std::array<std::int64_t, 2> kOutputShape{1, 1};
 constexpr std::array<const char*, 3> kInputNames{"input", "state", "sr"};
 constexpr std::array<const char*, 2> kOutputNames{"output", "stateN"};
+
+std::string missing_files(const std::string& library, const std::string& model) {
+  std::string missing;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(library, ec)) missing = "ONNX Runtime library " + library;
+  if (!std::filesystem::is_regular_file(model, ec))
+    missing += (missing.empty() ? "" : " and ") + ("model " + model);
+  return missing.empty() ? "" : "silero vad: missing " + missing + " (run scripts/setup)";
+}
 
 // Every ORT object released by its own Release function; the deleter carries the API table.
 struct OrtReleaser {
