@@ -68,13 +68,16 @@ class BargeInCall : public ::testing::Test {
   }
 
   // Calls the agent with `caller_wav`, captures the call, hangs up after `call_time`.
-  void call(const std::filesystem::path& caller_wav, std::chrono::seconds call_time) {
+  // `vad`: agent.engines.vad.
+  void call(const std::filesystem::path& caller_wav, std::chrono::seconds call_time,
+            const std::string& vad = "webrtc") {
     const auto sip = reserve_port(PortProtocol::udp);
     const auto rtp = reserve_rtp_ports(2 * kHalf);
     AgentInstanceOptions o;
     o.config_yaml =
         "routing:\n  inbound:\n    - match: \"*\"\n      flow: main\n      language: ru\n"
-        "agent:\n  language: ru\n  conversation:\n    no_input_timeout: 20s\n";
+        "agent:\n  language: ru\n  conversation:\n    no_input_timeout: 20s\n  engines:\n    vad: " +
+        vad + "\n";
     o.sip_transports = {"udp"};
     o.sip_port = sip.port();
     o.rtp_first = rtp.first();
@@ -114,6 +117,8 @@ class BargeInCall : public ::testing::Test {
     }
   }
 
+  void expect_silence_within_200ms(const std::string& vad);
+
   TempDirectory dir_{"barge-in-e2e"};
   std::unique_ptr<AgentInstance> agent_;
   std::vector<PacketLevel> agent_audio_;
@@ -121,13 +126,13 @@ class BargeInCall : public ::testing::Test {
   std::vector<std::filesystem::path> recordings_;
 };
 
-TEST_F(BargeInCall, TheAgentFallsSilentWithin200msOfTheCallerStartingToSpeak) {
+void BargeInCall::expect_silence_within_200ms(const std::string& vad) {
   // The greeting starts right after the answer; the caller speaks about a second into it.
   const auto wav =
       concatenate(dir_, "caller",
                   {silence(dir_, "lead", 1.2), speech(dir_, "operator", "Оператора, пожалуйста."),
                    silence(dir_, "tail", 20.0)});
-  ASSERT_NO_FATAL_FAILURE(call(wav, 25s));
+  ASSERT_NO_FATAL_FAILURE(call(wav, 25s, vad));
 
   const auto greeting = first_sound(agent_audio_, Seconds{0});
   ASSERT_TRUE(greeting) << "the agent never spoke";
@@ -149,8 +154,8 @@ TEST_F(BargeInCall, TheAgentFallsSilentWithin200msOfTheCallerStartingToSpeak) {
                     << agent_->describe()
                     << describe_window(agent_audio_, *onset - Seconds{0.5}, *onset + Seconds{2});
   const double reaction_ms = (*stop - *onset).count() * 1000.0;
-  std::printf("[ barge-in ] greeting at %.3f s, caller onset at %.3f s, agent silent at %.3f s: %.0f ms\n",
-              greeting->count(), onset->count(), stop->count(), reaction_ms);
+  std::printf("[ barge-in %s ] greeting at %.3f s, caller onset at %.3f s, agent silent at %.3f s: %.0f ms\n",
+              vad.c_str(), greeting->count(), onset->count(), stop->count(), reaction_ms);
   EXPECT_LE(reaction_ms, 200.0) << describe_window(agent_audio_, *onset - Seconds{0.2}, *onset + Seconds{0.5})
                                 << "caller:\n"
                                 << describe_window(caller_audio_, *onset - Seconds{0.1},
@@ -160,6 +165,14 @@ TEST_F(BargeInCall, TheAgentFallsSilentWithin200msOfTheCallerStartingToSpeak) {
   // The transcript keeps only what was played: the greeting marked interrupted.
   EXPECT_GE(agent_->count_log_lines("\"interrupted\":true"), 1u) << agent_->describe();
   EXPECT_GE(agent_->count_log_lines("\"msg\":\"conversation: transfer\""), 1u) << agent_->describe();
+}
+
+TEST_F(BargeInCall, TheAgentFallsSilentWithin200msOfTheCallerStartingToSpeak) {
+  expect_silence_within_200ms("webrtc");
+}
+
+TEST_F(BargeInCall, WithSileroVadTooTheAgentFallsSilentWithin200ms) {
+  expect_silence_within_200ms("silero");
 }
 
 TEST_F(BargeInCall, ACoughAndABackchannelDoNotCutThePrompt) {
