@@ -78,6 +78,7 @@ struct ConversationMetrics {
   metrics::Family<metrics::Counter>* barge_ins = nullptr;        // {outcome}: interrupted, resumed
   metrics::Family<metrics::Counter>* engine_errors = nullptr;    // {engine, kind}
   metrics::Family<metrics::Counter>* turns = nullptr;            // {kind}: speech, dtmf, empty
+  metrics::Family<metrics::Counter>* fetch_errors = nullptr;     // {kind}: timeout, connect, ..., status
 };
 ConversationMetrics make_conversation_metrics(metrics::Registry& registry);
 
@@ -142,6 +143,7 @@ class Conversation : public media::CallLegObserver,
   void on_recognized(Result<Recognition, EngineError> result, Clock::time_point eos_wall, double compute_ms,
                      bool barged_in);
   void deliver_turn(UserTurn turn);
+  void on_fetched(const std::string& url, const FetchResponse& response);
   void arm_no_input();
   void disarm_no_input();
   void say_fallback();
