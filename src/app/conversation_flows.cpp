@@ -136,10 +136,13 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
 
   engines::EngineSettings vad_settings;
   vad_settings.aggressiveness = static_cast<int>(tuning.vad_aggressiveness);
+  // Without its VAD or recogniser the agent could not hear or understand a caller: a configuration error
+  // that stops the start (`voice-agent check` reports the same), unlike a voice, which has a fallback.
   if (auto vad = registry.make_vad(agent.engines.vad, vad_settings)) {
     e.make_vad = *vad;
   } else {
-    problem(vad.error().to_string());
+    setup.error = "agent.engines.vad: " + vad.error().to_string();
+    return setup;
   }
 
   if (agent.engines.stt != "none") {
@@ -148,7 +151,9 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
     if (auto recognizer = registry.make_recognizer(agent.engines.stt, stt)) {
       e.recognizer = *recognizer;
     } else {
-      problem(recognizer.error().to_string() + " (calls are DTMF-only until it is fixed)");
+      setup.error = std::string(agent.stt_model.empty() ? "agent.engines.stt" : "agent.stt_model") + ": " +
+                    recognizer.error().to_string() + " (agent.engines.stt: none runs DTMF-only calls)";
+      return setup;
     }
   }
 
