@@ -66,6 +66,7 @@ struct Conversation::Prompt {
   bool synth_started = false;
   bool synth_done = false;
   bool used_fallback_voice = false;
+  std::size_t synth_from = 0;  // byte of text where synthesis (re)starts: the fallback voice takes over there
   bool fallback_phrase = false;  // this is the fallback phrase itself: no fallback for it
   std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
   Clock::time_point queued_at = Clock::now();
@@ -436,7 +437,9 @@ void Conversation::start_synthesis() {
     // another voice), whose failure must not be hidden by the fallback's audio on the next call.
     std::string cache_voice(voice->name());
     if (p.used_fallback_voice) cache_voice += "/fallback";
-    if (p.options.cacheable && engines_.prompt_cache) {
+    // Only a prompt synthesised whole by one voice is cached.
+    const bool cacheable = p.options.cacheable && engines_.prompt_cache && p.synth_from == 0;
+    if (cacheable) {
       if (auto audio = engines_.prompt_cache->find(cache_voice, p.language, p.text)) {
         p.pcm = *audio;
         p.sentence_ends.emplace_back(p.pcm.size(), p.text.size());
@@ -446,9 +449,9 @@ void Conversation::start_synthesis() {
       }
     }
     synthesizing_ = true;
-    auto job = [weak = weak_from_this(), executor = executor_, voice, text = p.text, language = p.language,
-                id = p.id, cancel = p.cancel, cache_voice,
-                cache = p.options.cacheable ? engines_.prompt_cache : nullptr]() {
+    auto job = [weak = weak_from_this(), executor = executor_, voice, text = p.text.substr(p.synth_from),
+                offset = p.synth_from, language = p.language, id = p.id, cancel = p.cancel, cache_voice,
+                cache = cacheable ? engines_.prompt_cache : nullptr]() {
       auto t0 = Clock::now();
       std::vector<std::int16_t> whole;
       auto deliver = [&](std::vector<std::int16_t> chunk, std::size_t sentence_end) {
@@ -473,7 +476,7 @@ void Conversation::start_synthesis() {
           return;
         }
         if (result->stopped || cancel->load()) break;
-        deliver({}, sentence.end);
+        deliver({}, offset + sentence.end);
       }
       if (cache && !cancel->load())
         cache->store(cache_voice, language, text,
@@ -517,8 +520,14 @@ void Conversation::on_tts_done(std::uint64_t id, bool ok, std::string error, std
     if (!ok) {
       count_error(engine, "error");
       log::error("conversation: synthesis failed", {{"call_id", call_.call_id}, {"error", error}});
-      if (p.pcm.empty() && !p.used_fallback_voice && engines_.fallback_voice) {
-        // Say it in the fallback voice rather than not at all.
+      if (!p.used_fallback_voice && engines_.fallback_voice) {
+        // Say it in the fallback voice rather than not at all: from the sentence that failed (the sentences
+        // before it were said by the call's voice). Audio of the failed sentence not yet handed to the leg
+        // is dropped; what was played of it is said again from its start.
+        const auto [sample, byte] =
+            p.sentence_ends.empty() ? std::pair<std::size_t, std::size_t>{0, 0} : p.sentence_ends.back();
+        p.pcm.resize(std::max(sample, std::min(p.read, p.pcm.size())));
+        p.synth_from = byte;
         p.used_fallback_voice = true;
         p.synth_started = false;
         break;

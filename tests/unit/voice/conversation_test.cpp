@@ -97,7 +97,7 @@ class TestSynthesizer : public SpeechSynthesizer {
   Result<Synthesized, EngineError> synthesize(std::string_view text, std::string_view,
                                               const AudioSink& sink) override {
     ++calls;
-    if (fail) return EngineError{name_, "voice missing"};
+    if (fail || (fail_from > 0 && calls >= fail_from)) return EngineError{name_, "voice missing"};
     std::vector<std::int16_t> chunk(1600, static_cast<std::int16_t>(text.size()));
     for (int i = 0; i < 10; ++i)
       if (!sink(chunk)) return Synthesized{true};
@@ -105,6 +105,7 @@ class TestSynthesizer : public SpeechSynthesizer {
   }
   std::atomic<int> calls{0};
   std::atomic<bool> fail{false};
+  std::atomic<int> fail_from{0};  // > 0: this call (1-based) and every later one fail
 
  private:
   std::string name_;
@@ -338,6 +339,38 @@ TEST_F(ConversationTest, ASynthesisFailureFallsBackToTheFallbackVoice) {
   EXPECT_TRUE(*dialogue->greeting_full);
   EXPECT_GE(fallback->calls.load(), 2);
   EXPECT_EQ(wire_frames_with(static_cast<std::int16_t>(kGreeting.size())), 50u);
+}
+
+TEST_F(ConversationTest, AVoiceFailingMidPromptIsRelievedByTheFallbackVoiceFromTheFailedSentence) {
+  auto fallback = std::make_shared<TestSynthesizer>("fallback-tts");
+  voice->fail_from = 2;  // the greeting's first sentence is said, the second fails
+  ConversationSettings settings;
+  settings.endpointing.min_speech = 100ms;
+  ConversationEngines engines;
+  engines.make_vad = [] { return std::make_unique<TestVad>(); };
+  engines.recognizer = recognizer;
+  engines.voices["en"] = voice;
+  engines.fallback_voice = fallback;
+  engines.pool = pool;
+  auto d = std::make_unique<EchoDialogue>();
+  dialogue = d.get();
+  conversation =
+      std::make_shared<Conversation>(settings, engines, std::move(d), CallContext{"c3", "", "", "en", {}},
+                                     make_conversation_metrics(registry));
+  conversation->start(leg, io.get_executor());
+  conversation->on_answered();
+  ASSERT_TRUE(eventually([&] { return dialogue->greeting_full.has_value(); }));
+  EXPECT_TRUE(*dialogue->greeting_full);
+  // The first sentence once, in the call's voice; the second once, in the fallback voice (only it).
+  EXPECT_EQ(wire_frames_with(static_cast<std::int16_t>(kGreeting.size())), 50u);
+  EXPECT_EQ(wire_frames_with(static_cast<std::int16_t>(kQuestion.size())), 50u);
+  EXPECT_EQ(fallback->calls.load(), 1);
+  EXPECT_EQ(registry.counter("voice_engine_errors_total", "", {"engine", "kind"})
+                .with({"test-tts", "error"})
+                .value(),
+            1.0);
+  ASSERT_EQ(conversation->transcript().size(), 1u);
+  EXPECT_EQ(conversation->transcript()[0].text, kGreeting + " " + kQuestion);
 }
 
 TEST_F(ConversationTest, HangUpWaitsForTheGoodbyeToBePlayed) {
