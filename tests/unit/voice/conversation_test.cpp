@@ -373,6 +373,33 @@ TEST_F(ConversationTest, AVoiceFailingMidPromptIsRelievedByTheFallbackVoiceFromT
   EXPECT_EQ(conversation->transcript()[0].text, kGreeting + " " + kQuestion);
 }
 
+TEST_F(ConversationTest, AFailedBusinessCallIsCountedByKindAndHandedToTheDialogue) {
+  make();
+  // The composition root's fetcher reports a failure as "<kind>: <message>" (http::ClientErrorKind).
+  conversation->set_fetcher([](FetchRequest request, std::function<void(FetchResponse)> done) {
+    FetchResponse response;
+    if (request.url.ends_with("/slow")) {
+      response.error = "timeout: no answer within 2000 ms";
+    } else {
+      response.status = request.url.ends_with("/down") ? 503 : 200;
+      response.body = "{}";
+    }
+    done(response);
+  });
+  std::vector<FetchResponse> answers;
+  for (const char* path : {"/slow", "/down", "/ok"}) {
+    FetchRequest request;
+    request.url = std::string("http://127.0.0.1:9") + path;
+    conversation->fetch(request, [&](FetchResponse r) { answers.push_back(r); });
+  }
+  ASSERT_TRUE(eventually([&] { return answers.size() == 3; }));
+  EXPECT_EQ(answers[0].status, 0);
+  EXPECT_EQ(answers[1].status, 503);
+  auto& errors = registry.counter("voice_fetch_errors_total", "", {"kind"});
+  EXPECT_EQ(errors.with({"timeout"}).value(), 1.0);
+  EXPECT_EQ(errors.with({"status"}).value(), 1.0);
+}
+
 TEST_F(ConversationTest, HangUpWaitsForTheGoodbyeToBePlayed) {
   make();
   ASSERT_TRUE(eventually([&] { return dialogue->greeting_full.has_value(); }));
