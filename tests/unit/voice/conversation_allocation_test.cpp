@@ -8,8 +8,8 @@
 // malloc hook, which sees every malloc of the process — the C library of the WebRTC VAD included.
 //
 // What may allocate, and is outside the windows: an utterance boundary (the utterance handed to the
-// recogniser, its result, the dialogue's answer), a prompt's synthesis (its audio arrives in chunks from the
-// worker pool), and logging.
+// recogniser, its result, the dialogue's answer; a barge-in, which logs), a prompt's synthesis (its audio
+// arrives in chunks from the worker pool), a reply's first frame (its latency metrics), and logging.
 #include <gtest/gtest.h>
 
 #include <array>
