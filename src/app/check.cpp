@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "app/check_engines.hpp"
 #include "app/check_livekit.hpp"
 #include "app/check_result.hpp"
 #include "app/check_sip.hpp"
@@ -132,9 +133,10 @@ int check(const ConfigSource& source, bool json) {
   std::vector<CheckResult> results;
   results.push_back(check_configuration(loaded, source));
   if (!loaded.ok()) {
-    for (const char* name : {"environment variables", "SIP trunk connectivity",
-                             "LiveKit API connection and permissions", "audio codec configuration",
-                             "webhook endpoint", "call simulation", "health monitoring", "error handling"})
+    for (const char* name :
+         {"environment variables", "SIP trunk connectivity", "LiveKit API connection and permissions",
+          "audio codec configuration", "speech engine: VAD", "speech engine: STT", "speech engine: TTS",
+          "webhook endpoint", "call simulation", "health monitoring", "error handling"})
       results.push_back(skipped(name, "the configuration is invalid", "fix the configuration first"));
   } else {
     const auto& cfg = loaded.config;
@@ -145,6 +147,7 @@ int check(const ConfigSource& source, bool json) {
     results.push_back(check_livekit_api(cfg));
     auto codecs = check_codecs(loaded);
     results.push_back(codecs);
+    for (auto& engine : check_speech_engines(cfg)) results.push_back(std::move(engine));
     results.push_back(check_webhook_endpoint(cfg));
     if (codecs.outcome == CheckOutcome::fail) {
       results.push_back(
@@ -188,17 +191,22 @@ int check(const ConfigSource& source, bool json) {
       if (color) {
         const char* c = r.outcome == CheckOutcome::pass   ? "\033[32m"
                         : r.outcome == CheckOutcome::fail ? "\033[31m"
+                        : r.outcome == CheckOutcome::warn ? "\033[35m"
                                                           : "\033[33m";
         tag = c + tag + "\033[0m";
       }
       std::cout << "[" << tag << "] " << r.name << ": " << log::mask(r.reason) << "\n";
       if (r.outcome != CheckOutcome::pass && !r.hint.empty()) std::cout << "       hint: " << r.hint << "\n";
     }
-    std::size_t pass = 0, fail = 0, skip = 0;
+    std::size_t pass = 0, warn = 0, fail = 0, skip = 0;
     for (const auto& r : results) {
-      (r.outcome == CheckOutcome::pass ? pass : r.outcome == CheckOutcome::fail ? fail : skip)++;
+      (r.outcome == CheckOutcome::pass   ? pass
+       : r.outcome == CheckOutcome::warn ? warn
+       : r.outcome == CheckOutcome::fail ? fail
+                                         : skip)++;
     }
-    std::cout << "summary: " << pass << " PASS, " << fail << " FAIL, " << skip << " SKIP\n";
+    std::cout << "summary: " << pass << " PASS, " << warn << " WARN, " << fail << " FAIL, " << skip
+              << " SKIP\n";
   }
   return failed ? kExitRuntimeFailure : kExitOk;
 }

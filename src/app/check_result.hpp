@@ -7,12 +7,15 @@
 
 namespace va::app {
 
-enum class CheckOutcome { pass, fail, skip };
+// warn: works, but worse than it should (e.g. the robotic fallback voice); does not fail the suite.
+enum class CheckOutcome { pass, warn, fail, skip };
 
 inline std::string_view to_string(CheckOutcome outcome) {
   switch (outcome) {
     case CheckOutcome::pass:
       return "PASS";
+    case CheckOutcome::warn:
+      return "WARN";
     case CheckOutcome::fail:
       return "FAIL";
     case CheckOutcome::skip:
@@ -25,7 +28,7 @@ struct CheckResult {
   std::string name;
   CheckOutcome outcome = CheckOutcome::skip;
   std::string reason;
-  std::string hint;  // shown for FAIL and SKIP
+  std::string hint;  // shown for WARN, FAIL and SKIP
 };
 
 }  // namespace va::app

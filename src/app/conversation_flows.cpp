@@ -103,6 +103,18 @@ class ConversationHandler final : public media::CallHandler {
 
 }  // namespace
 
+LanguageEngineChoice engines_for_language(const config::Agent& agent, const std::string& language) {
+  LanguageEngineChoice choice{agent.engines.stt, agent.engines.tts,
+                              language == language_code(agent.language) ? agent.voice : std::string()};
+  for (const auto& o : agent.engines.languages) {
+    if (language_code(o.language) != language) continue;
+    if (!o.stt.empty()) choice.stt = o.stt;
+    if (!o.tts.empty()) choice.tts = o.tts;
+    if (!o.voice.empty() || !o.tts.empty()) choice.voice = o.voice;  // another engine: not agent.voice
+  }
+  return choice;
+}
+
 ConversationSetup make_conversation_service(const config::Config& cfg,
                                             const engines::EngineRegistry& registry,
                                             metrics::Registry& metrics) {
@@ -139,43 +151,47 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
 
   engines::EngineSettings vad_settings;
   vad_settings.aggressiveness = static_cast<int>(tuning.vad_aggressiveness);
+  // Without its VAD or recogniser the agent could not hear or understand a caller: a configuration error
+  // that stops the start (`voice-agent check` reports the same), unlike a voice, which has a fallback.
   if (auto vad = registry.make_vad(agent.engines.vad, vad_settings)) {
     e.make_vad = *vad;
   } else {
-    problem(vad.error().to_string());
+    setup.error = "agent.engines.vad: " + vad.error().to_string();
+    return setup;
   }
 
-  // agent.engines.languages[] overrides the agent-wide engines for the calls of one language.
-  auto override_for = [&](const std::string& language) -> config::LanguageEngines {
-    for (const auto& o : agent.engines.languages)
-      if (language_code(o.language) == language) return o;
-    return {};
-  };
+  // A recogniser that cannot be made stops the start: its calls would be deaf. (agent.engines.stt: none
+  // runs DTMF-only calls on purpose.)
+  std::string recognizer_error;
   auto make_recognizer = [&](const std::string& name,
-                             const std::string& calls) -> std::shared_ptr<voice::SpeechRecognizer> {
-    if (name == "none") return nullptr;
+                             const std::string& key) -> std::shared_ptr<voice::SpeechRecognizer> {
+    if (name == "none" || !recognizer_error.empty()) return nullptr;
     engines::EngineSettings stt;
     stt.model = agent.stt_model;
     auto recognizer = registry.make_recognizer(name, stt);
     if (recognizer) return *recognizer;
-    problem(recognizer.error().to_string() + " (" + calls + " calls are DTMF-only until it is fixed)");
+    recognizer_error = std::string(agent.stt_model.empty() ? key : "agent.stt_model") + ": " +
+                       recognizer.error().to_string() + " (agent.engines.stt: none runs DTMF-only calls)";
     return nullptr;
   };
-  e.recognizer = make_recognizer(agent.engines.stt, "all");
+  e.recognizer = make_recognizer(agent.engines.stt, "agent.engines.stt");
 
   for (const std::string language : {"ru", "en"}) {
-    const auto o = override_for(language);
-    if (!o.stt.empty() && o.stt != agent.engines.stt)
-      e.recognizers[language] = make_recognizer(o.stt, language);
+    const auto choice = engines_for_language(agent, language);
+    if (choice.stt != agent.engines.stt)
+      e.recognizers[language] = make_recognizer(choice.stt, "agent.engines.languages");
     engines::EngineSettings tts;
     tts.language = language;
-    tts.voice = !o.voice.empty() ? o.voice : language == service->default_language ? agent.voice : "";
-    const auto& engine = o.tts.empty() ? agent.engines.tts : o.tts;
-    if (auto voice = registry.make_synthesizer(engine, tts)) {
+    tts.voice = choice.voice;
+    if (auto voice = registry.make_synthesizer(choice.tts, tts)) {
       e.voices[language] = *voice;
     } else {
       problem(voice.error().to_string() + " (" + language + " prompts use the fallback voice)");
     }
+  }
+  if (!recognizer_error.empty()) {
+    setup.error = recognizer_error;
+    return setup;
   }
   engines::EngineSettings fallback;
   fallback.language = service->default_language;

@@ -27,15 +27,26 @@ struct ConversationService {
   std::vector<std::string> problems;  // engines that could not be set up (also logged)
 };
 
-// Never fails: an engine that cannot start is a problem in the result (logged, health "voice" degraded)
-// and the conversation falls back (another voice, DTMF only); an invalid flow file is an error.
+// A voice that cannot start is a problem in the result (logged, health "voice" degraded) and its prompts use
+// the fallback voice; a VAD or recogniser that cannot start (a missing model) and an invalid flow file are
+// errors: serve refuses to start.
 struct ConversationSetup {
   std::shared_ptr<ConversationService> service;
-  std::string error;  // the dialogue could not be loaded
+  std::string error;  // the VAD, the recogniser or the dialogue could not be loaded
 };
 ConversationSetup make_conversation_service(const config::Config& cfg,
                                             const engines::EngineRegistry& registry,
                                             metrics::Registry& metrics);
+
+// The engines the calls of one language ("ru", "en") use: agent.engines, overridden by
+// agent.engines.languages[]; `voice` empty: the engine's default for the language. Shared by serve and
+// `voice-agent check`, so check tests what the calls will run.
+struct LanguageEngineChoice {
+  std::string stt;
+  std::string tts;
+  std::string voice;
+};
+LanguageEngineChoice engines_for_language(const config::Agent& agent, const std::string& language);
 
 // The flow name routes use for the conversation (routing.inbound[].flow: main). Other names are the
 // diagnostic flows (echo, dtmf-echo, ring); a name nobody registered is answered 480.

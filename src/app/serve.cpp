@@ -88,13 +88,13 @@ int serve(const ConfigSource& source) {
   }
 
   // The conversation (issue 10), the `main` flow: engines and models load before anything listens. A broken
-  // engine degrades it (DTMF only, another voice) rather than stopping the service; a broken flow file is a
-  // configuration error.
+  // voice degrades it (the fallback voice) rather than stopping the service; a missing VAD or recogniser
+  // (model) and a broken flow file are configuration errors.
   engines::EngineRegistry engine_registry;
   engines::register_builtin_engines(engine_registry);
   auto conversation = make_conversation_service(cfg, engine_registry, metrics);
   if (!conversation.service) {
-    log::error("cannot load the conversation flow", {{"error", conversation.error}});
+    log::error("cannot set up the conversation", {{"error", conversation.error}});
     std::cerr << "voice-agent: " << conversation.error << "\n";
     return kExitUsageOrConfig;
   }

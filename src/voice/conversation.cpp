@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cstring>
+#include <set>
 
 #include "common/log.hpp"
 #include "voice/text_normalization.hpp"
@@ -45,6 +46,11 @@ ConversationMetrics make_conversation_metrics(metrics::Registry& registry) {
       "voice_engine_errors_total", "Speech engine failures by engine and kind (error, pool_full, no_voice)",
       {"engine", "kind"});
   m.turns = &registry.counter("voice_turns_total", "Caller turns by kind (speech, dtmf, empty)", {"kind"});
+  m.fetch_errors = &registry.counter(
+      "voice_fetch_errors_total",
+      "Business endpoint calls (a flow's http action) without a 2xx answer, by kind: timeout, connect, "
+      "resolve, tls, io, response_too_large, bad_response, status (a non-2xx answer), other",
+      {"kind"});
   return m;
 }
 
@@ -60,6 +66,7 @@ struct Conversation::Prompt {
   bool synth_started = false;
   bool synth_done = false;
   bool used_fallback_voice = false;
+  std::size_t synth_from = 0;  // byte of text where synthesis (re)starts: the fallback voice takes over there
   bool fallback_phrase = false;  // this is the fallback phrase itself: no fallback for it
   std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
   Clock::time_point queued_at = Clock::now();
@@ -154,6 +161,8 @@ void Conversation::on_answered() {
   arm_no_input();
 }
 
+// Every frame of the call: allocation-free (tests/unit/voice/conversation_allocation_test.cpp). The utterance
+// buffer and the pre-roll ring are sized in the constructor; only an utterance's end allocates (below).
 void Conversation::on_audio(const media::AudioFrame& frame) {
   if (ended_) return;
   top_up();
@@ -265,6 +274,8 @@ void Conversation::on_ended(const media::CallEnded& ended) {
 
 // --- listening -------------------------------------------------------------------------------------------
 
+// An utterance boundary, once per caller turn: it allocates (the utterance's copy for the worker, the job,
+// the log line), unlike the per-frame path that leads here.
 void Conversation::on_speech_ended(const EndpointEvent& event, Clock::time_point caller_stopped) {
   std::vector<std::int16_t> pcm(utterance_.begin(), utterance_.end());
   utterance_.clear();
@@ -435,8 +446,14 @@ void Conversation::start_synthesis() {
       p.synth_done = true;
       continue;
     }
-    if (p.options.cacheable && engines_.prompt_cache) {
-      if (auto audio = engines_.prompt_cache->find(voice->name(), p.language, p.text)) {
+    // The fallback voice has a key of its own: it may be the same engine as the call's voice (espeak-ng with
+    // another voice), whose failure must not be hidden by the fallback's audio on the next call.
+    std::string cache_voice(voice->name());
+    if (p.used_fallback_voice) cache_voice += "/fallback";
+    // Only a prompt synthesised whole by one voice is cached.
+    const bool cacheable = p.options.cacheable && engines_.prompt_cache && p.synth_from == 0;
+    if (cacheable) {
+      if (auto audio = engines_.prompt_cache->find(cache_voice, p.language, p.text)) {
         p.pcm = *audio;
         p.sentence_ends.emplace_back(p.pcm.size(), p.text.size());
         p.first_audio_at = Clock::now();
@@ -445,9 +462,9 @@ void Conversation::start_synthesis() {
       }
     }
     synthesizing_ = true;
-    auto job = [weak = weak_from_this(), executor = executor_, voice, text = p.text, language = p.language,
-                id = p.id, cancel = p.cancel,
-                cache = p.options.cacheable ? engines_.prompt_cache : nullptr]() {
+    auto job = [weak = weak_from_this(), executor = executor_, voice, text = p.text.substr(p.synth_from),
+                offset = p.synth_from, language = p.language, id = p.id, cancel = p.cancel, cache_voice,
+                cache = cacheable ? engines_.prompt_cache : nullptr]() {
       auto t0 = Clock::now();
       std::vector<std::int16_t> whole;
       auto deliver = [&](std::vector<std::int16_t> chunk, std::size_t sentence_end) {
@@ -472,10 +489,10 @@ void Conversation::start_synthesis() {
           return;
         }
         if (result->stopped || cancel->load()) break;
-        deliver({}, sentence.end);
+        deliver({}, offset + sentence.end);
       }
       if (cache && !cancel->load())
-        cache->store(voice->name(), language, text,
+        cache->store(cache_voice, language, text,
                      std::make_shared<const std::vector<std::int16_t>>(std::move(whole)));
       double compute = ms_between(t0, Clock::now());
       asio::post(executor, [weak, id, compute] {
@@ -493,6 +510,8 @@ void Conversation::start_synthesis() {
   }
 }
 
+// A chunk of synthesised audio from the worker (an engine boundary, a few per sentence): the prompt's buffer
+// grows here. The pacing ticks that play it out (top_up) allocate nothing.
 void Conversation::on_tts_chunk(std::uint64_t id, std::vector<std::int16_t> pcm, std::size_t sentence_end) {
   for (auto& item : playout_) {
     if (!item->prompt || item->prompt->id != id) continue;
@@ -514,8 +533,14 @@ void Conversation::on_tts_done(std::uint64_t id, bool ok, std::string error, std
     if (!ok) {
       count_error(engine, "error");
       log::error("conversation: synthesis failed", {{"call_id", call_.call_id}, {"error", error}});
-      if (p.pcm.empty() && !p.used_fallback_voice && engines_.fallback_voice) {
-        // Say it in the fallback voice rather than not at all.
+      if (!p.used_fallback_voice && engines_.fallback_voice) {
+        // Say it in the fallback voice rather than not at all: from the sentence that failed (the sentences
+        // before it were said by the call's voice). Audio of the failed sentence not yet handed to the leg
+        // is dropped; what was played of it is said again from its start.
+        const auto [sample, byte] =
+            p.sentence_ends.empty() ? std::pair<std::size_t, std::size_t>{0, 0} : p.sentence_ends.back();
+        p.pcm.resize(std::max(sample, std::min(p.read, p.pcm.size())));
+        p.synth_from = byte;
         p.used_fallback_voice = true;
         p.synth_started = false;
         break;
@@ -718,15 +743,43 @@ void Conversation::fetch(FetchRequest request, std::function<void(FetchResponse)
   if (!fetcher_) {
     FetchResponse none;
     none.error = "no HTTP client configured";
-    post([done = std::move(done), none](Conversation&) { done(none); });
+    post([done = std::move(done), none, url = request.url](Conversation& self) {
+      self.on_fetched(url, none);
+      done(none);
+    });
     return;
   }
-  fetcher_(std::move(request), [weak = weak_from_this(), executor = executor_,
-                                done = std::move(done)](FetchResponse response) mutable {
-    asio::post(executor, [weak, done = std::move(done), response = std::move(response)]() {
-      if (auto self = weak.lock(); self && !self->ended_) done(response);
-    });
+  std::string url = request.url;
+  fetcher_(std::move(request), [weak = weak_from_this(), executor = executor_, done = std::move(done),
+                                url = std::move(url)](FetchResponse response) mutable {
+    asio::post(executor,
+               [weak, done = std::move(done), response = std::move(response), url = std::move(url)]() {
+                 if (auto self = weak.lock(); self && !self->ended_) {
+                   self->on_fetched(url, response);
+                   done(response);
+                 }
+               });
   });
+}
+
+// A failed business call is the flow's to handle (its `error`/`timeout` branch says what the caller hears);
+// the conversation logs and counts it, so an endpoint that stops answering shows up in the metrics.
+void Conversation::on_fetched(const std::string& url, const FetchResponse& response) {
+  if (response.status >= 200 && response.status < 300) return;
+  std::string kind = "status";
+  if (response.status == 0) {
+    // The fetcher reports "<kind>: <message>" (http::to_string(ClientErrorKind)).
+    kind = response.error.substr(0, response.error.find(':'));
+    static const std::set<std::string, std::less<>> known{
+        "timeout", "connect", "resolve", "tls", "io", "response_too_large", "bad_response"};
+    if (!known.contains(kind)) kind = "other";
+  }
+  if (metrics_.fetch_errors) metrics_.fetch_errors->with({kind}).inc();
+  log::warn("conversation: business endpoint failed", {{"call_id", call_.call_id},
+                                                       {"url", url},
+                                                       {"kind", kind},
+                                                       {"status", response.status},
+                                                       {"error", response.error}});
 }
 
 int Conversation::start_timer(std::chrono::milliseconds delay, std::function<void()> fire) {

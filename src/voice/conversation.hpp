@@ -87,6 +87,7 @@ struct ConversationMetrics {
   metrics::Family<metrics::Counter>* barge_ins = nullptr;        // {outcome}: interrupted, resumed
   metrics::Family<metrics::Counter>* engine_errors = nullptr;    // {engine, kind}
   metrics::Family<metrics::Counter>* turns = nullptr;            // {kind}: speech, dtmf, empty
+  metrics::Family<metrics::Counter>* fetch_errors = nullptr;     // {kind}: timeout, connect, ..., status
 };
 ConversationMetrics make_conversation_metrics(metrics::Registry& registry);
 
@@ -152,6 +153,7 @@ class Conversation : public media::CallLegObserver,
   void on_recognized(Result<Recognition, EngineError> result, Clock::time_point eos_wall, double compute_ms,
                      bool barged_in, std::chrono::milliseconds speech);
   void deliver_turn(UserTurn turn);
+  void on_fetched(const std::string& url, const FetchResponse& response);
   void arm_no_input();
   void disarm_no_input();
   void say_fallback();

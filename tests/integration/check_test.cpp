@@ -112,10 +112,11 @@ TEST_F(CheckCommand, EverythingPassesWithARealServerAndAnAnsweringTrunk) {
   // One entry per check, in the order of the seed report.
   std::vector<std::string> names;
   for (const auto& entry : c.report["checks"]) names.push_back(entry.value("name", ""));
-  EXPECT_EQ(names, (std::vector<std::string>{"configuration validation", "environment variables",
-                                             "SIP trunk connectivity", kLiveKitCheck,
-                                             "audio codec configuration", "webhook endpoint",
-                                             "call simulation", "health monitoring", "error handling"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "configuration validation", "environment variables", "SIP trunk connectivity", kLiveKitCheck,
+                "audio codec configuration", "speech engine: VAD", "speech engine: STT", "speech engine: TTS",
+                "webhook endpoint", "call simulation", "health monitoring", "error handling"}));
   for (const auto& entry : c.report["checks"]) {
     EXPECT_TRUE(entry.contains("reason") && entry.contains("hint")) << entry.dump();
   }

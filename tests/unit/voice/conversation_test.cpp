@@ -98,7 +98,7 @@ class TestSynthesizer : public SpeechSynthesizer {
   Result<Synthesized, EngineError> synthesize(std::string_view text, std::string_view,
                                               const AudioSink& sink) override {
     ++calls;
-    if (fail) return EngineError{name_, "voice missing"};
+    if (fail || (fail_from > 0 && calls >= fail_from)) return EngineError{name_, "voice missing"};
     std::vector<std::int16_t> chunk(1600, static_cast<std::int16_t>(text.size()));
     for (int i = 0; i < 10; ++i)
       if (!sink(chunk)) return Synthesized{true};
@@ -106,6 +106,7 @@ class TestSynthesizer : public SpeechSynthesizer {
   }
   std::atomic<int> calls{0};
   std::atomic<bool> fail{false};
+  std::atomic<int> fail_from{0};  // > 0: this call (1-based) and every later one fail
 
  private:
   std::string name_;
@@ -370,6 +371,65 @@ TEST_F(ConversationTest, ASynthesisFailureFallsBackToTheFallbackVoice) {
   EXPECT_TRUE(*dialogue->greeting_full);
   EXPECT_GE(fallback->calls.load(), 2);
   EXPECT_EQ(wire_frames_with(static_cast<std::int16_t>(kGreeting.size())), 50u);
+}
+
+TEST_F(ConversationTest, AVoiceFailingMidPromptIsRelievedByTheFallbackVoiceFromTheFailedSentence) {
+  auto fallback = std::make_shared<TestSynthesizer>("fallback-tts");
+  voice->fail_from = 2;  // the greeting's first sentence is said, the second fails
+  ConversationSettings settings;
+  settings.endpointing.min_speech = 100ms;
+  ConversationEngines engines;
+  engines.make_vad = [] { return std::make_unique<TestVad>(); };
+  engines.recognizer = recognizer;
+  engines.voices["en"] = voice;
+  engines.fallback_voice = fallback;
+  engines.pool = pool;
+  auto d = std::make_unique<EchoDialogue>();
+  dialogue = d.get();
+  conversation =
+      std::make_shared<Conversation>(settings, engines, std::move(d), CallContext{"c3", "", "", "en", {}},
+                                     make_conversation_metrics(registry));
+  conversation->start(leg, io.get_executor());
+  conversation->on_answered();
+  ASSERT_TRUE(eventually([&] { return dialogue->greeting_full.has_value(); }));
+  EXPECT_TRUE(*dialogue->greeting_full);
+  // The first sentence once, in the call's voice; the second once, in the fallback voice (only it).
+  EXPECT_EQ(wire_frames_with(static_cast<std::int16_t>(kGreeting.size())), 50u);
+  EXPECT_EQ(wire_frames_with(static_cast<std::int16_t>(kQuestion.size())), 50u);
+  EXPECT_EQ(fallback->calls.load(), 1);
+  EXPECT_EQ(registry.counter("voice_engine_errors_total", "", {"engine", "kind"})
+                .with({"test-tts", "error"})
+                .value(),
+            1.0);
+  ASSERT_EQ(conversation->transcript().size(), 1u);
+  EXPECT_EQ(conversation->transcript()[0].text, kGreeting + " " + kQuestion);
+}
+
+TEST_F(ConversationTest, AFailedBusinessCallIsCountedByKindAndHandedToTheDialogue) {
+  make();
+  // The composition root's fetcher reports a failure as "<kind>: <message>" (http::ClientErrorKind).
+  conversation->set_fetcher([](FetchRequest request, std::function<void(FetchResponse)> done) {
+    FetchResponse response;
+    if (request.url.ends_with("/slow")) {
+      response.error = "timeout: no answer within 2000 ms";
+    } else {
+      response.status = request.url.ends_with("/down") ? 503 : 200;
+      response.body = "{}";
+    }
+    done(response);
+  });
+  std::vector<FetchResponse> answers;
+  for (const char* path : {"/slow", "/down", "/ok"}) {
+    FetchRequest request;
+    request.url = std::string("http://127.0.0.1:9") + path;
+    conversation->fetch(request, [&](FetchResponse r) { answers.push_back(r); });
+  }
+  ASSERT_TRUE(eventually([&] { return answers.size() == 3; }));
+  EXPECT_EQ(answers[0].status, 0);
+  EXPECT_EQ(answers[1].status, 503);
+  auto& errors = registry.counter("voice_fetch_errors_total", "", {"kind"});
+  EXPECT_EQ(errors.with({"timeout"}).value(), 1.0);
+  EXPECT_EQ(errors.with({"status"}).value(), 1.0);
 }
 
 TEST_F(ConversationTest, HangUpWaitsForTheGoodbyeToBePlayed) {
