@@ -10,6 +10,11 @@
 namespace va::app {
 namespace {
 
+// Business requests in flight at once, and waiting beyond those (a flow's `http` action; each is bounded by
+// its timeout).
+constexpr std::size_t kHttpWorkers = 4;
+constexpr std::size_t kHttpQueue = 64;
+
 std::string language_code(config::Language language) {
   return language == config::Language::en ? "en" : "ru";
 }
@@ -198,7 +203,10 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
   if (auto voice = registry.make_synthesizer("espeak-ng", fallback)) e.fallback_voice = *voice;
 
   service->metrics = voice::make_conversation_metrics(metrics);
-  service->fetcher = make_fetcher(pool);
+  // Business endpoints wait on the network, not the CPU: their own threads, so an endpoint that hangs until
+  // its timeout never takes a worker from speech recognition or synthesis.
+  service->fetcher =
+      make_fetcher(std::make_shared<voice::WorkerPool>(kHttpWorkers, kHttpQueue, "voice-http"));
 
   voice::flow::FlowLoadResult loaded =
       agent.flow_file.empty() ? voice::flow::load_flow_string(std::string(embedded_reception_flow()))
