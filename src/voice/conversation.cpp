@@ -299,7 +299,15 @@ void Conversation::on_speech_ended(const EndpointEvent& event, Clock::time_point
   auto job = [weak = weak_from_this(), executor = executor_, recognizer, language, pcm = std::move(pcm), eos,
               barged, speech]() mutable {
     auto t0 = Clock::now();
-    auto result = recognizer->recognize(pcm, language);
+    // A streaming engine's partial text, for the log (the final decides the turn).
+    auto on_partial = [&executor, &weak, t0](std::string_view text) {
+      asio::post(executor, [weak, text = std::string(text), ms = ms_between(t0, Clock::now())] {
+        if (auto self = weak.lock(); self && !self->ended_)
+          log::debug("conversation: partial",
+                     {{"call_id", self->call_.call_id}, {"text", text}, {"after_ms", ms}});
+      });
+    };
+    auto result = recognizer->recognize(pcm, language, on_partial);
     double compute = ms_between(t0, Clock::now());
     asio::post(executor, [weak, result = std::move(result), eos, compute, barged, speech]() mutable {
       if (auto self = weak.lock(); self && !self->ended_)
