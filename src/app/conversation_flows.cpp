@@ -145,6 +145,7 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
   if (agent.engines.stt != "none") {
     engines::EngineSettings stt;
     stt.model = agent.stt_model;
+    stt.threads = static_cast<int>(agent.stt_threads);
     if (auto recognizer = registry.make_recognizer(agent.engines.stt, stt)) {
       e.recognizer = *recognizer;
     } else {

@@ -653,9 +653,9 @@ void visit(V& v, Routing& c) {
 template <class V>
 void visit(V& v, Engines& c) {
   v.field("vad", c.vad, std::string("webrtc"), {}, one_of({"webrtc"}));
-  // whisper: multilingual, works on 8 kHz telephone audio (pocketsphinx is English-only and ~90 % WER on
-  // narrowband, facts/engines.md). none: DTMF-only flows.
-  v.field("stt", c.stt, std::string("whisper"), {}, one_of({"whisper", "none"}));
+  // whisper: multilingual, works on 8 kHz telephone audio. pocketsphinx: English on wideband legs only
+  // (most words wrong at 8 kHz, docs/engines.md). none: DTMF-only flows.
+  v.field("stt", c.stt, std::string("whisper"), {}, one_of({"whisper", "pocketsphinx", "none"}));
   v.field("tts", c.tts, std::string("rhvoice"), {}, one_of({"rhvoice", "flite", "espeak-ng"}));
   v.field("llm", c.llm, std::string("none"), {}, one_of({"none", "openai", "llama.cpp"}));
 }
@@ -682,6 +682,9 @@ void visit(V& v, Agent& c) {
   v.field("flow_file", c.flow_file, std::string());
   v.section("engines", c.engines);
   v.field("stt_model", c.stt_model, std::string());
+  // One thread per recognition: on 2 shared cores two threads per decode collapsed under contention
+  // (docs/benchmarks.md, "Speech recognition"); parallel calls still decode in parallel.
+  v.field("stt_threads", c.stt_threads, std::int64_t{1}, {}, in_range(1, 64));
   v.section("conversation", c.conversation);
   if constexpr (V::reading) {
     if (!c.flow_file.empty()) {
