@@ -214,7 +214,10 @@ class WhisperRecognizer final : public voice::SpeechRecognizer {
     report.seconds = static_cast<double>(pcm.size()) / kSampleRate;
     report.audio_ctx = tuning_.short_window ? audio_frames(pcm.size()) : 0;
     // Longer than one window, whisper.cpp decodes window after window: the limit is per window.
-    if (tuning_.guards) report.token_limit = whisper_token_limit(std::min(report.seconds, 30.0), lang);
+    if (tuning_.guards)
+      report.token_limit = tuning_.token_limit > 0
+                               ? tuning_.token_limit
+                               : whisper_token_limit(std::min(report.seconds, 30.0), lang);
     auto text = decode(*state, samples, lang, report);
     // The short window is the fast path; a loop there (measured below 512 frames, possible above) is
     // retried once with the model's own 30 s window, which is slower but what the model was trained on.

@@ -39,6 +39,7 @@ struct WhisperDecodeReport {
 struct WhisperTuning {
   bool short_window = true;  // encoder window cut to the utterance (min 512 frames): ~3x faster
   bool guards = true;        // token limit + repetition checks, full-window retry on failure
+  int token_limit = 0;       // 0: whisper_token_limit(); else this fixed limit (tests force a retry)
   std::function<void(const WhisperDecodeReport&)> on_decode;  // every decode, from the worker thread
 };
 

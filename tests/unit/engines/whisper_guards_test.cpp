@@ -60,12 +60,13 @@ struct ReportingWhisper {
   std::mutex mutex;
   std::vector<engines::WhisperDecodeReport> reports;
   std::string why;
-  ReportingWhisper() {
+  explicit ReportingWhisper(int token_limit = 0) {
     if (!status_of("whisper").available) {
       why = status_of("whisper").detail;
       return;
     }
     engines::WhisperTuning tuning;
+    tuning.token_limit = token_limit;
     tuning.on_decode = [this](const engines::WhisperDecodeReport& r) {
       std::lock_guard lock(mutex);
       reports.push_back(r);
@@ -127,6 +128,30 @@ TEST(WhisperGuards, ShortRealSpeechPassesOnTheFastPath) {
   expect_recognised(w, {"Запишите меня на двадцать пятое марта."}, "ru", "Anna", 1.0, 0.34);
   EXPECT_GT(w.reports.front().audio_ctx, 0);  // the short window was used
   expect_recognised(w, {"I would like to speak to an operator."}, "en", "SLT", 1.0, 0.15);
+}
+
+// A short-window decode that fails the checks is retried with the full window and counted; failing there
+// too, the utterance is empty rather than cut-off text. Forced here with a 3-token limit on real speech.
+TEST(WhisperGuards, FailedShortWindowIsRetriedWithTheFullWindow) {
+  ReportingWhisper w(3);
+  VA_REQUIRE_ENGINE(w.stt, w.why);
+  std::string why;
+  auto tts = synthesizer("rhvoice", "en", "SLT", why);
+  VA_REQUIRE_ENGINE(tts, why);
+  auto speech = synthesize(*tts, "I would like to speak to an operator.", "en");
+  ASSERT_TRUE(speech.ok());
+  const auto before = engines::whisper_fallbacks();
+  auto heard = w.stt->recognize(speech->pcm, "en");
+  ASSERT_TRUE(heard.ok()) << heard.error().to_string();
+  EXPECT_EQ(heard->text, "");
+  ASSERT_EQ(w.reports.size(), 2u);
+  EXPECT_GT(w.reports[0].audio_ctx, 0);
+  EXPECT_FALSE(w.reports[0].fallback);
+  EXPECT_NE(w.reports[0].rejected.find("token limit"), std::string::npos) << w.reports[0].rejected;
+  EXPECT_EQ(w.reports[1].audio_ctx, 0);
+  EXPECT_TRUE(w.reports[1].fallback);
+  EXPECT_FALSE(w.reports[1].rejected.empty());
+  EXPECT_EQ(engines::whisper_fallbacks(), before + 1);
 }
 
 // Longer than the 512-frame (10.24 s) minimum window: the window is the utterance, the limit scales.
