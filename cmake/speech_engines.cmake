@@ -4,6 +4,7 @@
 #   va::flite       flite with the cmu_us_slt voice (register_cmu_us_slt) and its English lexicon
 #   va::espeak_ng   eSpeak NG (GPL-3: see docs/engines.md before linking it into the product)
 #   va::webrtc_vad  libwebrtc-audio-processing 0.3; it exports WebRtcVad_* but ships no header for them
+#   va::pocketsphinx  PocketSphinx 5prealpha (Debian), US English model in VA_POCKETSPHINX_MODEL_DIR
 # Each engine sets VA_<NAME>_FOUND (VA_WHISPER_FOUND, VA_RHVOICE_FOUND, VA_FLITE_FOUND, VA_ESPEAK_NG_FOUND,
 # VA_WEBRTC_VAD_FOUND) and prints one status line; nothing here is fatal, the including project decides.
 # The whisper model file is not a build input: VA_WHISPER_MODEL names where setup put it.
@@ -140,3 +141,32 @@ if(VA_ONNXRUNTIME_INCLUDE_DIR)
 else()
   message(STATUS "Speech: ONNX Runtime NOT found in ${VA_ONNXRUNTIME_DIR}: Silero VAD built out (run scripts/setup)")
 endif()
+# PocketSphinx: English-only streaming STT for wideband legs. Debian's .pc file lists an include directory
+# that does not exist (/usr/include/sphinxbase), which CMake refuses on an imported target: keep the ones
+# that exist. The .pc file also names the model directory.
+set(VA_POCKETSPHINX_FOUND FALSE)
+set(_va_ps_models "/usr/share/pocketsphinx/model")
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(VA_POCKETSPHINX_PC QUIET pocketsphinx)
+endif()
+if(VA_POCKETSPHINX_PC_FOUND)
+  set(_va_ps_includes "")
+  foreach(_dir IN LISTS VA_POCKETSPHINX_PC_INCLUDE_DIRS)
+    if(IS_DIRECTORY "${_dir}")
+      list(APPEND _va_ps_includes "${_dir}")
+    endif()
+  endforeach()
+  add_library(va::pocketsphinx INTERFACE IMPORTED GLOBAL)
+  set_target_properties(va::pocketsphinx PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_va_ps_includes}"
+    INTERFACE_LINK_DIRECTORIES "${VA_POCKETSPHINX_PC_LIBRARY_DIRS}"
+    INTERFACE_LINK_LIBRARIES "pocketsphinx;sphinxbase")
+  pkg_get_variable(_va_ps_pc_models pocketsphinx modeldir)
+  if(_va_ps_pc_models)
+    set(_va_ps_models "${_va_ps_pc_models}")
+  endif()
+  set(VA_POCKETSPHINX_FOUND TRUE)
+  message(STATUS "Speech: PocketSphinx ${VA_POCKETSPHINX_PC_VERSION} found (va::pocketsphinx, pkg-config pocketsphinx)")
+else()
+  message(STATUS "Speech: PocketSphinx NOT found (English streaming STT; scripts/setup installs libpocketsphinx-dev)")
+endif()
+set(VA_POCKETSPHINX_MODEL_DIR "${_va_ps_models}" CACHE PATH "PocketSphinx model directory (holds en-us/)")

@@ -77,8 +77,9 @@ VA_APT_BENCH=(
 # See docs/engines.md for where each comes from and its licence.
 VA_APT_SPEECH=(
   # eSpeak NG (GPL-3, fallback voice), flite (BSD-style, English), WebRTC VAD (BSD),
-  # python3-venv for the model converter's private numpy
+  # python3-venv for the model converter's private numpy; PocketSphinx (BSD) and its US English model
   espeak-ng libespeak-ng-dev flite1-dev libwebrtc-audio-processing-dev python3-venv
+  libpocketsphinx-dev pocketsphinx-en-us
 )
 # RHVoice is in Debian's non-free section; scripts/setup enables it and carries on without it (eSpeak NG)
 # when it cannot. Only the LGPL-2.1+ voices are used by default: ru Anna, Elena, Irina, Aleksandr; en SLT, CLB.

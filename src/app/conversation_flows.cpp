@@ -173,6 +173,7 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
     if (name == "none" || !recognizer_error.empty()) return nullptr;
     engines::EngineSettings stt;
     stt.model = agent.stt_model;
+    stt.threads = static_cast<int>(agent.stt_threads);
     auto recognizer = registry.make_recognizer(name, stt);
     if (recognizer) return *recognizer;
     recognizer_error = std::string(agent.stt_model.empty() ? key : "agent.stt_model") + ": " +

@@ -225,7 +225,8 @@ struct Agent {
   std::string greeting;
   std::string flow_file;
   Engines engines;
-  std::string stt_model;  // empty: the model scripts/setup installed
+  std::string stt_model;         // empty: the model scripts/setup installed
+  std::int64_t stt_threads = 1;  // threads per recognition
   ConversationTuning conversation;
 };
 

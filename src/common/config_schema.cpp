@@ -651,9 +651,9 @@ void visit(V& v, Routing& c) {
 }
 
 // The engine names a configuration may choose (src/engines/builtin_engines.cpp registers them).
-// whisper: multilingual, works on 8 kHz telephone audio (pocketsphinx is English-only and ~90 % WER on
-// narrowband, facts/engines.md). none: DTMF-only flows.
-const std::vector<std::string> kSpeechRecognizers{"whisper", "none"};
+// whisper: multilingual, works on 8 kHz telephone audio. pocketsphinx: English on wideband legs only (most
+// words wrong at 8 kHz, docs/engines.md). none: DTMF-only flows.
+const std::vector<std::string> kSpeechRecognizers{"whisper", "pocketsphinx", "none"};
 const std::vector<std::string> kSpeechSynthesizers{"rhvoice", "flite", "espeak-ng"};
 
 // An override names an engine or stays empty (the agent-wide one).
@@ -713,6 +713,9 @@ void visit(V& v, Agent& c) {
   v.field("flow_file", c.flow_file, std::string());
   v.section("engines", c.engines);
   v.field("stt_model", c.stt_model, std::string());
+  // One thread per recognition: on 2 shared cores two threads per decode collapsed under contention
+  // (docs/benchmarks.md, "Speech recognition"); parallel calls still decode in parallel.
+  v.field("stt_threads", c.stt_threads, std::int64_t{1}, {}, in_range(1, 64));
   v.section("conversation", c.conversation);
   if constexpr (V::reading) {
     if (!c.flow_file.empty()) {

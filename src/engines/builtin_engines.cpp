@@ -1,4 +1,5 @@
 #include "engines/engine_registry.hpp"
+#include "engines/stt/pocketsphinx_recognizer.hpp"
 #include "engines/stt/whisper_recognizer.hpp"
 #include "engines/tts/espeak_synthesizer.hpp"
 #include "engines/tts/flite_synthesizer.hpp"
@@ -30,6 +31,7 @@ void register_builtin_engines(EngineRegistry& registry) {
       });
   registry.add_vad("silero", make_silero_vad_maker, silero_status);
   registry.add_recognizer("whisper", make_whisper_recognizer, whisper_status);
+  registry.add_recognizer("pocketsphinx", make_pocketsphinx_recognizer, pocketsphinx_status);
   registry.add_synthesizer("rhvoice", make_rhvoice_synthesizer, rhvoice_status);
   registry.add_synthesizer("flite", make_flite_synthesizer, flite_status);
   registry.add_synthesizer("espeak-ng", make_espeak_synthesizer, espeak_status);

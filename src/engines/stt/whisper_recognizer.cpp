@@ -1,6 +1,7 @@
 #include "engines/stt/whisper_recognizer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <span>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #ifdef VA_HAVE_WHISPER
@@ -28,7 +30,97 @@ std::string missing_model_message(const std::string& path) {
   return "model " + path + " not found: run scripts/setup (it converts the Whisper base model there)";
 }
 
+std::atomic<std::uint64_t> g_fallbacks{0};
+
+// Words for the repetition checks: split on spaces, ASCII punctuation stripped, ASCII lower-cased
+// (Cyrillic case is left: a decoder loop repeats its own spelling exactly).
+std::vector<std::string> loop_words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) out.push_back(std::move(word));
+    word.clear();
+  };
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isspace(u)) {
+      flush();
+    } else if (u >= 0x80 || std::isalnum(u)) {
+      word.push_back(static_cast<char>(std::tolower(u)));
+    }
+  }
+  flush();
+  return out;
+}
+
+// The first UTF-8 character of `s` (its lead byte and continuation bytes).
+std::string_view utf8_char(std::string_view s) {
+  std::size_t n = 1;
+  while (n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) ++n;
+  return s.substr(0, n);
+}
+
 }  // namespace
+
+std::uint64_t whisper_fallbacks() {
+  return g_fallbacks.load(std::memory_order_relaxed);
+}
+
+int whisper_token_limit(double seconds, std::string_view language) {
+  // Tokens per second of speech, with room for fast talkers: Whisper's BPE spends about twice as many
+  // tokens on a Russian word as on an English one.
+  const double rate = language == "en" ? 8.0 : 12.0;
+  const double slack = language == "en" ? 8.0 : 12.0;
+  return static_cast<int>(std::ceil(std::max(seconds, 0.0) * rate + slack));
+}
+
+std::optional<std::string> whisper_repetition(std::string_view text) {
+  // A character run: "аааааааааааа", "!!!!!!!!!!!!", "1111111111111".
+  constexpr int kMaxCharRun = 12;
+  int run = 0;
+  std::string_view previous;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto ch = utf8_char(text.substr(i));
+    i += ch.size();
+    if (ch == " ") {
+      previous = {};
+      run = 0;
+      continue;
+    }
+    run = ch == previous ? run + 1 : 1;
+    previous = ch;
+    if (run >= kMaxCharRun)
+      return "the character '" + std::string(ch) + "' repeated " + std::to_string(run) + " times";
+  }
+  const auto words = loop_words(text);
+  // The same n-gram back to back: a word 5 times ("нет, нет, нет, нет" is still speech), a phrase of 2-4
+  // words 4 times.
+  for (std::size_t n = 1; n <= 4; ++n) {
+    const std::size_t limit = n == 1 ? 5 : 4;
+    for (std::size_t start = 0; start + n * limit <= words.size(); ++start) {
+      std::size_t repeats = 1;
+      while (start + (repeats + 1) * n <= words.size() &&
+             std::equal(words.begin() + static_cast<std::ptrdiff_t>(start),
+                        words.begin() + static_cast<std::ptrdiff_t>(start + n),
+                        words.begin() + static_cast<std::ptrdiff_t>(start + repeats * n)))
+        ++repeats;
+      if (repeats >= limit) {
+        std::string gram;
+        for (std::size_t k = 0; k < n; ++k) gram += (k ? " " : "") + words[start + k];
+        return "\"" + gram + "\" repeated " + std::to_string(repeats) + " times";
+      }
+    }
+  }
+  // Like Whisper's compression-ratio check: a long text made of few distinct words is a loop with
+  // variations ("и я сказал и я сказал и он сказал ...").
+  constexpr std::size_t kLongText = 16;
+  if (words.size() >= kLongText) {
+    const std::unordered_set<std::string> distinct(words.begin(), words.end());
+    if (distinct.size() * 100 < words.size() * 35)
+      return std::to_string(distinct.size()) + " distinct words in " + std::to_string(words.size());
+  }
+  return std::nullopt;
+}
 
 std::string default_whisper_model() {
   return VA_WHISPER_MODEL;
@@ -94,7 +186,8 @@ bool is_words(std::string_view text) {
 
 class WhisperRecognizer final : public voice::SpeechRecognizer {
  public:
-  WhisperRecognizer(ContextHandle ctx, int threads) : ctx_(std::move(ctx)), threads_(threads) {}
+  WhisperRecognizer(ContextHandle ctx, int threads, WhisperTuning tuning)
+      : ctx_(std::move(ctx)), threads_(threads), tuning_(std::move(tuning)) {}
 
   std::string_view name() const override { return kEngine; }
   const voice::EngineCapabilities& capabilities() const override { return whisper_capabilities(); }
@@ -114,6 +207,40 @@ class WhisperRecognizer final : public voice::SpeechRecognizer {
     std::transform(pcm.begin(), pcm.end(), samples.begin(),
                    [](std::int16_t s) { return static_cast<float>(s) / 32768.0f; });
 
+    auto state = acquire_state();
+    if (!state)
+      return voice::EngineError{std::string(kEngine), "cannot allocate a decoder state (out of memory?)"};
+    WhisperDecodeReport report;
+    report.seconds = static_cast<double>(pcm.size()) / kSampleRate;
+    report.audio_ctx = tuning_.short_window ? audio_frames(pcm.size()) : 0;
+    // Longer than one window, whisper.cpp decodes window after window: the limit is per window.
+    if (tuning_.guards)
+      report.token_limit = tuning_.token_limit > 0
+                               ? tuning_.token_limit
+                               : whisper_token_limit(std::min(report.seconds, 30.0), lang);
+    auto text = decode(*state, samples, lang, report);
+    // The short window is the fast path; a loop there (measured below 512 frames, possible above) is
+    // retried once with the model's own 30 s window, which is slower but what the model was trained on.
+    if (text && tuning_.guards && !report.rejected.empty() && report.audio_ctx != 0) {
+      g_fallbacks.fetch_add(1, std::memory_order_relaxed);
+      WhisperDecodeReport full = report;
+      full.audio_ctx = 0;
+      full.fallback = true;
+      text = decode(*state, samples, lang, full);
+      report = full;
+    }
+    release_state(std::move(state));
+    if (!text) return text.error();
+    // Still a loop in the full window: nothing intelligible rather than a made-up sentence.
+    if (report.rejected.empty() && is_words(*text)) result.text = std::move(*text);
+    return result;
+  }
+
+ private:
+  // One greedy decode with `report.audio_ctx` and `report.token_limit`; fills the rest of the report and
+  // tells tuning_.on_decode.
+  Result<std::string, voice::EngineError> decode(whisper_state& state, const std::vector<float>& samples,
+                                                 const std::string& lang, WhisperDecodeReport& report) {
     whisper_full_params params = whisper_full_default_params(WHISPER_SAMPLING_GREEDY);
     params.n_threads = threads_;
     params.language = lang.c_str();
@@ -128,31 +255,36 @@ class WhisperRecognizer final : public voice::SpeechRecognizer {
     params.print_timestamps = false;
     params.suppress_blank = true;
     params.suppress_nst = true;
-    params.audio_ctx = audio_frames(pcm.size());
-
-    auto state = acquire_state();
-    if (!state)
-      return voice::EngineError{std::string(kEngine), "cannot allocate a decoder state (out of memory?)"};
-    const int rc = whisper_full_with_state(ctx_.get(), state.get(), params, samples.data(),
-                                           static_cast<int>(samples.size()));
-    if (rc != 0) {
-      release_state(std::move(state));
+    params.audio_ctx = report.audio_ctx;
+    params.max_tokens = report.token_limit;
+    const int rc =
+        whisper_full_with_state(ctx_.get(), &state, params, samples.data(), static_cast<int>(samples.size()));
+    if (rc != 0)
       return voice::EngineError{std::string(kEngine),
                                 "decoding failed (whisper_full returned " + std::to_string(rc) + ")"};
-    }
     std::string text;
-    const int segments = whisper_full_n_segments_from_state(state.get());
+    report.tokens = 0;
+    const whisper_token eot = whisper_token_eot(ctx_.get());
+    const int segments = whisper_full_n_segments_from_state(&state);
     for (int i = 0; i < segments; ++i) {
-      if (whisper_full_get_segment_no_speech_prob_from_state(state.get(), i) > kNoSpeechProbability) continue;
-      text += whisper_full_get_segment_text_from_state(state.get(), i);
+      const int tokens = whisper_full_n_tokens_from_state(&state, i);
+      for (int t = 0; t < tokens; ++t)
+        if (whisper_full_get_token_id_from_state(&state, i, t) < eot) ++report.tokens;
+      if (whisper_full_get_segment_no_speech_prob_from_state(&state, i) > kNoSpeechProbability) continue;
+      text += whisper_full_get_segment_text_from_state(&state, i);
     }
-    release_state(std::move(state));
-    const auto trimmed = trim(text);
-    if (is_words(trimmed)) result.text = std::string(trimmed);
-    return result;
+    std::string trimmed(trim(text));
+    report.rejected.clear();
+    if (tuning_.guards) {
+      if (report.token_limit > 0 && report.tokens >= report.token_limit * std::max(segments, 1))
+        report.rejected = "token limit " + std::to_string(report.token_limit) + " reached";
+      else if (auto loop = whisper_repetition(trimmed))
+        report.rejected = *loop;
+    }
+    if (tuning_.on_decode) tuning_.on_decode(report);
+    return trimmed;
   }
 
- private:
   // The encoder window in frames: the utterance, but never below the measured minimum; longer than one
   // window, whisper.cpp's default (full windows, one after another).
   static int audio_frames(std::size_t samples) {
@@ -182,6 +314,7 @@ class WhisperRecognizer final : public voice::SpeechRecognizer {
 
   ContextHandle ctx_;
   int threads_;
+  WhisperTuning tuning_;
   std::mutex mutex_;
   std::vector<StateHandle> idle_;
 };
@@ -190,6 +323,11 @@ class WhisperRecognizer final : public voice::SpeechRecognizer {
 
 Result<std::shared_ptr<voice::SpeechRecognizer>, voice::EngineError> make_whisper_recognizer(
     const EngineSettings& settings) {
+  return make_tuned_whisper_recognizer(settings, {});
+}
+
+Result<std::shared_ptr<voice::SpeechRecognizer>, voice::EngineError> make_tuned_whisper_recognizer(
+    const EngineSettings& settings, WhisperTuning tuning) {
   const std::string path = settings.model.empty() ? default_whisper_model() : settings.model;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -207,7 +345,7 @@ Result<std::shared_ptr<voice::SpeechRecognizer>, voice::EngineError> make_whispe
         std::string(kEngine),
         "cannot load model " + path + " (not a whisper.cpp ggml model, or truncated): run scripts/setup"};
   std::shared_ptr<voice::SpeechRecognizer> recognizer =
-      std::make_shared<WhisperRecognizer>(std::move(ctx), settings.threads);
+      std::make_shared<WhisperRecognizer>(std::move(ctx), settings.threads, std::move(tuning));
   return recognizer;
 }
 
@@ -224,7 +362,12 @@ EngineStatus whisper_status() {
 #else  // built without whisper.cpp
 
 Result<std::shared_ptr<voice::SpeechRecognizer>, voice::EngineError> make_whisper_recognizer(
-    const EngineSettings&) {
+    const EngineSettings& settings) {
+  return make_tuned_whisper_recognizer(settings, {});
+}
+
+Result<std::shared_ptr<voice::SpeechRecognizer>, voice::EngineError> make_tuned_whisper_recognizer(
+    const EngineSettings&, WhisperTuning) {
   return voice::EngineError{std::string(kEngine),
                             "this build has no whisper.cpp: run scripts/setup, then "
                             "configure again"};

@@ -17,7 +17,8 @@ TEST(BuiltinEngines, AllFiveRegisteredWithTheirKindsAndLanguages) {
       EXPECT_FALSE(s.capabilities.languages.empty()) << s.name;
     }
   }
-  EXPECT_EQ(names, (std::set<std::string>{"webrtc", "silero", "whisper", "rhvoice", "flite", "espeak-ng"}));
+  EXPECT_EQ(names, (std::set<std::string>{"webrtc", "silero", "whisper", "pocketsphinx", "rhvoice", "flite",
+                                          "espeak-ng"}));
   EXPECT_EQ(status_of("whisper").kind, engines::EngineKind::stt);
   EXPECT_EQ(status_of("rhvoice").kind, engines::EngineKind::tts);
 }
