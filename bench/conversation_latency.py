@@ -12,7 +12,7 @@ Prints the row as a Markdown table row; exits 1 when no turn was measured.
   conversation_latency.py --calls --capture FILE DIR... [--label L]   the caller's side, speech and DTMF
 
 reads what scripts/lib/demo_caller.sh left in each DIR (turns.txt: the end of every utterance or the moment
-of every key, in seconds into the caller's WAV; rtp_port: the caller's RTP port) and a tshark capture of the
+of every key, in seconds into the caller's WAV; rtp_port: the first of the caller's 4 RTP ports) and a tshark capture of the
 calls' RTP (fields: time, source port, destination port, payload type, RTP timestamp). Per turn: the wire
 time of the caller's last word (its first RTP packet + the offset into the WAV; baresip sends 20 ms packets
 without pause) or of its first RFC 4733 packet for the key → the agent's next RTP packet (the agent sends
@@ -91,8 +91,10 @@ def caller_side(dirs, capture_path, label):
                 turns_list = [line.split() for line in turns_file if len(line.split()) == 3]
         except (OSError, ValueError):
             continue
-        sent = [p for p in packets if p[1] == port]
-        heard = [p[0] for p in packets if p[2] == port]
+        # baresip picks its RTP port inside the 4-port range demo_caller.sh gave it.
+        ports = range(port, port + 4, 2)  # RTP on the even ports, RTCP on the odd ones
+        sent = [p for p in packets if p[1] in ports and p[3] is not None]
+        heard = [p[0] for p in packets if p[2] in ports and p[3] is not None]
         audio = [p for p in sent if p[3] != 101]
         events = {}  # RFC 4733: one event per RTP timestamp, its first packet is the key press
         for packet in sent:

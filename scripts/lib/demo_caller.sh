@@ -149,8 +149,10 @@ read_message() {
   local length comma left=$((deadline - SECONDS)) status=0
   ((left > 0)) || return 1
   IFS= read -r -d : -t "${1:-$left}" -u "$ctrl" length || status=$?
-  ((status > 128)) && return 2 # read's timeout
+  # A timeout may leave part of the length read: keep it for the next call.
+  ((status > 128)) && { pending+="$length"; return 2; }
   ((status == 0)) || return 1
+  length="$pending$length" pending=""
   [[ "$length" =~ ^[0-9]+$ ]] || return 1
   IFS= read -r -N "$length" -t 5 -u "$ctrl" message || return 1
   IFS= read -r -N 1 -t 5 -u "$ctrl" comma || true
@@ -158,7 +160,7 @@ read_message() {
 
 deadline=$((SECONDS + timeout))
 send_command dial "$to"
-established=0 closed=0 next_key=0 started_ns=0
+established=0 closed=0 next_key=0 started_ns=0 pending=""
 : >"$out/events.jsonl"
 now_ns() { date +%s%N; }
 while true; do
