@@ -125,10 +125,12 @@ echo "binary: $bin ($("$bin" version 2>/dev/null | head -n 1))"
 caller_side=(python3 "$root/bench/conversation_latency.py" --calls)
 caller_side_of() { "${caller_side[@]}" --capture "$work/$1/rtp.tsv" --label "$2" "$work/$1"/call*/; }
 agent_rows="" caller_rows=""
-print_tables() { # the agent's stages, then the caller's side
-  "${summarise[@]}" --header
-  printf '%s' "$agent_rows"
-  echo
+print_tables() { # the agent's stages (none for DTMF turns: the agent measures speech turns), then the caller's side
+  if [[ -n "${agent_rows//[$'\n']/}" ]]; then
+    "${summarise[@]}" --header
+    printf '%s' "$agent_rows"
+    echo
+  fi
   "${caller_side[@]}" --header
   printf '%s' "$caller_rows"
   agent_rows="" caller_rows=""
