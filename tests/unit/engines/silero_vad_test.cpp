@@ -1,7 +1,7 @@
 // Silero VAD v5 on real synthesised speech (RHVoice), alone, through the telephone path and in noise against
 // the WebRTC VAD on the same labelled clip; and is_speech() allocation-free after warm-up. Labels come from
-// the clean clip's frame energy. This binary replaces the global operator new to count allocations (the
-// pattern of tests/unit/media/hot_path_allocation_test.cpp), so it is a test executable of its own.
+// the clean clip's frame energy. Allocations are counted by support/allocation_window, which replaces
+// the global operator new: a test executable of its own.
 #include "engines/vad/silero_vad.hpp"
 
 #include <gtest/gtest.h>
@@ -19,23 +19,7 @@
 #include "media/audio_frame.hpp"
 #include "shared_engines.hpp"
 #include "speech_audio.hpp"
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/allocation_window.hpp"
 
 // ONNX Runtime (the npm build, no symbols) leaks two blocks once per process when a session is created: one
 // from a thread it starts under pthread_once, one deep inside session initialisation. Not ours to fix; every
@@ -332,11 +316,10 @@ TEST(SileroVad, DetectorsOverOneModelKeepTheirOwnState) {
 // global operator new) — measured here and reported, not hidden: docs/engines.md.
 TEST(SileroVad, FramesBetweenModelRunsDoNotAllocateAndRunsAllocateAFixedAmount) {
   {
-    counting = true;
+    test::AllocationWindow window;
     void* p = ::operator new(64);
-    counting = false;
     ::operator delete(p);
-    ASSERT_EQ(allocations.exchange(0), 1u) << "the allocation counter does not see operator new";
+    ASSERT_EQ(window.close(), 1u) << "the allocation counter does not see operator new";
   }
   std::string why;
   auto vad = silero(why);
@@ -351,12 +334,10 @@ TEST(SileroVad, FramesBetweenModelRunsDoNotAllocateAndRunsAllocateAFixedAmount) 
   for (std::size_t i = 0; i < frames.size(); ++i) {
     // After reset(), frame i completes a 512-sample window when the sample count crosses a multiple of 512.
     const bool runs_model = (i + 1) * kFrame / 512 > i * kFrame / 512;
-    allocations = 0;
-    counting = true;
+    test::AllocationWindow window;
     vad->is_speech(frames[i]);
-    counting = false;
+    const std::size_t n = window.close();
     if (i < kWarmUp) continue;
-    const std::size_t n = allocations.load();
     if (runs_model) {
       ++runs;
       min_per_run = std::min(min_per_run, n);

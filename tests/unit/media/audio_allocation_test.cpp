@@ -1,5 +1,5 @@
 // The per-frame audio path must not allocate (style.md: hot paths allocation-free per packet/frame). This
-// test binary replaces the global operator new to count allocations while the path runs.
+// test binary counts allocations with support/allocation_window (it replaces the global operator new).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -14,78 +14,19 @@
 #include "media/dtmf_inband.hpp"
 #include "media/jitter_buffer.hpp"
 #include "media/media_clock.hpp"
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-// The whole family of (unaligned) global allocation functions, so that every allocation and deallocation
-// goes through the same malloc/free pair (AddressSanitizer checks that they match).
-namespace {
-void* counted_allocation(std::size_t size) {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (void* p = counted_allocation(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_allocation(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocation(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocation(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
+#include "support/allocation_window.hpp"
 
 namespace va::media {
 namespace {
 
 using namespace std::chrono_literals;
 
-class CountAllocations {
- public:
-  CountAllocations() {
-    allocations = 0;
-    counting = true;
-  }
-  ~CountAllocations() { counting = false; }
-  CountAllocations(const CountAllocations&) = delete;
-  CountAllocations& operator=(const CountAllocations&) = delete;
-  std::size_t stop() {
-    counting = false;
-    return allocations;
-  }
-};
+using va::test::AllocationWindow;
 
 TEST(AllocationCounter, SeesAllocations) {
-  CountAllocations count;
+  AllocationWindow window;
   auto p = std::make_unique<int>(1);
-  EXPECT_GE(count.stop(), 1u);
+  EXPECT_GE(window.close(), 1u);
 }
 
 class AudioHotPath : public ::testing::TestWithParam<const char*> {};
@@ -136,9 +77,9 @@ TEST_P(AudioHotPath, SendAndReceivePerFrameDoNotAllocate) {
   };
 
   run_frames(0, 20);  // warm-up: first-use initialisation is not per-frame work
-  CountAllocations count;
+  AllocationWindow window;
   const std::size_t received = run_frames(20, 100);
-  const std::size_t allocated = count.stop();
+  const std::size_t allocated = window.close();
   EXPECT_EQ(allocated, 0u);
   EXPECT_EQ(received, 100u);
   EXPECT_GT(jitter.stats().concealed, 10u);
@@ -153,22 +94,19 @@ TEST(MediaClockHotPath, TicksDoNotAllocate) {
   std::size_t ticks = 0;
   std::size_t allocated_during_ticks = 0;
   std::size_t ticks_counted = 0;
+  AllocationWindow window(false);
   auto subscription = clock.subscribe([&](const MediaTick&) {
     ++ticks;
-    if (ticks == 20) {  // after warm-up, count allocations between the 20th and the 70th tick
-      allocations = 0;
-      counting = true;
-    }
+    if (ticks == 20) window.open();  // after warm-up, count allocations between the 20th and the 70th tick
     if (ticks == 70) {
-      counting = false;
-      allocated_during_ticks = allocations;
+      allocated_during_ticks = window.close();
       ticks_counted = 50;
       clock.stop();
     }
   });
   clock.start();
   io.run_for(2s);
-  counting = false;
+  window.close();
   ASSERT_EQ(ticks_counted, 50u);
   EXPECT_EQ(allocated_during_ticks, 0u);
 }

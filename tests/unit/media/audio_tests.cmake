@@ -13,7 +13,7 @@ set(VA_MEDIA_AUDIO_TEST_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/packet_loss_concealment_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/dtmf_inband_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/media_clock_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/audio_allocation_test.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/audio_allocation_test.cpp ${VA_ALLOCATION_WINDOW})
 if(VA_WITH_G729)
   list(APPEND VA_MEDIA_AUDIO_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/g729_codec_test.cpp)
 endif()

@@ -1,6 +1,6 @@
-// The per-packet paths must not allocate (style.md: hot paths allocation-free). This binary replaces the
-// global operator new to count allocations made while a window is open, then drives every per-packet
-// operation of the packet half of the media module through such a window.
+// The per-packet paths must not allocate (style.md: hot paths allocation-free). This binary counts
+// allocations with support/allocation_window (it replaces the global operator new), then drives every
+// per-packet operation of the packet half of the media module through such a window.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,38 +11,14 @@
 #include "media/rtcp_packet.hpp"
 #include "media/rtp_session.hpp"
 #include "media/srtp_session.hpp"
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/allocation_window.hpp"
 
 namespace va::media {
 namespace {
 
 using namespace std::chrono_literals;
 
-class AllocationWindow {
- public:
-  AllocationWindow() {
-    allocations = 0;
-    counting = true;
-  }
-  ~AllocationWindow() { counting = false; }
-  std::size_t count() const { return allocations.load(); }
-};
+using va::test::AllocationWindow;
 
 TEST(HotPathAllocation, TheCounterSeesAllocations) {
   AllocationWindow window;

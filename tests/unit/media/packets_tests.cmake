@@ -12,5 +12,5 @@ va_test(media_packets_test unit
   LIBS va_media PkgConfig::SRTP2)
 # Replaces the global operator new to count allocations, so it is a binary of its own.
 va_test(media_hot_path_test unit
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/hot_path_allocation_test.cpp
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/hot_path_allocation_test.cpp ${VA_ALLOCATION_WINDOW}
   LIBS va_media)

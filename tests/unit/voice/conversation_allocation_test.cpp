@@ -3,9 +3,9 @@
 // WebRTC VAD), the Endpointer, and a frame out (the pacing tick that hands the next frames of a synthesised
 // prompt to the leg). Speech is real: synthesised by an installed engine (RHVoice, else eSpeak NG).
 //
-// This binary replaces the global operator new to count allocations while a window is open (the pattern of
-// tests/unit/media/hot_path_allocation_test.cpp). Under AddressSanitizer it also installs the sanitizer's
-// malloc hook, which sees every malloc of the process — the C library of the WebRTC VAD included.
+// Allocations are counted by support/allocation_window (compiled into this binary: it replaces the global
+// operator new); under AddressSanitizer it also sees every malloc of the process — the C library of the
+// WebRTC VAD included.
 //
 // What may allocate, and is outside the windows: an utterance boundary (the utterance handed to the
 // recogniser, its result, the dialogue's answer; a barge-in, which logs), a prompt's synthesis (its audio
@@ -22,80 +22,9 @@
 
 #include "engines/engine_registry.hpp"
 #include "engines/vad/webrtc_vad.hpp"
+#include "support/allocation_window.hpp"
 #include "voice/conversation.hpp"
 #include "voice/endpointer.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-// The sanitizer runtime's hook API (sanitizer/allocator_interface.h, which g++ 12 does not install).
-extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*,
-                                                                             std::size_t),
-                                                         void (*free_hook)(const volatile void*));
-#define VA_COUNT_MALLOC 1
-#endif
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};    // operator new
-std::atomic<std::size_t> c_allocations{0};  // malloc (AddressSanitizer builds)
-
-// Where a window sees an allocation: `gdb -ex "break '(anonymous namespace)::allocation_seen'"` shows who.
-__attribute__((noinline)) void allocation_seen() {
-  asm volatile("");
-}
-void* counted_allocation(std::size_t size) {
-  if (counting.load(std::memory_order_relaxed)) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    allocation_seen();
-  }
-  return std::malloc(size == 0 ? 1 : size);
-}
-
-#ifdef VA_COUNT_MALLOC
-void on_malloc(const volatile void*, std::size_t) {
-  if (counting.load(std::memory_order_relaxed)) {
-    c_allocations.fetch_add(1, std::memory_order_relaxed);
-    allocation_seen();
-  }
-}
-void on_free(const volatile void*) {}
-const int hooks_installed = __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
-#endif
-}  // namespace
-
-// The whole family of (unaligned) global allocation functions, so that every allocation and deallocation
-// goes through the same malloc/free pair (AddressSanitizer checks that they match).
-void* operator new(std::size_t size) {
-  if (void* p = counted_allocation(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_allocation(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocation(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_allocation(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace va::voice {
 namespace {
@@ -103,30 +32,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
-class AllocationWindow {
- public:
-  explicit AllocationWindow(bool open_now = true) {
-    if (open_now) open();
-  }
-  ~AllocationWindow() { close(); }
-  void open() {
-    allocations = 0;
-    c_allocations = 0;
-    counting = true;
-  }
-  void close() {
-    if (!counting) return;
-    counting = false;
-    count_ = allocations.load();
-    c_count_ = c_allocations.load();
-  }
-  std::size_t count() const { return counting ? allocations.load() : count_; }
-  std::size_t c_count() const { return counting ? c_allocations.load() : c_count_; }
-
- private:
-  std::size_t count_ = 0;
-  std::size_t c_count_ = 0;
-};
+using va::test::AllocationWindow;
 
 // Real speech, 16 kHz: the first installed of RHVoice and eSpeak NG says `text`.
 std::vector<std::int16_t> speech(const std::string& text) {
@@ -171,8 +77,7 @@ TEST(ConversationAllocation, TheCountersSeeAllocations) {
   void* p = ::operator new(64);
   ::operator delete(p);
   EXPECT_EQ(window.count(), 1u);
-#ifdef VA_COUNT_MALLOC
-  ASSERT_EQ(hooks_installed, 1);
+#if defined(__SANITIZE_ADDRESS__)
   void* c = std::malloc(64);
   std::free(c);
   EXPECT_GE(window.c_count(), 2u);  // operator new's malloc and this one
