@@ -20,9 +20,12 @@ none while it is silent, so that is the start of its answer). This includes the 
 figures leave out (the agent's jitter buffer and decoding), not the caller's playout.
 """
 import argparse
-import json
 import os
 import sys
+
+# The agent's JSON log is read the same way as by the demo's report.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "lib"))
+import conversation_report  # noqa: E402
 
 STAGES = [
     ("total", "total_ms"),
@@ -53,14 +56,7 @@ def fmt(value):
 
 def turns(paths):
     for path in paths:
-        with open(path, encoding="utf-8", errors="replace") as log:
-            for line in log:
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(record, dict) and record.get("msg") == "turn latency":
-                    yield record
+        yield from (r for r in conversation_report.records(path) if r.get("msg") == "turn latency")
 
 
 def read_capture(path):
