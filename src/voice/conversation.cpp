@@ -507,7 +507,7 @@ void Conversation::start_synthesis() {
         if (auto self = weak.lock(); self && !self->ended_) self->on_tts_done(id, true, {}, {}, compute);
       });
     };
-    if (!engines_.pool || !engines_.pool->submit(std::move(job))) {
+    if (!engines_.pool || !engines_.pool->submit(std::move(job), WorkerPool::Priority::urgent)) {
       synthesizing_ = false;
       count_error(voice->name(), "pool_full");
       log::warn("conversation: no worker free for synthesis: prompt skipped", {{"call_id", call_.call_id}});

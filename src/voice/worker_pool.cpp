@@ -21,12 +21,17 @@ WorkerPool::~WorkerPool() {
   stop();
 }
 
-bool WorkerPool::submit(Job job) {
+bool WorkerPool::submit(Job job, Priority priority) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || queue_.size() >= queue_limit_ + (threads_.size() - std::min(busy_, threads_.size())))
       return false;
-    queue_.push_back(std::move(job));
+    if (priority == Priority::urgent) {
+      queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(urgent_), std::move(job));
+      ++urgent_;
+    } else {
+      queue_.push_back(std::move(job));
+    }
   }
   wake_.notify_one();
   return true;
@@ -63,6 +68,7 @@ void WorkerPool::run() {
       if (queue_.empty()) return;  // stopping, nothing left
       job = std::move(queue_.front());
       queue_.pop_front();
+      if (urgent_ > 0) --urgent_;
       ++busy_;
     }
     try {

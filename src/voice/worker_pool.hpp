@@ -20,6 +20,10 @@ namespace va::voice {
 class WorkerPool {
  public:
   using Job = std::function<void()>;
+  // urgent jobs run before every normal one waiting (first come, first served among themselves): a reply's
+  // synthesis (tens of ms, and the caller is waiting for it) should not queue behind other calls' decodes
+  // (~1 s each) — shortest job first, which keeps the mean wait of all calls lowest.
+  enum class Priority { normal, urgent };
 
   // `threads` >= 1; `queue_limit`: jobs waiting beyond the running ones.
   WorkerPool(std::size_t threads, std::size_t queue_limit, std::string name = "voice-worker");
@@ -28,7 +32,7 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // False when the queue is full or the pool is stopping; the job is then not run.
-  bool submit(Job job);
+  bool submit(Job job, Priority priority = Priority::normal);
   // Waits for the queued jobs to finish and joins the threads. Idempotent.
   void stop();
 
@@ -42,6 +46,7 @@ class WorkerPool {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
+  std::size_t urgent_ = 0;  // urgent jobs at the front of queue_
   std::size_t queue_limit_;
   std::size_t busy_ = 0;
   bool stopping_ = false;
