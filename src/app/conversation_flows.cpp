@@ -1,5 +1,7 @@
 #include "app/conversation_flows.hpp"
 
+#include <algorithm>
+#include <set>
 #include <thread>
 
 #include "common/log.hpp"
@@ -197,6 +199,23 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
   }
   if (!recognizer_error.empty()) {
     setup.error = recognizer_error;
+    return setup;
+  }
+  // Every language the calls speak (the agent's, the routes') needs a recogniser that knows it: PocketSphinx
+  // is English-only, and a Russian route on it would fail every utterance.
+  std::set<std::string> spoken{service->default_language};
+  for (const auto& route : cfg.routing.inbound) spoken.insert(language_code(route.language));
+  for (const auto& language : spoken) {
+    const auto override_it = e.recognizers.find(language);
+    const auto& recognizer = override_it != e.recognizers.end() ? override_it->second : e.recognizer;
+    if (!recognizer) continue;
+    const auto& known = recognizer->capabilities().languages;
+    if (known.empty() || std::find(known.begin(), known.end(), language) != known.end()) continue;
+    setup.error =
+        std::string(override_it != e.recognizers.end() ? "agent.engines.languages" : "agent.engines.stt") +
+        ": " + std::string(recognizer->name()) + " does not recognise \"" + language +
+        "\", which calls speak here (agent.language or a route's language); choose whisper for it, e.g. " +
+        "agent.engines.languages: [{language: " + language + ", stt: whisper}]";
     return setup;
   }
   engines::EngineSettings fallback;

@@ -111,6 +111,15 @@ TEST_F(CheckEngines, ServeRefusesToStartWithoutTheModel) {
   EXPECT_THAT(r.err, Not(HasSubstr("http server listening")));
 }
 
+TEST_F(CheckEngines, ServeRefusesAnEnglishOnlyRecogniserForRussianCalls) {
+  if (!engine_available("pocketsphinx")) GTEST_SKIP() << "pocketsphinx is not installed (scripts/setup)";
+  auto file =
+      dir.write("voice-agent.yaml", config_yaml("  language: ru\n  engines:\n    stt: pocketsphinx\n"));
+  auto r = run({"serve", "--config", file}, {}, 60s);
+  EXPECT_TRUE(r.status.exited_with(2)) << r.status.describe() << "\n" << r.err;
+  EXPECT_THAT(r.err, HasSubstr("agent.engines.stt: pocketsphinx does not recognise \"ru\""));
+}
+
 TEST_F(CheckEngines, AVoiceTheEngineDoesNotHaveWarnsOfTheFallbackVoice) {
   // eSpeak NG has no voice "zz": each prompt of the default language would be said by the fallback voice.
   auto file = dir.write("voice-agent.yaml", config_yaml("  language: en\n"
