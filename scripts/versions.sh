@@ -17,6 +17,9 @@ VA_APT_BUILD=(
   libboost1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsqlite3-dev
+  # protobuf: the LiveKit agent worker protocol and liblivekit_ffi's messages, generated at build time from the
+  # descriptors of the pinned PyPI packages below (VA_LIVEKIT_*)
+  libprotobuf-dev protobuf-compiler
   # telephony media (issue 3): G.722, in-band DTMF and PLC (spandsp), resampler and jitter handling
   # (speexdsp), SRTP (libsrtp2). bcg729 (G.729, GPL-3) only for -DVA_WITH_G729=ON builds: see VA_APT_G729.
   libspandsp-dev libspeexdsp-dev libsrtp2-dev
@@ -57,6 +60,22 @@ VA_LIVEKIT_SERVER_VERSION=v1.13.5
 # pkg-config libopus-dev libopusfile-dev libsoxr-dev) is not pinned: proxy.golang.org answers
 # "403 Forbidden: This module version is not available" for every version of github.com/livekit/sip, so
 # `go install` cannot build it from the module proxy. Tests stop at the server's SIP API (trunks, rules).
+
+# LiveKit's Rust core (liblivekit_ffi, the room participant of LiveKit mode) and the protocols voice-agent speaks
+# to it and to the server's agent dispatch, all from PyPI wheels (never from a repository):
+# - `livekit` (the Python SDK): livekit/rtc/resources/liblivekit_ffi.so + livekit_ffi.h, and the serialized
+#   descriptors of the library's own protocol (ffi.proto ...) in livekit/rtc/_proto/*_pb2.py. The library and
+#   the descriptors must be of the same version: patch releases renumber fields.
+# - `livekit-protocol`: livekit_agent.proto (WorkerMessage/ServerMessage) and its imports in livekit/protocol/*.py.
+# scripts/setup unpacks both into $(va_livekit_ffi_dir) and writes the descriptor sets with
+# tools/extract_proto_descriptors.py; CMake compiles them with protoc (cmake/livekit_protocol.cmake).
+VA_LIVEKIT_PY_VERSION=1.2.1
+VA_LIVEKIT_PY_WHEEL=livekit-1.2.1-py3-none-manylinux_2_28_x86_64.whl
+VA_LIVEKIT_PY_WHEEL_SHA256=c9a0269cc23a889e20f716405a59fbae375a0248ea3d2d043da103cfb0b71711
+VA_LIVEKIT_PROTOCOL_PY_VERSION=1.1.29
+VA_LIVEKIT_PROTOCOL_PY_WHEEL=livekit_protocol-1.1.29-py3-none-any.whl
+VA_LIVEKIT_PROTOCOL_PY_WHEEL_SHA256=0721b54cb2745fa536fc2b1ae4fc74d7dab3ce0bdfb0dd579f89cc799928fe2b
+va_livekit_ffi_dir() { printf '%s/livekit-ffi-%s\n' "$VA_TOOLS_DIR" "$VA_LIVEKIT_PY_VERSION"; }
 
 # The official LiveKit JavaScript server SDK: pinned exactly in tests/node/package.json and its lock file,
 # installed into tests/node/node_modules by scripts/setup (`npm ci`).
