@@ -40,6 +40,7 @@ import asyncio
 import json
 import os
 import signal
+import struct
 import sys
 import time
 import wave
@@ -77,13 +78,42 @@ class CommandError(Exception):
     pass
 
 
+class GrowingWav:
+    """A 16-bit mono PCM WAV that others may read while it grows: until close() its RIFF and data sizes say
+    0xFFFFFFFF ("to the end of the file", as streaming recorders write them), then the real sizes."""
+
+    def __init__(self, path: str, rate: int):
+        self.file = open(path, "wb")
+        self.file.write(self.header(rate, 0xFFFFFFFF))
+        self.file.flush()
+        self.rate = rate
+        self.data_bytes = 0
+
+    @staticmethod
+    def header(rate: int, data_bytes: int) -> bytes:
+        riff = 0xFFFFFFFF if data_bytes == 0xFFFFFFFF else 36 + data_bytes
+        return (b"RIFF" + struct.pack("<I", riff) + b"WAVE" +
+                b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) +
+                b"data" + struct.pack("<I", data_bytes))
+
+    def write(self, pcm: bytes) -> None:
+        self.file.write(pcm)
+        self.file.flush()
+        self.data_bytes += len(pcm)
+
+    def close(self) -> None:
+        self.file.seek(0)
+        self.file.write(self.header(self.rate, self.data_bytes))
+        self.file.close()
+
+
 @dataclass
 class Recording:
     identity: str
     track_sid: str
     path: str
     rate: int
-    writer: wave.Wave_write
+    writer: GrowingWav
     first_sample_time: float = 0.0
     samples: int = 0
     filled_samples: int = 0
@@ -102,17 +132,17 @@ class Recording:
         expected = int((arrival - self.first_sample_time) * self.rate) - frame_samples
         if expected - self.samples > STALL_FILL_SECONDS * self.rate:
             gap = expected - self.samples
-            self.writer.writeframesraw(b"\0\0" * gap)
+            self.writer.write(b"\0\0" * gap)
             self.samples += gap
             self.filled_samples += gap
-        self.writer.writeframesraw(pcm)
+        self.writer.write(pcm)
         self.samples += frame_samples
 
     def finish(self, reason: str) -> None:
         if self.finished:
             return
         self.finished = True
-        self.writer.close()  # finalises the RIFF sizes
+        self.writer.close()
         emit("recording_finished", participant=self.identity, track_sid=self.track_sid, file=self.path,
              sample_rate=self.rate, samples=self.samples, seconds=self.samples / self.rate,
              first_sample_time=self.first_sample_time if self.samples else None,
@@ -245,11 +275,8 @@ class Caller:
         name = identity if count == 1 else f"{identity}-{count}"
         safe = "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name)
         path = os.path.join(self.args.record_dir, safe + ".wav")
-        writer = wave.open(path, "wb")
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(self.args.record_rate)
-        recording = Recording(identity, track_sid, path, self.args.record_rate, writer)
+        recording = Recording(identity, track_sid, path, self.args.record_rate,
+                              GrowingWav(path, self.args.record_rate))
         self.recordings[track_sid] = recording
         stream = self.rtc.AudioStream(track, sample_rate=self.args.record_rate, num_channels=1)
 
