@@ -149,5 +149,21 @@ TEST(WebRtcHarness, CallerRemovedByTheServerExitsWithTheReason) {
       << a.log();
 }
 
+TEST(WebRtcHarness, CallerWithABadlySignedTokenSaysWhyItCouldNotJoin) {
+  VA_REQUIRE_PRIVATE_NETWORK();
+  VA_REQUIRE_LIVEKIT();
+  if (!LiveKitCaller::available()) FAIL() << LiveKitCaller::unavailable_reason();
+  LiveKitServer server({.node_ip = private_network()->address});
+  auto token = sip_caller_token(server, {.room = "refused"});
+  token.back() = token.back() == 'A' ? 'B' : 'A';  // the signature no longer matches
+  try {
+    LiveKitCaller a({.url = server.ws_url(), .token = token});
+    FAIL() << "joined with a token of another secret";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("connect_failed"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("401"));
+  }
+}
+
 }  // namespace
 }  // namespace va::test
