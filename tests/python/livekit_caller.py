@@ -16,7 +16,9 @@ Input: one JSON command per line on stdin, run in order; each is answered by a "
   {"cmd": "stop"}                                       drop what is queued for playing
   {"cmd": "dtmf", "digit": "5"}                         a sip_dtmf data packet, like the bridge sends
   {"cmd": "data", "payload": "text", "topic": "t"}      a reliable user data packet
-  {"cmd": "set_attributes", "attributes": {"k": "v"}}   e.g. sip.callStatus
+  {"cmd": "set_attributes", "attributes": {"k": "v"}}   own attributes: the token needs canUpdateOwnMetadata,
+                                                        or the server ignores it (the bridge itself uses the
+                                                        server API, UpdateParticipant)
   {"cmd": "wait", "seconds": 1.5}                       pause the command queue
   {"cmd": "leave"}                                      disconnect, finish the recordings, exit 0
 End of input counts as "leave".

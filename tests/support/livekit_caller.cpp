@@ -53,6 +53,16 @@ std::string sip_caller_token(const LiveKitServer& server, const SipCallerIdentit
   return livekit::mint_access_token(claims, server.api_secret());
 }
 
+void update_sip_attributes(const LiveKitServer& server, const SipCallerIdentity& caller,
+                           const std::map<std::string, std::string>& attributes) {
+  long status = 0;
+  auto reply =
+      server.twirp("RoomService", "UpdateParticipant",
+                   {{"room", caller.room}, {"identity", caller.identity()}, {"attributes", attributes}},
+                   &status, server.admin_token(caller.room));
+  if (status != 200) ADD_FAILURE() << "UpdateParticipant of " << caller.identity() << ": " << reply.dump();
+}
+
 std::filesystem::path LiveKitCaller::python() {
   if (const char* env = std::getenv("VA_LIVEKIT_CALLER_PYTHON"); env != nullptr && *env != '\0') return env;
   return test_tools_directory() / (std::string("python-livekit-") + VA_LIVEKIT_PY_VERSION) / "bin" / "python";
@@ -136,10 +146,6 @@ void LiveKitCaller::stop_playing() {
 
 void LiveKitCaller::dtmf(char digit) {
   send({{"cmd", "dtmf"}, {"digit", std::string(1, digit)}});
-}
-
-void LiveKitCaller::set_attributes(const std::map<std::string, std::string>& attributes) {
-  send({{"cmd", "set_attributes"}, {"attributes", attributes}});
 }
 
 bool LiveKitCaller::wait_until_played(std::chrono::milliseconds timeout) {

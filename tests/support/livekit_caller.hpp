@@ -55,9 +55,16 @@ struct SipCallerIdentity {
   std::string identity() const { return "sip_" + phone_number; }
 };
 
-// A join token for `caller` on `server` (publish, subscribe, publish data, update own attributes), valid for
-// 10 minutes, with kind "sip" and the sip.* attributes: the server reports both to the other participants.
+// A join token for `caller` on `server` (publish, subscribe, publish data), valid for 10 minutes, with kind
+// "sip" and the sip.* attributes: the server reports both to the other participants.
 std::string sip_caller_token(const LiveKitServer& server, const SipCallerIdentity& caller);
+
+// Changes attributes of the caller's participant the way the bridge does (sip.callStatus "ringing" →
+// "active",
+// ...): RoomService.UpdateParticipant on the server, so the other participants get an attributes-changed
+// event. Records a test failure when the server refuses.
+void update_sip_attributes(const LiveKitServer& server, const SipCallerIdentity& caller,
+                           const std::map<std::string, std::string>& attributes);
 
 struct LiveKitCallerOptions {
   std::string url;                   // the server's ws:// URL
@@ -108,7 +115,6 @@ class LiveKitCaller {
   void play(const std::filesystem::path& wav);  // 16-bit PCM WAV, any rate, mono or the first channel
   void stop_playing();
   void dtmf(char digit);  // 0-9 * # A-D
-  void set_attributes(const std::map<std::string, std::string>& attributes);
   // Sends "wait_play" and waits for its acknowledgement: true once everything played has been sent.
   bool wait_until_played(std::chrono::milliseconds timeout);
   // Sends "leave" and waits for the script to exit (killed after `timeout`).

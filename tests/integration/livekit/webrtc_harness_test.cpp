@@ -85,6 +85,12 @@ TEST(WebRtcHarness, SipCallersInOneRoomHearEachOtherSendDtmfAndSeeEachOtherLeave
   EXPECT_EQ((*seen)["attributes"].value("sip.trunkPhoneNumber", ""), "+74950000000");
   EXPECT_EQ((*seen)["attributes"].value("sip.callID", ""), "SCL_alice");
   EXPECT_EQ((*seen)["attributes"].value("sip.callStatus", ""), "active");
+  // The bridge moves sip.callStatus through the server API; the other participant is told.
+  update_sip_attributes(server, alice, {{"sip.callStatus", "active"}, {"sip.hangupCause", "none"}});
+  auto changed = b.wait_for_event("participant_attributes_changed", "identity", a.identity(), 10s);
+  ASSERT_TRUE(changed) << b.log();
+  EXPECT_EQ((*changed)["changed"].value("sip.hangupCause", ""), "none") << changed->dump();
+  EXPECT_EQ((*changed)["attributes"].value("sip.phoneNumber", ""), "+79001110001") << changed->dump();
 
   // A speaks; B subscribes to A's track and records it.
   a.play(speech);
