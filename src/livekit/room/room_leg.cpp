@@ -129,6 +129,21 @@ std::optional<std::uint64_t> RoomLeg::send_async(proto::FfiRequest& request) {
     log_.warn("liblivekit_ffi request failed", {{"request", field->name()}, {"error", reply.error()}});
     return std::nullopt;
   }
+  // Protocol 1.2.1 answers with our id. A library that picks its own would answer with that one: follow it
+  // (a callback racing ahead of this re-route would then be dropped, and the step's timeout takes over).
+  const auto* response_field = reply->response->GetReflection()->GetOneofFieldDescriptor(
+      *reply->response, proto::FfiResponse::descriptor()->FindOneofByName("message"));
+  if (response_field != nullptr && response_field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+    const auto& answer = reply->response->GetReflection()->GetMessage(*reply->response, response_field);
+    if (const auto* async = answer.GetDescriptor()->FindFieldByName("async_id"); async != nullptr) {
+      auto answered = answer.GetReflection()->GetUInt64(answer, async);
+      if (answered != 0 && answered != id) {
+        router.forget_callback(id);
+        router.route_callback(answered, weak_from_this());
+        id = answered;
+      }
+    }
+  }
   pending_callbacks_.push_back(id);
   return id;
 }
