@@ -208,7 +208,8 @@ struct AgentWorker::Session : std::enable_shared_from_this<Session> {
     last_sent_load.reset();
     if (auto dropped = slots.reserved(); dropped > 0) {
       slots.drop_reservations();
-      logger.info("offers not yet assigned are forgotten with the connection", {{"jobs", dropped}});
+      if (!shutting_down)
+        logger.info("offers not yet assigned are forgotten with the connection", {{"jobs", dropped}});
       check_drain();
     }
   }
@@ -220,7 +221,7 @@ struct AgentWorker::Session : std::enable_shared_from_this<Session> {
     last_error = reason;
     drop_socket();
     set_state(AgentWorkerState::connecting);
-    schedule_reconnect(reason);
+    schedule_reconnect(reason, false);
   }
 
   // A registered connection ended.
@@ -230,10 +231,10 @@ struct AgentWorker::Session : std::enable_shared_from_this<Session> {
     last_error = reason;
     drop_socket();
     set_state(AgentWorkerState::connecting);
-    schedule_reconnect(reason);
+    schedule_reconnect(reason, true);
   }
 
-  void schedule_reconnect(const std::string& reason) {
+  void schedule_reconnect(const std::string& reason, bool was_registered) {
     if (shutting_down) return;
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     auto delay =
@@ -245,7 +246,9 @@ struct AgentWorker::Session : std::enable_shared_from_this<Session> {
     // Calls in progress go on: their rooms do not depend on this connection. After registering again the
     // worker reports them in its job count.
     if (slots.running() > 0) fields.emplace_back("running_jobs_kept", slots.running());
-    if (options.retry.failed_after(consecutive_failures)) {
+    if (was_registered) {
+      logger.warn("LiveKit agent worker lost its connection; registering again", fields);
+    } else if (options.retry.failed_after(consecutive_failures)) {
       logger.error("LiveKit agent worker cannot register; retrying", fields);
     } else {
       logger.warn("LiveKit agent worker not registered; retrying", fields);
