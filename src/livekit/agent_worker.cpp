@@ -163,9 +163,12 @@ struct AgentWorker::Session : std::enable_shared_from_this<Session> {
     ws.user_agent = "voice-agent/" + options.version;
     socket = WebSocketClient::create(strand, ws);
     logger.debug("connecting to the LiveKit server", {{"url", target->to_string()}});
+    // The socket's handlers hold the session weakly: the session owns the socket, and a strong reference back
+    // would keep both alive forever when the I/O loop stops before the socket is closed (serve's shutdown).
     socket->connect(*target, {{"Authorization", "Bearer " + worker_token(options)}},
-                    [self = shared_from_this(), epoch](std::optional<std::string> error) {
-                      if (epoch != self->connection_epoch) return;
+                    [weak = weak_from_this(), epoch](std::optional<std::string> error) {
+                      auto self = weak.lock();
+                      if (!self || epoch != self->connection_epoch) return;
                       if (error) return self->connection_failed(*error, "connect_failed");
                       self->opened(epoch);
                     });
@@ -174,11 +177,13 @@ struct AgentWorker::Session : std::enable_shared_from_this<Session> {
   void opened(std::uint64_t epoch) {
     last_received = Clock::now();
     socket->start_reading(
-        [self = shared_from_this(), epoch](std::string payload, bool binary) {
-          if (epoch == self->connection_epoch) self->received(payload, binary);
+        [weak = weak_from_this(), epoch](std::string payload, bool binary) {
+          auto self = weak.lock();
+          if (self && epoch == self->connection_epoch) self->received(payload, binary);
         },
-        [self = shared_from_this(), epoch](std::string reason) {
-          if (epoch != self->connection_epoch) return;
+        [weak = weak_from_this(), epoch](std::string reason) {
+          auto self = weak.lock();
+          if (!self || epoch != self->connection_epoch) return;
           if (self->state == AgentWorkerState::registered) {
             self->connection_lost(reason, "closed");
           } else {
@@ -565,7 +570,10 @@ struct AgentWorker::Session : std::enable_shared_from_this<Session> {
       snapshot.registrations = registrations;
       snapshot.last_error = last_error;
     }
-    if (!health || stopped_flag()) return;
+    if (!health) return;
+    // Under the callback lock: a concurrent stop() reports "stopped", and that must stay the last word.
+    std::lock_guard lock(callback_mutex);
+    if (stopped) return;
     switch (state) {
       case AgentWorkerState::registered:
         health->set(options.health_component, ComponentState::ready,

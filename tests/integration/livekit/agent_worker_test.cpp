@@ -99,14 +99,16 @@ class Worker {
                tweak) {}
 
   ~Worker() {
-    // As serve ends it: stop, then let the close frame go out before the loop is cut.
+    // Stop, then let the close frame go out before the loop is cut — unless the test cuts the loop first.
     worker_->stop();
     work_.reset();
-    auto deadline = std::chrono::steady_clock::now() + 3s;
+    auto deadline = std::chrono::steady_clock::now() + (abrupt_ ? 0s : 3s);
     while (!io_.stopped() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
     io_.stop();
     thread_.join();
   }
+  // The I/O loop stops before the worker's shutdown can run (serve stops its loop once everything drained).
+  void stop_loop_abruptly() { abrupt_ = true; }
 
   AgentWorker& worker() { return *worker_; }
   AgentWorkerStatus status() const { return worker_->status(); }
@@ -147,6 +149,7 @@ class Worker {
   mutable std::mutex mutex_;
   std::vector<AgentJob> jobs_;
   std::vector<std::string> terminations_;
+  bool abrupt_ = false;
 };
 
 class LiveKitAgentWorker : public ::testing::Test {
@@ -360,6 +363,13 @@ TEST_F(LiveKitAgentWorker, AfterAServerRestartTheWorkerRegistersAgainAndKeepsIts
   // And it takes new jobs again.
   create_room_with_agent("after-restart", "voice-agent");
   EXPECT_TRUE(a.wait_job("after-restart").has_value()) << server_->log();
+}
+
+TEST_F(LiveKitAgentWorker, ALoopStoppedUnderAConnectedWorkerLeaksNothing) {
+  // LeakSanitizer checks this at exit: the session and its socket must not keep each other alive.
+  Worker a(*server_, "voice-agent", 4);
+  ASSERT_TRUE(a.wait_registered());
+  a.stop_loop_abruptly();
 }
 
 TEST(LiveKitAgentWorkerUnreachable, KeepsRetryingAndReportsDegraded) {
