@@ -42,6 +42,9 @@ VA_APT_TEST=(
   # SDK used as an independent implementation in compatibility tests (issue 4). The SDK declares node >= 19;
   # Debian 12's 18 works with the Web Crypto shim in tests/node/peer-io.mjs; NodeSource's nodejs works too.
   redis-server nodejs
+  # the official LiveKit Python SDK as a caller participant (tests/python, its own venv), and the network
+  # namespaces WebRTC tests run in (`ip`: lo up, a private veth pair; tests/support/network_namespace.hpp)
+  python3-venv iproute2
 )
 
 # npm for `npm ci` of the Node peer. Installed only when no `npm` is on PATH: NodeSource's nodejs provides
@@ -81,9 +84,16 @@ va_livekit_ffi_dir() { printf '%s/livekit-ffi-%s\n' "$VA_TOOLS_DIR" "$VA_LIVEKIT
 # installed into tests/node/node_modules by scripts/setup (`npm ci`).
 VA_NODE_PEER_DIR=tests/node
 
+# The official LiveKit Python SDK as a room participant that joins like LiveKit's SIP bridge (the bridge cannot
+# be installed here): tests/python/livekit_caller.py, with the hash-locked tests/python/requirements.txt (its
+# `livekit` pin must equal VA_LIVEKIT_PY_VERSION) installed by scripts/setup into a venv of Debian's python3
+# outside the clone, $(va_python_peer_venv); redone when the lock changes.
+VA_PYTHON_PEER_DIR=tests/python
+
 # Where scripts/setup puts tools built from source registries; the test harness looks there too.
 VA_TOOLS_DIR="${VA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/voice-agent/tools}"
 va_livekit_server_bin() { printf '%s/livekit-server-%s/server\n' "$VA_TOOLS_DIR" "$VA_LIVEKIT_SERVER_VERSION"; }
+va_python_peer_venv() { printf '%s/python-livekit-%s\n' "$VA_TOOLS_DIR" "$VA_LIVEKIT_PY_VERSION"; }
 
 # Benchmark references (scripts/setup --bench).
 VA_APT_BENCH=(

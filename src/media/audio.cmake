@@ -20,6 +20,7 @@ list(APPEND VA_MEDIA_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/packet_loss_concealment.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/dtmf_inband.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/media_clock.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/media_threads.cpp
 )
 list(APPEND VA_MEDIA_LIBS PkgConfig::SPANDSP PkgConfig::SPEEXDSP Boost::headers)
 

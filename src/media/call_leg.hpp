@@ -57,7 +57,12 @@ struct CallEnded {
   std::string detail;  // human-readable, e.g. "no RTP for 30s" or the Reason header text
 };
 
-enum class DtmfSource { rfc4733, sip_info, inband };
+enum class DtmfSource {
+  rfc4733,
+  sip_info,
+  inband,
+  livekit_data,  // a `sip_dtmf` data packet in a LiveKit room (the SIP bridge's rendering of RFC 4733)
+};
 
 struct DtmfEvent {
   char digit = 0;  // '0'-'9', '*', '#', 'A'-'D'

@@ -23,13 +23,6 @@ std::string env_or_empty(const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
-std::filesystem::path tools_directory() {
-  if (auto dir = env_or_empty("VA_TOOLS_DIR"); !dir.empty()) return dir;
-  std::filesystem::path cache = env_or_empty("XDG_CACHE_HOME");
-  if (cache.empty()) cache = std::filesystem::path(env_or_empty("HOME")) / ".cache";
-  return cache / "voice-agent" / "tools";
-}
-
 std::string process_logs(const Process* p) {
   if (p == nullptr) return "(not started)";
   return tail(p->stdout_text() + p->stderr_text(), 6000);
@@ -37,9 +30,16 @@ std::string process_logs(const Process* p) {
 
 }  // namespace
 
+std::filesystem::path test_tools_directory() {
+  if (auto dir = env_or_empty("VA_TOOLS_DIR"); !dir.empty()) return dir;
+  std::filesystem::path cache = env_or_empty("XDG_CACHE_HOME");
+  if (cache.empty()) cache = std::filesystem::path(env_or_empty("HOME")) / ".cache";
+  return cache / "voice-agent" / "tools";
+}
+
 std::filesystem::path livekit_server_binary() {
   if (auto bin = env_or_empty("VA_LIVEKIT_SERVER_BIN"); !bin.empty()) return bin;
-  return tools_directory() / (std::string("livekit-server-") + VA_LIVEKIT_SERVER_VERSION) / "server";
+  return test_tools_directory() / (std::string("livekit-server-") + VA_LIVEKIT_SERVER_VERSION) / "server";
 }
 
 bool LiveKitServer::available() {
@@ -65,6 +65,7 @@ LiveKitServer::LiveKitServer(LiveKitServerOptions options)
       rtc_udp_ports_(reserve_port_block(20, PortProtocol::udp, false)),
       http_(std::chrono::seconds(10)) {
   if (auto why = unavailable_reason(); !why.empty()) throw std::runtime_error(why);
+  const bool webrtc = !options_.node_ip.empty();
   std::ostringstream config;
   config << "port: " << http_port_.port() << "\n"
          << "bind_addresses: [\"127.0.0.1\"]\n"
@@ -73,9 +74,12 @@ LiveKitServer::LiveKitServer(LiveKitServerOptions options)
          << "  port_range_start: " << rtc_udp_ports_.first() << "\n"
          << "  port_range_end: " << rtc_udp_ports_.last() << "\n"
          << "  use_external_ip: false\n"
-         << "  node_ip: 127.0.0.1\n"
-         << "  enable_loopback_candidate: true\n"
-         // Without this the server hands clients Google's STUN servers; tests never leave loopback.
+         << "  node_ip: " << (webrtc ? options_.node_ip : "127.0.0.1")
+         << "\n"
+         // Pion (the server) would offer a loopback candidate, but the clients' WebRTC stacks skip them.
+         << "  enable_loopback_candidate: " << (webrtc ? "false" : "true")
+         << "\n"
+         // Without this the server hands clients Google's STUN servers; tests never leave their network.
          << "  stun_servers: [\"127.0.0.1:3478\"]\n"
          << "keys:\n"
          << "  " << options_.api_key << ": " << options_.api_secret << "\n"

@@ -49,7 +49,17 @@ struct LiveKitServerOptions {
   std::vector<std::string> webhook_urls{};  // the server POSTs every event to each
   bool with_redis = true;
   std::chrono::seconds startup_timeout{30};
+  // Rooms with real WebRTC participants: the address the server offers in its ICE candidates, an address of
+  // the test's private network namespace (support/network_namespace.hpp: private_network()->address) since
+  // WebRTC stacks never use loopback. Empty: 127.0.0.1 with the loopback candidate, enough for the APIs and
+  // webhooks. Either way the server listens for signalling on 127.0.0.1, takes media on `rtc_tcp_port()` and
+  // `rtc_udp_ports()`, and hands clients a dead STUN server on loopback (never a public one).
+  std::string node_ip{};
 };
+
+// The directory scripts/setup installs tools into: $VA_TOOLS_DIR, else $XDG_CACHE_HOME (or ~/.cache) then
+// voice-agent/tools.
+std::filesystem::path test_tools_directory();
 
 // The path the harness runs, whether or not it exists.
 std::filesystem::path livekit_server_binary();
@@ -71,6 +81,8 @@ class LiveKitServer {
   std::string url() const;     // "http://127.0.0.1:<port>"
   std::string ws_url() const;  // "ws://127.0.0.1:<port>"
   std::uint16_t port() const { return http_port_.port(); }
+  std::uint16_t rtc_tcp_port() const { return rtc_tcp_port_.port(); }
+  const PortReservation& rtc_udp_ports() const { return rtc_udp_ports_; }
   const std::string& api_key() const { return options_.api_key; }
   const std::string& api_secret() const { return options_.api_secret; }
   std::string log() const;

@@ -64,9 +64,10 @@ Process::Process(ProcessOptions options) {
   if (options.argv.empty()) throw std::invalid_argument("Process: empty argv");
   int out[2];
   int err[2];
+  int in[2] = {-1, -1};
   int exec_error[2];  // the child reports a failed exec through this close-on-exec pipe
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0 || ::pipe2(exec_error, O_CLOEXEC) != 0 ||
-      ::pipe2(wake_fd_, O_CLOEXEC) != 0) {
+      ::pipe2(wake_fd_, O_CLOEXEC) != 0 || (options.pipe_stdin && ::pipe2(in, O_CLOEXEC) != 0)) {
     throw std::runtime_error(std::string("Process: pipe failed: ") + std::strerror(errno));
   }
 
@@ -84,8 +85,8 @@ Process::Process(ProcessOptions options) {
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+    const int stdin_source = options.pipe_stdin ? in[0] : ::open("/dev/null", O_RDONLY);
+    if (stdin_source >= 0) ::dup2(stdin_source, STDIN_FILENO);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
     if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) != 0) {
@@ -106,6 +107,8 @@ Process::Process(ProcessOptions options) {
   ::close(out[1]);
   ::close(err[1]);
   ::close(exec_error[1]);
+  close_fd(in[0]);
+  stdin_fd_ = in[1];
   int child_errno = 0;
   ssize_t n = 0;
   do {
@@ -119,6 +122,7 @@ Process::Process(ProcessOptions options) {
     pid_ = -1;
     close_fd(stdout_fd_);
     close_fd(stderr_fd_);
+    close_fd(stdin_fd_);
     close_fd(wake_fd_[0]);
     close_fd(wake_fd_[1]);
     throw std::runtime_error("Process: cannot start " + options.argv[0] + ": " + std::strerror(child_errno));
@@ -139,6 +143,7 @@ Process::~Process() {
   const char stop = 'x';
   [[maybe_unused]] auto written = ::write(wake_fd_[1], &stop, 1);
   if (drainer_.joinable()) drainer_.join();
+  close_fd(stdin_fd_);
   close_fd(stdout_fd_);
   close_fd(stderr_fd_);
   close_fd(wake_fd_[0]);
@@ -208,6 +213,39 @@ bool Process::wait_for_output(const std::regex& pattern, Stream stream, std::chr
                (stream != Stream::out && std::regex_search(err, pattern));
       },
       timeout);
+}
+
+bool Process::write_stdin(std::string_view text) {
+  if (stdin_fd_ < 0) return false;
+  // A child that exited closed the pipe: writing raises SIGPIPE, which would end the test. Block it for this
+  // thread and take a pending one back before unblocking (the usual way for a library that must not touch
+  // the process's signal dispositions).
+  sigset_t pipe_only;
+  sigset_t previous;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+  bool ok = true;
+  while (!text.empty()) {
+    const ssize_t n = ::write(stdin_fd_, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (!ok && errno == EPIPE) {
+    const timespec no_wait{0, 0};
+    while (::sigtimedwait(&pipe_only, nullptr, &no_wait) == SIGPIPE) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return ok;
+}
+
+void Process::close_stdin() {
+  close_fd(stdin_fd_);
 }
 
 bool Process::try_reap(bool block) {

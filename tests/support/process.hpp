@@ -4,7 +4,8 @@
 // never blocks on a full pipe however much it logs. Tests wait for output (a substring, a regex or any
 // predicate), send signals, and wait for the exit status with a timeout. A child still running when the
 // Process is destroyed is killed (SIGKILL) and reaped; the child also gets SIGKILL if the test process
-// dies (PR_SET_PDEATHSIG), so a crashed test leaves no server behind.
+// dies (PR_SET_PDEATHSIG), so a crashed test leaves no server behind. The child's stdin is /dev/null unless
+// the test asks for a pipe to drive it (ProcessOptions::pipe_stdin).
 #pragma once
 
 #include <sys/types.h>
@@ -30,6 +31,7 @@ struct ProcessOptions {
   // Removed from the inherited environment (e.g. LIVEKIT_API_SECRET), applied before `env`.
   std::vector<std::string> unset_env;
   std::string working_directory;  // empty: the test's own
+  bool pipe_stdin = false;        // true: write_stdin() feeds the child; false: its stdin is /dev/null
 };
 
 struct ExitStatus {
@@ -66,6 +68,12 @@ class Process {
   bool wait_for_output(std::string_view substring, Stream stream, std::chrono::milliseconds timeout);
   bool wait_for_output(const std::regex& pattern, Stream stream, std::chrono::milliseconds timeout);
 
+  // Writes all of `text` to the child's stdin (ProcessOptions::pipe_stdin). False when there is no such pipe
+  // or the child closed it (it exited): never SIGPIPE.
+  bool write_stdin(std::string_view text);
+  // End of input for the child. Idempotent.
+  void close_stdin();
+
   // False when the child has already been reaped.
   bool send_signal(int signal);
   bool running();
@@ -80,6 +88,7 @@ class Process {
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   int stderr_fd_ = -1;
+  int stdin_fd_ = -1;          // the writing end of the child's stdin, when piped
   int wake_fd_[2] = {-1, -1};  // tells the drain thread to stop when pipes outlive the child
   std::optional<ExitStatus> exit_status_;
 

@@ -14,9 +14,10 @@ set(allowed_sip "common")
 set(allowed_sip/ua "sip;sdp;media;common")
 set(allowed_sip/trunk "sip;common")
 set(allowed_livekit "http;common")
+set(allowed_livekit/room "livekit;media;common")
 set(allowed_voice "media;common")
 set(allowed_engines "voice;media;common")
-set(allowed_app "engines;voice;livekit;sip/ua;sip/trunk;sip;sdp;media;http;common")
+set(allowed_app "engines;voice;livekit/room;livekit;sip/ua;sip/trunk;sip;sdp;media;http;common")
 
 # The module a folder belongs to, in `out`.
 function(module_of folder out)

@@ -16,7 +16,7 @@ bool has_sdp(const Message& m) {
 
 }  // namespace
 
-InboundCall::InboundCall(CallHost& host, MediaThreads::Shard& shard, ServerTransactionHandle invite,
+InboundCall::InboundCall(CallHost& host, media::MediaThreads::Shard& shard, ServerTransactionHandle invite,
                          Dialog dialog, CallInfo info, std::string media_address)
     : SipCall(host, shard, std::move(info), std::move(media_address)), invite_(std::move(invite)) {
   key_ = dialog.id().key();

@@ -17,8 +17,8 @@ namespace va::sip {
 
 class InboundCall : public SipCall {
  public:
-  InboundCall(CallHost& host, MediaThreads::Shard& shard, ServerTransactionHandle invite, Dialog dialog,
-              CallInfo info, std::string media_address);
+  InboundCall(CallHost& host, media::MediaThreads::Shard& shard, ServerTransactionHandle invite,
+              Dialog dialog, CallInfo info, std::string media_address);
 
   const DialogId& dialog_id() const { return dialog_->id(); }
   const Message& invite_request() const { return invite_.request(); }

@@ -32,7 +32,7 @@ double q_value(const Address& contact) {
 
 }  // namespace
 
-OutboundCall::OutboundCall(CallHost& host, MediaThreads::Shard& shard, CallInfo info,
+OutboundCall::OutboundCall(CallHost& host, media::MediaThreads::Shard& shard, CallInfo info,
                            std::string media_address, OutboundCallSetup setup,
                            std::unique_ptr<CallHandler> handler)
     : SipCall(host, shard, std::move(info), std::move(media_address)),

@@ -41,7 +41,7 @@ class OutboundCall : public SipCall {
  public:
   static constexpr int kMaxRedirects = 5;
 
-  OutboundCall(CallHost& host, MediaThreads::Shard& shard, CallInfo info, std::string media_address,
+  OutboundCall(CallHost& host, media::MediaThreads::Shard& shard, CallInfo info, std::string media_address,
                OutboundCallSetup setup, std::unique_ptr<CallHandler> handler);
 
   void start();

@@ -27,7 +27,7 @@ bool has_sdp(const Message& m) {
 
 }  // namespace
 
-SipCall::SipCall(CallHost& host, MediaThreads::Shard& shard, CallInfo info, std::string media_address)
+SipCall::SipCall(CallHost& host, media::MediaThreads::Shard& shard, CallInfo info, std::string media_address)
     : host_(host),
       shard_(shard),
       info_(std::move(info)),

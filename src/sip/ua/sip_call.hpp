@@ -23,13 +23,13 @@
 #include <string_view>
 
 #include "media/call_leg.hpp"
+#include "media/media_threads.hpp"
 #include "sdp/local_session.hpp"
 #include "sdp/media_capabilities.hpp"
 #include "sdp/session_description.hpp"
 #include "sip/transaction_user.hpp"
 #include "sip/ua/call_handler.hpp"
 #include "sip/ua/dialog.hpp"
-#include "sip/ua/media_threads.hpp"
 #include "sip/ua/rtp_leg.hpp"
 #include "sip/ua/rtp_port_allocator.hpp"
 #include "sip/ua/session_timer.hpp"
@@ -68,7 +68,7 @@ class SipCall : public media::CallLeg, public std::enable_shared_from_this<SipCa
   // waiting for the ACK. confirmed: both sides have the dialog.
   enum class State : std::uint8_t { setup, answered, confirmed, ended };
 
-  SipCall(CallHost& host, MediaThreads::Shard& shard, CallInfo info, std::string media_address);
+  SipCall(CallHost& host, media::MediaThreads::Shard& shard, CallInfo info, std::string media_address);
   ~SipCall() override;
 
   // The dialog table key (Call-ID and our tag): fixed from construction, readable from any thread.
@@ -139,7 +139,7 @@ class SipCall : public media::CallLeg, public std::enable_shared_from_this<SipCa
   static void add_capability_headers(Message& message);
 
   CallHost& host_;
-  MediaThreads::Shard& shard_;
+  media::MediaThreads::Shard& shard_;
   CallInfo info_;
   std::string key_;
   std::string media_address_;

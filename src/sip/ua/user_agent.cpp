@@ -7,12 +7,12 @@
 #include <map>
 
 #include "common/log.hpp"
+#include "media/media_threads.hpp"
 #include "sip/identifiers.hpp"
 #include "sip/response.hpp"
 #include "sip/ua/dialog.hpp"
 #include "sip/ua/inbound_call.hpp"
 #include "sip/ua/inbound_route.hpp"
-#include "sip/ua/media_threads.hpp"
 #include "sip/ua/outbound_call.hpp"
 #include "sip/ua/rtp_port_allocator.hpp"
 
@@ -208,7 +208,7 @@ class UserAgentCore : public TransactionUser,
   const CallHandlerRegistry& handlers_;
   TransactionLayer layer_;
   RtpPortAllocator ports_;  // before the media threads: legs destroyed with them release their ports
-  MediaThreads media_threads_;
+  media::MediaThreads media_threads_;
   metrics::Registry own_metrics_;
   metrics::Registry* metrics_;
   metrics::Gauge& calls_active_;

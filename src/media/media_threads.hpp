@@ -1,6 +1,7 @@
-// The threads that run calls (design.md "Threading"): N threads, each with its own io_context and its own
-// MediaClock. A call is pinned to one of them for its whole life, so all its RTP, timers and pipeline events
-// run on that one thread, in order, without locks; the thread's single 20 ms tick paces every call on it.
+// The threads that run calls, whatever their transport (SIP dialogs, LiveKit rooms) (design.md "Threading"):
+// N threads, each with its own io_context and its own MediaClock. A call is pinned to one of them for its
+// whole life, so all its RTP, timers and pipeline events run on that one thread, in order, without locks; the
+// thread's single 20 ms tick paces every call on it.
 //
 // Why an io_context per thread instead of strands on one shared io_context: MediaClock is single-threaded
 // (media_clock.hpp: "use it from the thread that runs its io_context"), and a strand of a shared io_context
@@ -19,7 +20,7 @@
 
 #include "media/media_clock.hpp"
 
-namespace va::sip {
+namespace va::media {
 
 class MediaThreads {
  public:
@@ -52,4 +53,4 @@ class MediaThreads {
   bool started_ = false;
 };
 
-}  // namespace va::sip
+}  // namespace va::media

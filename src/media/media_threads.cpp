@@ -1,9 +1,9 @@
-#include "sip/ua/media_threads.hpp"
+#include "media/media_threads.hpp"
 
 #include <boost/asio/post.hpp>
 #include <future>
 
-namespace va::sip {
+namespace va::media {
 
 MediaThreads::MediaThreads(std::size_t threads) {
   if (threads == 0) threads = 1;
@@ -50,4 +50,4 @@ MediaThreads::Shard& MediaThreads::next() {
   return *shards_[next_++ % shards_.size()];
 }
 
-}  // namespace va::sip
+}  // namespace va::media
