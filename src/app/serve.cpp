@@ -23,6 +23,7 @@
 #include "engines/engine_registry.hpp"
 #include "http/ops_routes.hpp"
 #include "http/server.hpp"
+#include "livekit/agent_worker.hpp"
 #include "livekit/api_health_monitor.hpp"
 #include "livekit/webhook_log_sink.hpp"
 #include "livekit/webhook_receiver.hpp"
@@ -202,6 +203,28 @@ int serve(const ConfigSource& source) {
     livekit_monitor->start();
   }
 
+  // The LiveKit agent worker (livekit.agent): LiveKit dispatches rooms naming livekit.agent.name to it. The
+  // room leg is not wired yet: a job is logged and handed back as failed at once, so the dispatch is not
+  // left waiting for an agent that never joins.
+  std::optional<livekit::AgentWorker> agent_worker;
+  if (cfg.livekit.agent_worker_enabled()) {
+    livekit::AgentWorkerCallbacks callbacks;
+    callbacks.on_job = [&agent_worker](const livekit::AgentJob& job) {
+      log::info(
+          "livekit job assigned",
+          {{"job_id", job.id}, {"room", job.room_name}, {"dispatch_id", job.dispatch_id}, {"url", job.url}});
+      agent_worker->job_finished(job.id, "room leg not wired");
+    };
+    callbacks.on_termination = [](const std::string& job_id) {
+      log::info("livekit job terminated by the server", {{"job_id", job_id}});
+    };
+    agent_worker.emplace(io.get_executor(), livekit::agent_worker_options(cfg, kVersion),
+                         std::move(callbacks), metrics, &health);
+    agent_worker->start();
+  } else if (livekit_configured) {
+    log::info("livekit agent worker disabled (livekit.agent.enabled: false)");
+  }
+
   // Shutdown: stop accepting and report not-ready at once, let in-flight requests finish, stop the loop when
   // every connection is gone or the deadline passes (then the rest are cut).
   boost::asio::steady_timer deadline(io);
@@ -216,13 +239,21 @@ int serve(const ConfigSource& source) {
       return;
     }
     shutting_down = true;
-    shutdown_deadline = std::chrono::steady_clock::now() + cfg.http.shutdown_timeout;
+    // Running LiveKit calls may go on up to livekit.agent.drain_timeout: unlike our SIP calls, which are hung
+    // up with BYE, they live in rooms other participants share, so they are let finish.
+    auto shutdown_timeout = cfg.http.shutdown_timeout;
+    if (agent_worker) {
+      auto held = agent_worker->status();
+      if (held.running_jobs + held.reserved_jobs > 0)
+        shutdown_timeout = std::max(shutdown_timeout, cfg.livekit.agent.drain_timeout);
+    }
+    shutdown_deadline = std::chrono::steady_clock::now() + shutdown_timeout;
     log::info("shutting down",
               {{"signal", signal_number},
                {"in_flight_connections", static_cast<std::int64_t>(server.active_connections())},
-               {"deadline_ms", static_cast<std::int64_t>(cfg.http.shutdown_timeout.count())}});
+               {"deadline_ms", static_cast<std::int64_t>(shutdown_timeout.count())}});
     health.set_draining(true);
-    deadline.expires_after(cfg.http.shutdown_timeout);
+    deadline.expires_after(shutdown_timeout);
     deadline.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       deadline_hit = true;
@@ -231,9 +262,10 @@ int serve(const ConfigSource& source) {
       server.abort_connections();
       io.stop();
     });
-    // Done when both HTTP and SIP have drained (SIP: new INVITEs get 503, calls are hung up with BYE).
+    // Done when HTTP, SIP and the LiveKit agent worker have drained (SIP: new INVITEs get 503, calls are hung
+    // up with BYE; LiveKit: no new jobs, running calls finish within livekit.agent.drain_timeout).
     bool sip_running = sip_endpoint && !sip_failed;
-    auto pending = std::make_shared<std::atomic<int>>(sip_running ? 2 : 1);
+    auto pending = std::make_shared<std::atomic<int>>((sip_running ? 2 : 1) + (agent_worker ? 1 : 0));
     auto drained = [&, pending] {
       if (--*pending > 0) return;
       deadline.cancel();
@@ -247,6 +279,17 @@ int serve(const ConfigSource& source) {
       } else {
         sip_endpoint->shutdown(drained);
       }
+    }
+    if (agent_worker) {
+      agent_worker->drain(
+          std::chrono::duration_cast<std::chrono::milliseconds>(cfg.livekit.agent.drain_timeout),
+          [&, drained](std::uint32_t jobs_left) {
+            if (jobs_left > 0)
+              log::warn("livekit calls still running at the drain timeout",
+                        {{"jobs", static_cast<std::int64_t>(jobs_left)}});
+            agent_worker->stop();
+            drained();
+          });
     }
     server.shutdown(drained);
   };
@@ -269,6 +312,7 @@ int serve(const ConfigSource& source) {
   if (webhooks)
     webhooks->stop(std::min(shutdown_deadline, std::chrono::steady_clock::now() + cfg.http.shutdown_timeout));
   if (livekit_monitor) livekit_monitor->stop();
+  if (agent_worker) agent_worker->stop();
   if (trunks) trunks->stop();
   if (sip_endpoint) sip_endpoint->stop();
 

@@ -20,6 +20,8 @@ enum class Language { ru, en };
 enum class SrtpMode { off, optional, required };
 enum class LogLevel { trace, debug, info, warn, error };
 enum class LogFormat { automatic, json, console };
+enum class CallerChoice { sip, sip_or_first };
+enum class RoomHangup { remove_participant, delete_room };
 
 // A SIP header mapped to a participant attribute (LiveKit's headers_to_attributes), e.g. the carrier's
 // call id header → "exolve.call_id".
@@ -96,6 +98,19 @@ struct Provisioning {
   std::vector<ProvisionedDispatchRule> dispatch_rules;  // empty: one individual rule "inbound"
 };
 
+// `livekit.agent`: voice-agent as a LiveKit agent worker (livekit/agent_worker.hpp): dispatched into rooms by
+// agent name, joining them through liblivekit_ffi.
+struct LiveKitAgent {
+  bool enabled = true;  // effective only when livekit is configured (LiveKit::agent_worker_enabled)
+  std::string name;     // agent_name the worker registers and dispatch rules name
+  std::int64_t max_calls = 4;
+  std::string library;  // liblivekit_ffi.so; empty: the one scripts/setup installs
+  CallerChoice caller = CallerChoice::sip_or_first;  // whose audio the agent listens to
+  RoomHangup hangup = RoomHangup::delete_room;       // how the agent ends a call
+  Duration drain_timeout{};                          // on SIGTERM: how long running LiveKit calls may go on
+  std::string participant_name;
+};
+
 // `livekit`: optional. Without url, api_key and api_secret (none set in the file or the environment) the
 // agent runs without LiveKit: direct SIP mode only, no API monitor, no webhook receiver, no provisioning.
 struct LiveKit {
@@ -104,9 +119,12 @@ struct LiveKit {
   std::string api_secret;
   bool dev = false;
   Provisioning provisioning;  // what `voice-agent provision` creates on the LiveKit server
+  LiveKitAgent agent;
 
   // After a successful load either all three connection values are set or none is.
   bool configured() const { return !url.empty() && !api_key.empty() && !api_secret.empty(); }
+  // Whether serve registers as an agent worker (and provision names the agent in dispatch rules).
+  bool agent_worker_enabled() const { return configured() && agent.enabled; }
 };
 
 // "udp://127.0.0.1:5060"

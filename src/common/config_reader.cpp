@@ -21,6 +21,10 @@ constexpr EnumName<LogLevel> kLogLevels[] = {{"info", LogLevel::info},    {"trac
                                              {"warning", LogLevel::warn}, {"error", LogLevel::error}};
 constexpr EnumName<LogFormat> kLogFormats[] = {
     {"auto", LogFormat::automatic}, {"json", LogFormat::json}, {"console", LogFormat::console}};
+constexpr EnumName<CallerChoice> kCallerChoices[] = {{"sip_or_first", CallerChoice::sip_or_first},
+                                                     {"sip", CallerChoice::sip}};
+constexpr EnumName<RoomHangup> kRoomHangups[] = {{"delete_room", RoomHangup::delete_room},
+                                                 {"remove_participant", RoomHangup::remove_participant}};
 }  // namespace
 
 std::span<const EnumName<Transport>> enum_names(Transport) {
@@ -40,6 +44,12 @@ std::span<const EnumName<SrtpMode>> enum_names(SrtpMode) {
 }
 std::span<const EnumName<LogFormat>> enum_names(LogFormat) {
   return kLogFormats;
+}
+std::span<const EnumName<CallerChoice>> enum_names(CallerChoice) {
+  return kCallerChoices;
+}
+std::span<const EnumName<RoomHangup>> enum_names(RoomHangup) {
+  return kRoomHangups;
 }
 std::span<const EnumName<LogLevel>> enum_names(LogLevel) {
   // Canonical names first for each value: the Writer picks the first match.

@@ -47,6 +47,8 @@ std::span<const EnumName<Language>> enum_names(Language);
 std::span<const EnumName<SrtpMode>> enum_names(SrtpMode);
 std::span<const EnumName<LogLevel>> enum_names(LogLevel);
 std::span<const EnumName<LogFormat>> enum_names(LogFormat);
+std::span<const EnumName<CallerChoice>> enum_names(CallerChoice);
+std::span<const EnumName<RoomHangup>> enum_names(RoomHangup);
 
 template <typename T>
 concept Enum = std::is_enum_v<T>;

@@ -334,7 +334,13 @@ void visit(V& v, LiveKit& c) {
   v.field("api_secret", c.api_secret, std::string(), {.secret = true, .env = "LIVEKIT_API_SECRET"});
   v.field("dev", c.dev, false);
   v.section("provisioning", c.provisioning);
+  v.section("agent", c.agent);
   if constexpr (V::reading) {
+    if (c.agent.enabled && v.present("agent") && c.url.empty() && c.api_key.empty() && c.api_secret.empty())
+      v.warning(
+          "agent",
+          "the agent worker does not run: livekit.url, api_key and api_secret are not set (set them, or "
+          "livekit.agent.enabled: false to say so)");
     const struct {
       const char* key;
       const std::string& value;
@@ -375,6 +381,35 @@ void visit(V& v, LiveKit& c) {
     }
     if (c.dev)
       v.warning("dev", "development mode: weak LiveKit credentials are accepted; never use in production");
+  }
+}
+
+// `livekit.agent`. Its keys are read even without a LiveKit server (they have defaults and are printed by
+// `config show`); the worker runs only when livekit is configured.
+template <class V>
+void visit(V& v, LiveKitAgent& c) {
+  v.field("enabled", c.enabled, true);
+  v.field("name", c.name, std::string("voice-agent"), {}, Check<std::string>(check_name));
+  v.field("max_calls", c.max_calls, std::int64_t{4}, {}, in_range(1, 1000));
+  v.field("library", c.library, std::string());
+  v.field("caller", c.caller, CallerChoice::sip_or_first);
+  v.field("hangup", c.hangup, RoomHangup::delete_room);
+  v.field("drain_timeout", c.drain_timeout, Duration(30s), {}, duration_between(0s, 24h));
+  v.field("participant_name", c.participant_name, std::string("voice-agent"), {},
+          Check<std::string>([](const std::string& s) -> std::optional<std::string> {
+            if (s.empty()) return "must not be empty (it is the agent's name in the room)";
+            if (s.size() > 128) return "is longer than 128 characters";
+            return std::nullopt;
+          }));
+  if constexpr (V::reading) {
+    if (!c.library.empty()) {
+      c.library = base_dir_path(v.context(), c.library);
+      std::error_code ec;
+      if (v.context().check_files && !std::filesystem::is_regular_file(c.library, ec))
+        v.error("library", "file '" + c.library +
+                               "' not found (leave it empty for the library scripts/setup "
+                               "installs)");
+    }
   }
 }
 

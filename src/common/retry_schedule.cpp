@@ -13,4 +13,11 @@ std::chrono::milliseconds RetrySchedule::delay_after(std::uint32_t consecutive_f
   return std::min(delay, cap);
 }
 
+std::chrono::milliseconds with_jitter(std::chrono::milliseconds delay, double fraction, double unit_random) {
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  unit_random = std::clamp(unit_random, 0.0, 1.0);
+  double factor = 1.0 - fraction + 2.0 * fraction * unit_random;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * factor));
+}
+
 }  // namespace va

@@ -4,8 +4,10 @@
 // Failures: the n-th consecutive failure waits backoff_initial * 2^(n-1), capped at backoff_max (1 s, 2 s,
 // 4 s, ... 60 s with the defaults). From the reconnect_attempts-th consecutive failure on the state is
 // reported "failed" and every further retry waits backoff_max: a peer that comes back is found again
-// without an operator restarting anything. No random jitter: voice-agent holds one registration per trunk
-// and one monitor per LiveKit server, so there is no herd of clients to spread.
+// without an operator restarting anything. The schedule itself has no random jitter: voice-agent holds one
+// registration per trunk and one monitor per LiveKit server, so there is no herd of clients to spread.
+// LiveKit agent workers are the exception — every instance reconnects to the same server the moment it
+// restarts — so they spread their delays with with_jitter().
 #pragma once
 
 #include <chrono>
@@ -25,5 +27,9 @@ struct RetrySchedule {
     return consecutive_failures >= attempts_before_failed;
   }
 };
+
+// `delay` spread uniformly over ±`fraction` (0..1) of itself; `unit_random` in [0, 1) is the random draw
+// (passed in, so the arithmetic is testable).
+std::chrono::milliseconds with_jitter(std::chrono::milliseconds delay, double fraction, double unit_random);
 
 }  // namespace va

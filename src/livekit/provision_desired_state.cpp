@@ -145,6 +145,10 @@ DesiredDispatchRule dispatch_rule(const config::Config& config, const config::Pr
   for (const auto& a : c.attributes) r.attributes[a.name] = a.value;
   r.hide_phone_number = c.hide_phone_number;
   for (const auto& a : c.agents) r.agents.push_back({a.agent_name, a.metadata});
+  // voice-agent's own worker takes the calls of a rule that names no agent: the server dispatches it when
+  // the bridge creates the room, with no webhook round trip.
+  if (r.agents.empty() && config.livekit.agent_worker_enabled())
+    r.agents.push_back({config.livekit.agent.name, ""});
   r.krisp_enabled = c.krisp_enabled;
   return {r, on_inbound_trunk};
 }
@@ -196,6 +200,12 @@ DesiredState desired_state(const config::Config& config) {
                           state.dispatch_rules.back().rule.room_prefix + "')");
   }
   for (const auto& c : p.dispatch_rules) state.dispatch_rules.push_back(dispatch_rule(config, c, bound));
+  bool defaulted = std::any_of(p.dispatch_rules.begin(), p.dispatch_rules.end(),
+                               [](const config::ProvisionedDispatchRule& c) { return c.agents.empty(); }) ||
+                   p.dispatch_rules.empty();
+  if (defaulted && config.livekit.agent_worker_enabled())
+    state.notes.push_back("dispatch rules: rules without agents dispatch '" + config.livekit.agent.name +
+                          "' (livekit.agent.name)");
   return state;
 }
 

@@ -96,8 +96,13 @@ LiveKitServer::LiveKitServer(LiveKitServerOptions options)
     config << "webhook:\n  api_key: " << options_.api_key << "\n  urls:\n";
     for (const auto& url : options_.webhook_urls) config << "    - \"" << url << "\"\n";
   }
-  auto config_file = directory_.write_file("livekit.yaml", config.str());
+  config_text_ = config.str();
+  config_file_ = directory_.write_file("livekit.yaml", config_text_);
+  start();
+}
 
+void LiveKitServer::start() {
+  if (server_ && server_->running()) return;
   if (options_.with_redis) {
     redis_ = std::make_unique<Process>(std::vector<std::string>{
         "redis-server", "--bind", "127.0.0.1", "--port", std::to_string(redis_port_.port()), "--save", "",
@@ -106,8 +111,10 @@ LiveKitServer::LiveKitServer(LiveKitServerOptions options)
       throw std::runtime_error("redis-server did not start:\n" + process_logs(redis_.get()));
     }
   }
+  // The logs of a run before a restart stay readable through log().
+  if (server_) earlier_log_ += server_->stdout_text() + server_->stderr_text() + "\n--- restarted ---\n";
   server_ = std::make_unique<Process>(
-      std::vector<std::string>{livekit_server_binary().string(), "--config", config_file.string()});
+      std::vector<std::string>{livekit_server_binary().string(), "--config", config_file_.string()});
   const auto deadline = std::chrono::steady_clock::now() + options_.startup_timeout;
   while (true) {
     auto response = http_.get(url() + "/");
@@ -116,7 +123,7 @@ LiveKitServer::LiveKitServer(LiveKitServerOptions options)
       auto logs = process_logs(server_.get());
       stop();
       throw std::runtime_error("livekit-server did not become ready at " + url() + "\nconfig:\n" +
-                               config.str() + "\nlog:\n" + logs);
+                               config_text_ + "\nlog:\n" + logs);
     }
     std::this_thread::sleep_for(100ms);
   }
@@ -135,7 +142,7 @@ std::string LiveKitServer::ws_url() const {
 }
 
 std::string LiveKitServer::log() const {
-  return server_ ? server_->stdout_text() + server_->stderr_text() : std::string();
+  return earlier_log_ + (server_ ? server_->stdout_text() + server_->stderr_text() : std::string());
 }
 
 std::string LiveKitServer::admin_token(const std::string& room) const {
@@ -182,7 +189,7 @@ void LiveKitServer::stop(std::chrono::milliseconds grace) {
   // Next to the config, for a post-mortem with VA_TEST_KEEP_TEMP=1. Best effort: stop() runs in the
   // destructor.
   try {
-    if (server_) directory_.write_file("livekit-server.log", server_->stdout_text() + server_->stderr_text());
+    if (server_) directory_.write_file("livekit-server.log", log());
     if (redis_) directory_.write_file("redis.log", redis_->stdout_text() + redis_->stderr_text());
   } catch (const std::exception&) {
   }

@@ -101,6 +101,10 @@ class LiveKitServer {
   // SIGTERM (SIGKILL after `grace`: a test server holds nothing worth a graceful drain) to the server, then
   // Redis. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(1));
+  // Starts Redis and the server again after stop(), on the same ports with the same config and keys (a
+  // server restart as clients see it; Redis starts empty). Waits until the server answers; throws like the
+  // constructor. No-op while running.
+  void start();
 
  private:
   LiveKitServerOptions options_;
@@ -109,6 +113,9 @@ class LiveKitServer {
   PortReservation rtc_tcp_port_;
   PortReservation rtc_udp_ports_;
   PortReservation redis_port_;
+  std::string config_text_;
+  std::filesystem::path config_file_;
+  std::string earlier_log_;  // of the runs before start() restarted the server
   std::unique_ptr<Process> redis_;
   std::unique_ptr<Process> server_;
   mutable HttpClient http_;

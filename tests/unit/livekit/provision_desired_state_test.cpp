@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/config.hpp"
 
 namespace va::livekit {
@@ -175,6 +177,39 @@ TEST(ProvisionDesiredState, DisabledTrunksAreNotWanted) {
   auto state = desired_state(load(yaml));
   EXPECT_FALSE(state.inbound_trunk);
   EXPECT_FALSE(state.outbound_trunk);
+}
+
+TEST(ProvisionDesiredState, RulesWithoutAgentsDispatchVoiceAgentsOwnWorker) {
+  auto yaml = std::string(kExolve);
+  yaml.replace(yaml.find("  dev: true\n"), 12, R"(  dev: true
+  agent:
+    name: exolve-agent
+  provisioning:
+    dispatch_rules:
+      - name: main
+      - name: partner
+        agents: [{agent_name: partner-bot, metadata: "x"}]
+)");
+  auto state = desired_state(load(yaml));
+  ASSERT_EQ(state.dispatch_rules.size(), 2U);
+  ASSERT_EQ(state.dispatch_rules[0].rule.agents.size(), 1U);
+  EXPECT_EQ(state.dispatch_rules[0].rule.agents[0].agent_name, "exolve-agent");
+  ASSERT_EQ(state.dispatch_rules[1].rule.agents.size(), 1U);  // listed agents are kept as they are
+  EXPECT_EQ(state.dispatch_rules[1].rule.agents[0].agent_name, "partner-bot");
+  EXPECT_TRUE(std::any_of(state.notes.begin(), state.notes.end(), [](const std::string& n) {
+    return n.find("'exolve-agent'") != std::string::npos;
+  }));
+
+  // The default rule names the agent too.
+  EXPECT_EQ(desired_state(load(kExolve)).dispatch_rules[0].rule.agents.at(0).agent_name, "voice-agent");
+}
+
+TEST(ProvisionDesiredState, WithTheWorkerDisabledRulesNameNoAgent) {
+  auto yaml = std::string(kExolve);
+  yaml.replace(yaml.find("  dev: true\n"), 12, "  dev: true\n  agent: {enabled: false}\n");
+  auto state = desired_state(load(yaml));
+  ASSERT_EQ(state.dispatch_rules.size(), 1U);
+  EXPECT_TRUE(state.dispatch_rules[0].rule.agents.empty());
 }
 
 TEST(OwnershipMarker, RoundTripsAndRejectsForeignMetadata) {
