@@ -16,6 +16,7 @@
 #include "app/config_validate_route.hpp"
 #include "app/conversation_flows.hpp"
 #include "app/exit_codes.hpp"
+#include "app/livekit_calls.hpp"
 #include "common/health.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -203,20 +204,29 @@ int serve(const ConfigSource& source) {
     livekit_monitor->start();
   }
 
-  // The LiveKit agent worker (livekit.agent): LiveKit dispatches rooms naming livekit.agent.name to it. The
-  // room leg is not wired yet: a job is logged and handed back as failed at once, so the dispatch is not
-  // left waiting for an agent that never joins.
+  // The LiveKit agent worker (livekit.agent): LiveKit dispatches rooms naming livekit.agent.name to it, and
+  // each assigned job becomes a call in that room (LiveKitCalls: the room leg through liblivekit_ffi, driven
+  // by the same handlers as SIP calls). Without the library the worker still registers, and jobs are handed
+  // back failed with the reason at once, so no dispatch waits for an agent that cannot join.
   std::optional<livekit::AgentWorker> agent_worker;
+  std::optional<LiveKitCalls> livekit_calls;
   if (cfg.livekit.agent_worker_enabled()) {
+    livekit::room::RoomCallsReports reports;
+    reports.job_running = [&agent_worker](const std::string& job_id) { agent_worker->job_running(job_id); };
+    reports.job_finished = [&agent_worker](const std::string& job_id, const std::string& error) {
+      agent_worker->job_finished(job_id, error);
+    };
+    livekit_calls.emplace(cfg, call_handlers, metrics, std::move(reports));
     livekit::AgentWorkerCallbacks callbacks;
-    callbacks.on_job = [&agent_worker](const livekit::AgentJob& job) {
+    callbacks.on_job = [&livekit_calls](const livekit::AgentJob& job) {
       log::info(
           "livekit job assigned",
           {{"job_id", job.id}, {"room", job.room_name}, {"dispatch_id", job.dispatch_id}, {"url", job.url}});
-      agent_worker->job_finished(job.id, "room leg not wired");
+      livekit_calls->calls().run(job, std::chrono::steady_clock::now());
     };
-    callbacks.on_termination = [](const std::string& job_id) {
+    callbacks.on_termination = [&livekit_calls](const std::string& job_id) {
       log::info("livekit job terminated by the server", {{"job_id", job_id}});
+      livekit_calls->calls().terminate(job_id);
     };
     agent_worker.emplace(io.get_executor(), livekit::agent_worker_options(cfg, kVersion),
                          std::move(callbacks), metrics, &health);
@@ -284,9 +294,11 @@ int serve(const ConfigSource& source) {
       agent_worker->drain(
           std::chrono::duration_cast<std::chrono::milliseconds>(cfg.livekit.agent.drain_timeout),
           [&, drained](std::uint32_t jobs_left) {
-            if (jobs_left > 0)
-              log::warn("livekit calls still running at the drain timeout",
+            if (jobs_left > 0) {
+              log::warn("livekit calls still running at the drain timeout: hanging up",
                         {{"jobs", static_cast<std::int64_t>(jobs_left)}});
+              if (livekit_calls) livekit_calls->calls().hang_up_all();
+            }
             agent_worker->stop();
             drained();
           });
@@ -313,6 +325,7 @@ int serve(const ConfigSource& source) {
     webhooks->stop(std::min(shutdown_deadline, std::chrono::steady_clock::now() + cfg.http.shutdown_timeout));
   if (livekit_monitor) livekit_monitor->stop();
   if (agent_worker) agent_worker->stop();
+  livekit_calls.reset();  // hangs up what is left; its last reports still reach the (stopped) worker
   if (trunks) trunks->stop();
   if (sip_endpoint) sip_endpoint->stop();
 

@@ -14,6 +14,7 @@
 #include "support/agent_instance.hpp"
 #include "support/baresip.hpp"
 #include "support/external_tool.hpp"
+#include "support/spoken_audio.hpp"
 #include "support/temp_directory.hpp"
 
 namespace va::test {
@@ -21,27 +22,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-
-// Caller audio: `lead` of silence (the agent greets meanwhile), the utterance, then `tail` of silence
-// (baresip hangs up when its WAV ends), at the codec's rate.
-std::filesystem::path caller_wav(const TempDirectory& dir, const std::string& name,
-                                 const std::string& language, const std::string& text, int rate,
-                                 double lead_s, double tail_s) {
-  auto speech = dir / (name + "-speech.wav");
-  run_tool_or_throw({VA_BINARY, "say", "--lang", language, text, "-o", speech.string()}, 60s);
-  auto out = dir / (name + ".wav");
-  run_tool_or_throw({"sox", speech.string(), "-r", std::to_string(rate), "-c", "1", "-b", "16", out.string(),
-                     "pad", std::to_string(lead_s), std::to_string(tail_s)});
-  return out;
-}
-
-std::string transcribe(const std::filesystem::path& wav, const std::string& language) {
-  auto text = run_tool_or_throw({VA_BINARY, "transcribe", "--lang", language, wav.string()}, 120s);
-  std::string lower;
-  for (std::size_t i = 0; i < text.size(); ++i)
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[i]))));
-  return lower;
-}
 
 std::string agent_config(const std::string& language, const std::string& engines = {}) {
   return "routing:\n  inbound:\n    - match: \"*\"\n      flow: main\n      language: " + language +
@@ -68,7 +48,7 @@ class ConversationCall : public ::testing::Test {
 };
 
 TEST_F(ConversationCall, RussianCallerAsksForTheOperatorDuringTheMenuAndIsTransferredOnPcma) {
-  auto wav = caller_wav(dir, "operator", "ru", "Соедините меня с оператором.", 8000, 6.0, 12.0);
+  auto wav = spoken_wav(dir, "operator", "ru", "Соедините меня с оператором.", 8000, 6.0, 12.0);
   AgentInstance agent(options("ru"));
   ASSERT_TRUE(agent.ready()) << agent.describe();
   Baresip caller(baresip_peer("caller", kBaresipPcma, wav, 0, 10));
@@ -98,7 +78,7 @@ TEST_F(ConversationCall, RussianCallerAsksForTheOperatorDuringTheMenuAndIsTransf
 }
 
 TEST_F(ConversationCall, EnglishCallerSaysGoodbyeAndTheAgentHangsUpOnG722) {
-  auto wav = caller_wav(dir, "goodbye", "en", "Goodbye.", 16000, 14.0, 15.0);
+  auto wav = spoken_wav(dir, "goodbye", "en", "Goodbye.", 16000, 14.0, 15.0);
   // English calls speak with flite here (agent.engines.languages), Russian ones with RHVoice.
   AgentInstance agent(options("en", "  engines:\n    languages:\n      - {language: en, tts: flite}\n"));
   ASSERT_TRUE(agent.ready()) << agent.describe();

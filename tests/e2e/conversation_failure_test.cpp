@@ -20,6 +20,7 @@
 #include "support/agent_instance.hpp"
 #include "support/baresip.hpp"
 #include "support/external_tool.hpp"
+#include "support/spoken_audio.hpp"
 #include "support/temp_directory.hpp"
 
 namespace va::test {
@@ -27,12 +28,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-
-std::string transcribe(const std::filesystem::path& wav, const std::string& language) {
-  auto text = run_tool_or_throw({VA_BINARY, "transcribe", "--lang", language, wav.string()}, 120s);
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // A TCP port on 127.0.0.1 that takes connections (the kernel completes the handshake into the backlog) and
 // never reads or answers: an HTTP client's request can only time out.

@@ -74,8 +74,8 @@ class RoomCalls::Call : public media::CallLegObserver, public std::enable_shared
     if (handler_) handler_->on_transfer_progress(status, final);
   }
   void on_ended(const media::CallEnded& ended) override {
-    log_.info("livekit call ended", {{"reason", std::string(media::to_string(ended.reason))},
-                                     {"detail", ended.detail}});
+    log_.info("livekit call ended",
+              {{"reason", std::string(media::to_string(ended.reason))}, {"detail", ended.detail}});
     if (handler_) handler_->on_ended(ended);
     bool failed = ended.reason == media::EndReason::error || ended.reason == media::EndReason::no_answer;
     auto result = failed ? std::string(media::to_string(ended.reason)) : std::string("completed");
