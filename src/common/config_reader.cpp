@@ -21,6 +21,8 @@ constexpr EnumName<LogLevel> kLogLevels[] = {{"info", LogLevel::info},    {"trac
                                              {"warning", LogLevel::warn}, {"error", LogLevel::error}};
 constexpr EnumName<LogFormat> kLogFormats[] = {
     {"auto", LogFormat::automatic}, {"json", LogFormat::json}, {"console", LogFormat::console}};
+constexpr EnumName<RouteLiveKitMode> kRouteLiveKitModes[] = {{"room", RouteLiveKitMode::room},
+                                                             {"bridge", RouteLiveKitMode::bridge}};
 }  // namespace
 
 std::span<const EnumName<Transport>> enum_names(Transport) {
@@ -40,6 +42,9 @@ std::span<const EnumName<SrtpMode>> enum_names(SrtpMode) {
 }
 std::span<const EnumName<LogFormat>> enum_names(LogFormat) {
   return kLogFormats;
+}
+std::span<const EnumName<RouteLiveKitMode>> enum_names(RouteLiveKitMode) {
+  return kRouteLiveKitModes;
 }
 std::span<const EnumName<LogLevel>> enum_names(LogLevel) {
   // Canonical names first for each value: the Writer picks the first match.

@@ -47,6 +47,7 @@ std::span<const EnumName<Language>> enum_names(Language);
 std::span<const EnumName<SrtpMode>> enum_names(SrtpMode);
 std::span<const EnumName<LogLevel>> enum_names(LogLevel);
 std::span<const EnumName<LogFormat>> enum_names(LogFormat);
+std::span<const EnumName<RouteLiveKitMode>> enum_names(RouteLiveKitMode);
 
 template <typename T>
 concept Enum = std::is_enum_v<T>;
