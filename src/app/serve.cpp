@@ -2,6 +2,7 @@
 // signal handling and graceful shutdown. Modules do the work; this file only wires them.
 #include "app/serve.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -26,8 +27,10 @@
 #include "http/server.hpp"
 #include "livekit/agent_worker.hpp"
 #include "livekit/api_health_monitor.hpp"
+#include "livekit/bridge_dialer.hpp"
 #include "livekit/webhook_log_sink.hpp"
 #include "livekit/webhook_receiver.hpp"
+#include "livekit/webhook_sink_chain.hpp"
 #include "sip/trunk/trunk_admission.hpp"
 #include "sip/trunk/trunk_monitor.hpp"
 #include "sip/ua/diagnostic_flows.hpp"
@@ -114,7 +117,19 @@ int serve(const ConfigSource& source) {
   // LiveKit webhooks (webhooks.path): verified, de-duplicated, queued and processed on the receiver's own
   // thread. Until the orchestrator takes them, each event is logged. Verifying needs the API key and secret,
   // and without LiveKit nobody sends them: the route is not served then.
-  livekit::WebhookLogSink webhook_sink;
+  livekit::WebhookLogSink webhook_log;
+  // Bridge mode (routing.inbound[].livekit: bridge): a caller joining such a route's room makes LiveKit dial
+  // our SIP endpoint into it.
+  std::optional<livekit::BridgeDialer> bridge_dialer;
+  std::vector<livekit::WebhookEventSink*> webhook_sinks{&webhook_log};
+  bool bridge_routes = std::any_of(cfg.routing.inbound.begin(), cfg.routing.inbound.end(), [](const auto& r) {
+    return r.livekit == config::RouteLiveKitMode::bridge;
+  });
+  if (livekit_configured && bridge_routes) {
+    bridge_dialer.emplace(cfg, metrics);
+    webhook_sinks.push_back(&*bridge_dialer);
+  }
+  livekit::WebhookSinkChain webhook_sink(std::move(webhook_sinks));
   std::optional<livekit::WebhookReceiver> webhooks;
   if (livekit_configured) {
     webhooks.emplace(livekit::webhook_receiver_options(cfg), webhook_sink, metrics);

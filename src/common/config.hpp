@@ -22,6 +22,10 @@ enum class LogLevel { trace, debug, info, warn, error };
 enum class LogFormat { automatic, json, console };
 enum class CallerChoice { sip, sip_or_first };
 enum class RoomHangup { remove_participant, delete_room };
+// How a route's calls that arrive through LiveKit reach the agent (routing.inbound[].livekit): `room`, the
+// agent joins the room itself (LiveKit mode); `bridge`, LiveKit SIP dials voice-agent's SIP endpoint into the
+// room and the call runs on the SIP leg.
+enum class RouteLiveKitMode { room, bridge };
 
 // A SIP header mapped to a participant attribute (LiveKit's headers_to_attributes), e.g. the carrier's
 // call id header → "exolve.call_id".
@@ -69,6 +73,19 @@ struct ProvisionedOutboundTrunk {
   std::string from_host;
 };
 
+// `livekit.provisioning.bridge_trunk`: the outbound trunk LiveKit SIP uses to dial voice-agent's own SIP
+// endpoint into the rooms of `livekit: bridge` routes. Provisioned when a route uses bridge mode.
+struct ProvisionedBridgeTrunk {
+  bool enabled = true;
+  std::string name;       // empty: <name_prefix>-bridge
+  std::string address;    // host[:port] of voice-agent's SIP endpoint as LiveKit SIP reaches it;
+                          // empty: sip.public_address (or a listen host) with the first listen port
+  std::string transport;  // auto, udp, tcp, tls; empty: that listener's
+  std::vector<std::string> numbers;  // caller IDs (LiveKit needs one); empty: numbers of sip.trunks
+  std::string auth_username;         // when voice-agent challenges LiveKit SIP (inbound_auth)
+  std::string auth_password;         // secret
+};
+
 struct ProvisionedAgent {
   std::string agent_name;
   std::string metadata;
@@ -95,6 +112,7 @@ struct Provisioning {
   std::string name_prefix;  // prefix of every object name; default "voice-agent"
   ProvisionedInboundTrunk inbound_trunk;
   ProvisionedOutboundTrunk outbound_trunk;
+  ProvisionedBridgeTrunk bridge_trunk;
   std::vector<ProvisionedDispatchRule> dispatch_rules;  // empty: one individual rule "inbound"
 };
 
@@ -192,6 +210,10 @@ struct InboundRoute {
   std::string flow;
   Language language = Language::ru;
   std::string room_prefix;
+  RouteLiveKitMode livekit = RouteLiveKitMode::room;
+  // Bridge mode: the user LiveKit SIP dials (sip_call_to) to reach this route on our SIP endpoint; matched
+  // before every other route. Defaults to `match` when that is one number.
+  std::string bridge_user;
 };
 
 struct OutboundRouting {

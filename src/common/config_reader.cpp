@@ -25,6 +25,8 @@ constexpr EnumName<CallerChoice> kCallerChoices[] = {{"sip_or_first", CallerChoi
                                                      {"sip", CallerChoice::sip}};
 constexpr EnumName<RoomHangup> kRoomHangups[] = {{"delete_room", RoomHangup::delete_room},
                                                  {"remove_participant", RoomHangup::remove_participant}};
+constexpr EnumName<RouteLiveKitMode> kRouteLiveKitModes[] = {{"room", RouteLiveKitMode::room},
+                                                             {"bridge", RouteLiveKitMode::bridge}};
 }  // namespace
 
 std::span<const EnumName<Transport>> enum_names(Transport) {
@@ -50,6 +52,9 @@ std::span<const EnumName<CallerChoice>> enum_names(CallerChoice) {
 }
 std::span<const EnumName<RoomHangup>> enum_names(RoomHangup) {
   return kRoomHangups;
+}
+std::span<const EnumName<RouteLiveKitMode>> enum_names(RouteLiveKitMode) {
+  return kRouteLiveKitModes;
 }
 std::span<const EnumName<LogLevel>> enum_names(LogLevel) {
   // Canonical names first for each value: the Writer picks the first match.

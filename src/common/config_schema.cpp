@@ -224,6 +224,19 @@ std::optional<std::string> check_route_match(const std::string& s) {
   return std::nullopt;
 }
 
+// The user part LiveKit SIP dials in bridge mode (sip_call_to): a number or a name, RFC 3261 unreserved.
+std::optional<std::string> check_bridge_user(const std::string& s) {
+  static const std::regex user(R"([A-Za-z0-9+._-]{1,64})");
+  if (s.empty() || std::regex_match(s, user)) return std::nullopt;
+  return "'" + s + "' is not a SIP user (letters, digits, '+', '.', '_', '-'; at most 64)";
+}
+
+// One number, not a pattern: "+79991234567" or "100".
+bool is_exact_number(const std::string& match) {
+  static const std::regex number(R"(\+?[0-9]+)");
+  return std::regex_match(match, number);
+}
+
 std::optional<std::string> check_optional_name(const std::string& s) {
   return s.empty() ? std::nullopt : check_name(s);
 }
@@ -482,6 +495,27 @@ void visit(V& v, ProvisionedOutboundTrunk& c) {
 }
 
 template <class V>
+void visit(V& v, ProvisionedBridgeTrunk& c) {
+  v.field("enabled", c.enabled, true);
+  v.field("name", c.name, std::string(), {}, Check<std::string>(check_optional_name));
+  v.field("address", c.address, std::string(), {}, Check<std::string>(check_trunk_address));
+  v.field("transport", c.transport, std::string(), {},
+          Check<std::string>([](const std::string& s) -> std::optional<std::string> {
+            if (s.empty()) return std::nullopt;
+            return one_of({"auto", "udp", "tcp", "tls"})(s);
+          }));
+  v.field("numbers", c.numbers, {}, {}, Check<std::vector<std::string>>(check_numbers));
+  v.field("auth_username", c.auth_username, std::string());
+  v.field("auth_password", c.auth_password, std::string(), {.secret = true});
+  if constexpr (V::reading) {
+    if (!c.auth_username.empty() && c.auth_password.empty())
+      v.error("auth_password", "is required when auth_username is set");
+    if (c.auth_username.empty() && !c.auth_password.empty())
+      v.error("auth_username", "is required when auth_password is set");
+  }
+}
+
+template <class V>
 void visit(V& v, ProvisionedDispatchRule& c) {
   v.required("name", c.name, {}, Check<std::string>(check_name));
   v.field("kind", c.kind, std::string("individual"), {}, one_of({"individual", "direct", "callee"}));
@@ -518,6 +552,7 @@ void visit(V& v, Provisioning& c) {
   v.field("name_prefix", c.name_prefix, std::string("voice-agent"), {}, Check<std::string>(check_name));
   v.section("inbound_trunk", c.inbound_trunk);
   v.section("outbound_trunk", c.outbound_trunk);
+  v.section("bridge_trunk", c.bridge_trunk);
   v.field("dispatch_rules", c.dispatch_rules, {});
   if constexpr (V::reading) {
     std::set<std::string> names;
@@ -669,6 +704,23 @@ void visit(V& v, InboundRoute& c) {
   v.required("flow", c.flow, {}, Check<std::string>(check_name));
   v.field("language", c.language, Language::ru);
   v.field("room_prefix", c.room_prefix, std::string("call-"), {}, Check<std::string>(check_room_prefix));
+  v.field("livekit", c.livekit, RouteLiveKitMode::room);
+  v.field("bridge_user", c.bridge_user, std::string(), {}, Check<std::string>(check_bridge_user));
+  if constexpr (V::reading) {
+    bool bridge = c.livekit == RouteLiveKitMode::bridge;
+    if (!bridge && !c.bridge_user.empty()) {
+      v.error("bridge_user", "applies only to livekit: bridge");
+    } else if (bridge && c.bridge_user.empty()) {
+      if (is_exact_number(c.match)) {
+        c.bridge_user = c.match;
+      } else if (!c.match.empty()) {
+        v.error(
+            "bridge_user",
+            "a bridge route whose match is a pattern ('" + c.match +
+                "') needs bridge_user: the user LiveKit SIP dials to reach this route, e.g. bridge-sales");
+      }
+    }
+  }
 }
 
 template <class V>
@@ -683,6 +735,17 @@ template <class V>
 void visit(V& v, Routing& c) {
   v.field("inbound", c.inbound, {});
   v.section("outbound", c.outbound);
+  if constexpr (V::reading) {
+    // A bridge call names its route by its bridge user alone, so two routes cannot share one.
+    std::set<std::string> bridge_users;
+    for (std::size_t i = 0; i < c.inbound.size(); ++i) {
+      const auto& route = c.inbound[i];
+      if (route.livekit != RouteLiveKitMode::bridge || route.bridge_user.empty()) continue;
+      if (!bridge_users.insert(route.bridge_user).second)
+        v.error("inbound", "item " + std::to_string(i) + ": bridge_user '" + route.bridge_user +
+                               "' is used by an earlier bridge route");
+    }
+  }
 }
 
 // The engine names a configuration may choose (src/engines/builtin_engines.cpp registers them).
@@ -883,6 +946,16 @@ void visit(V& v, Config& c) {
                                   [](const SipListen& l) { return l.transport == Transport::tls; });
     if (tls_listen && c.security.tls.certificate.empty())
       v.error("sip", "listen includes tls:// but security.tls.certificate and private_key are not set");
+    bool bridge_routes = std::any_of(c.routing.inbound.begin(), c.routing.inbound.end(),
+                                     [](const auto& r) { return r.livekit == RouteLiveKitMode::bridge; });
+    if (bridge_routes && !c.livekit.configured())
+      v.warning("routing",
+                "routes with livekit: bridge have no effect without LiveKit (livekit.url, api_key, "
+                "api_secret): no webhooks arrive to dial from");
+    if (bridge_routes && c.sip.listen.empty())
+      v.error("routing",
+              "routes with livekit: bridge need voice-agent's SIP endpoint (sip.listen is empty): "
+              "LiveKit SIP dials it");
     // Passwords inside a PostgreSQL URL are secrets too.
     static const std::regex pg_password(R"(://[^:/@]+:([^@]+)@)");
     std::smatch m;

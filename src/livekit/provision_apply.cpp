@@ -25,7 +25,8 @@ ApiResult<std::string> run(SipService& sip, const ProvisionAction& action,
       const auto& t = std::get<SipInboundTrunk>(action.object);
       return id_of(create ? sip.create_inbound_trunk(t) : sip.update_inbound_trunk(t));
     }
-    case ProvisionObjectType::outbound_trunk: {
+    case ProvisionObjectType::outbound_trunk:
+    case ProvisionObjectType::bridge_trunk: {
       if (action.kind == ProvisionActionKind::remove) return done(sip.delete_trunk(action.id));
       const auto& t = std::get<SipOutboundTrunk>(action.object);
       return id_of(create ? sip.create_outbound_trunk(t) : sip.update_outbound_trunk(t));

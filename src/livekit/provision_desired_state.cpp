@@ -124,6 +124,61 @@ std::optional<SipOutboundTrunk> outbound_trunk(const config::Config& config, Des
   return t;
 }
 
+bool has_bridge_routes(const config::Config& config) {
+  return std::any_of(config.routing.inbound.begin(), config.routing.inbound.end(),
+                     [](const auto& r) { return r.livekit == config::RouteLiveKitMode::bridge; });
+}
+
+std::optional<SipOutboundTrunk> bridge_trunk(const config::Config& config, DesiredState& state) {
+  const auto& p = config.livekit.provisioning;
+  const auto& c = p.bridge_trunk;
+  if (!has_bridge_routes(config)) return std::nullopt;
+  if (!c.enabled) {
+    state.notes.push_back("bridge trunk: disabled (livekit.provisioning.bridge_trunk.enabled: false)");
+    return std::nullopt;
+  }
+  SipOutboundTrunk t;
+  t.name = c.name.empty() ? p.name_prefix + "-bridge" : c.name;
+  t.metadata = to_metadata({p.name_prefix, std::string(kBridgeTrunkKey), {}});
+  t.address = c.address;
+  if (t.address.empty()) {
+    t.address = derived_bridge_address(config);
+    if (t.address.empty()) {
+      state.notes.push_back(
+          "bridge trunk: skipped: no address (set livekit.provisioning.bridge_trunk.address to voice-agent's "
+          "SIP host:port as LiveKit SIP reaches it, or sip.public_address)");
+      return std::nullopt;
+    }
+    state.notes.push_back("bridge trunk: address " + t.address + " from sip.public_address/sip.listen");
+  }
+  std::string transport = c.transport;
+  if (transport.empty() && !config.sip.listen.empty()) {
+    auto lt = config.sip.listen.front().transport;
+    transport = lt == config::Transport::tcp ? "tcp" : lt == config::Transport::tls ? "tls" : "udp";
+  }
+  t.transport = transport == "udp"   ? SipTransport::udp
+                : transport == "tcp" ? SipTransport::tcp
+                : transport == "tls" ? SipTransport::tls
+                                     : SipTransport::automatic;
+  // LiveKit refuses an outbound trunk without numbers. They are only the default caller ID: a bridge dial
+  // passes the caller's own number.
+  t.numbers = c.numbers;
+  if (t.numbers.empty()) {
+    for (const auto& trunk : config.sip.trunks) append_unique(t.numbers, trunk.numbers);
+    if (t.numbers.empty() && !config.routing.outbound.caller_id.empty())
+      t.numbers.push_back(config.routing.outbound.caller_id);
+    if (t.numbers.empty()) {
+      state.notes.push_back(
+          "bridge trunk: skipped: no number (LiveKit needs one; set "
+          "livekit.provisioning.bridge_trunk.numbers)");
+      return std::nullopt;
+    }
+  }
+  t.auth_username = c.auth_username;
+  t.auth_password = c.auth_password;
+  return t;
+}
+
 DesiredDispatchRule dispatch_rule(const config::Config& config, const config::ProvisionedDispatchRule& c,
                                   bool on_inbound_trunk) {
   const auto& p = config.livekit.provisioning;
@@ -176,6 +231,16 @@ std::optional<OwnershipMarker> ownership_marker(std::string_view metadata) {
   return OwnershipMarker{*instance, *key, text("metadata").value_or("")};
 }
 
+std::string derived_bridge_address(const config::Config& config) {
+  if (config.sip.listen.empty()) return {};
+  const auto& listen = config.sip.listen.front();
+  std::string host = config.sip.public_address;
+  if (host.empty() && listen.host != "0.0.0.0" && listen.host != "::") host = listen.host;
+  if (host.empty()) return {};
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return host + ":" + std::to_string(listen.port);
+}
+
 std::string dispatch_rule_key(std::string_view rule_name) {
   return "dispatch_rule/" + std::string(rule_name);
 }
@@ -186,6 +251,7 @@ DesiredState desired_state(const config::Config& config) {
   state.instance = p.name_prefix;
   state.inbound_trunk = inbound_trunk(config, state);
   state.outbound_trunk = outbound_trunk(config, state);
+  state.bridge_trunk = bridge_trunk(config, state);
   bool bound = state.inbound_trunk.has_value();
   if (!bound)
     state.notes.push_back(

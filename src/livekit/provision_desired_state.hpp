@@ -30,6 +30,7 @@ std::optional<OwnershipMarker> ownership_marker(std::string_view metadata);
 
 inline constexpr std::string_view kInboundTrunkKey = "inbound_trunk";
 inline constexpr std::string_view kOutboundTrunkKey = "outbound_trunk";
+inline constexpr std::string_view kBridgeTrunkKey = "bridge_trunk";
 std::string dispatch_rule_key(std::string_view rule_name);
 
 struct DesiredDispatchRule {
@@ -43,10 +44,16 @@ struct DesiredState {
   std::string instance;
   std::optional<SipInboundTrunk> inbound_trunk;
   std::optional<SipOutboundTrunk> outbound_trunk;
+  // LiveKit SIP → voice-agent's SIP endpoint, for routes in bridge mode (an outbound trunk on the server).
+  std::optional<SipOutboundTrunk> bridge_trunk;
   std::vector<DesiredDispatchRule> dispatch_rules;
   std::vector<std::string> notes;  // what was derived or skipped, for the plan output
 };
 
 DesiredState desired_state(const config::Config& config);
+
+// The bridge trunk's host[:port] when livekit.provisioning.bridge_trunk.address is empty: sip.public_address,
+// else the first listener's host unless it is a wildcard, with that listener's port. Empty when unknown.
+std::string derived_bridge_address(const config::Config& config);
 
 }  // namespace va::livekit

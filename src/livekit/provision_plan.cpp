@@ -101,24 +101,42 @@ ProvisionAction leftover(ProvisionObjectType type, const std::string& key, const
   return a;
 }
 
-// Matches the one desired object of a trunk type; the rest of ours become leftovers.
+// One desired object of a trunk type, recognised among the server's objects of that type by its key.
 template <class T>
-void plan_single(ProvisionObjectType type, std::string_view key, const std::optional<T>& desired,
-                 const std::vector<T>& actual, const std::string& instance, bool prune, ProvisionPlan& plan,
-                 std::vector<ProvisionAction>& leftovers, const T** matched) {
-  const T* match = nullptr;
+struct WantedSingle {
+  ProvisionObjectType type;
+  std::string_view key;
+  const std::optional<T>& desired;
+  const T** matched;
+};
+
+// Matches each desired object of one server type (an outbound trunk and a bridge trunk are both outbound
+// trunks there); the rest of ours become leftovers.
+template <class T>
+void plan_singles(std::vector<WantedSingle<T>> wanted, const std::vector<T>& actual,
+                  const std::string& instance, bool prune, ProvisionPlan& plan,
+                  std::vector<ProvisionAction>& leftovers) {
+  std::vector<const T*> matches(wanted.size(), nullptr);
   for (const auto& [k, object] : owned(actual, instance)) {
-    if (desired && k == key && match == nullptr) {
-      match = object;
-      continue;
-    }
-    if (desired && k == key)
+    auto w = std::find_if(wanted.begin(), wanted.end(), [&k](const auto& x) { return x.key == k; });
+    auto type = w != wanted.end() ? w->type : wanted.front().type;
+    if (w != wanted.end() && w->desired) {
+      auto& match = matches[static_cast<std::size_t>(w - wanted.begin())];
+      if (match == nullptr) {
+        match = object;
+        continue;
+      }
       plan.notes.push_back(std::string(to_string(type)) + " '" + object->name + "' (" + object->id +
                            ") duplicates ours: " + (prune ? "deleted" : "kept; --prune deletes it"));
+    }
     leftovers.push_back(leftover(type, k, *object, prune));
   }
-  if (desired) plan.actions.push_back(compare(type, std::string(key), *desired, match));
-  *matched = match;
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    if (wanted[i].desired)
+      plan.actions.push_back(
+          compare(wanted[i].type, std::string(wanted[i].key), *wanted[i].desired, matches[i]));
+    *wanted[i].matched = matches[i];
+  }
 }
 
 }  // namespace
@@ -145,6 +163,8 @@ std::string_view to_string(ProvisionObjectType type) {
       return "inbound trunk";
     case ProvisionObjectType::outbound_trunk:
       return "outbound trunk";
+    case ProvisionObjectType::bridge_trunk:
+      return "bridge trunk";
     case ProvisionObjectType::dispatch_rule:
       return "dispatch rule";
   }
@@ -223,11 +243,15 @@ ProvisionPlan plan_provisioning(const DesiredState& desired, const ActualState& 
   std::vector<ProvisionAction> trunk_leftovers;
 
   const SipInboundTrunk* inbound = nullptr;
-  plan_single(ProvisionObjectType::inbound_trunk, kInboundTrunkKey, desired.inbound_trunk,
-              actual.inbound_trunks, desired.instance, prune, plan, trunk_leftovers, &inbound);
+  plan_singles<SipInboundTrunk>(
+      {{ProvisionObjectType::inbound_trunk, kInboundTrunkKey, desired.inbound_trunk, &inbound}},
+      actual.inbound_trunks, desired.instance, prune, plan, trunk_leftovers);
   const SipOutboundTrunk* outbound = nullptr;
-  plan_single(ProvisionObjectType::outbound_trunk, kOutboundTrunkKey, desired.outbound_trunk,
-              actual.outbound_trunks, desired.instance, prune, plan, trunk_leftovers, &outbound);
+  const SipOutboundTrunk* bridge = nullptr;
+  plan_singles<SipOutboundTrunk>(
+      {{ProvisionObjectType::outbound_trunk, kOutboundTrunkKey, desired.outbound_trunk, &outbound},
+       {ProvisionObjectType::bridge_trunk, kBridgeTrunkKey, desired.bridge_trunk, &bridge}},
+      actual.outbound_trunks, desired.instance, prune, plan, trunk_leftovers);
 
   std::set<std::string> desired_keys;
   for (const auto& d : desired.dispatch_rules) {

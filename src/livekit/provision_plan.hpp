@@ -31,7 +31,8 @@ enum class ProvisionActionKind {
 };
 std::string_view to_string(ProvisionActionKind kind);
 
-enum class ProvisionObjectType { inbound_trunk, outbound_trunk, dispatch_rule };
+// A bridge trunk is an outbound trunk on the server (LiveKit SIP → voice-agent), told apart by its marker.
+enum class ProvisionObjectType { inbound_trunk, outbound_trunk, bridge_trunk, dispatch_rule };
 std::string_view to_string(ProvisionObjectType type);
 
 struct FieldChange {

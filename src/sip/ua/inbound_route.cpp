@@ -31,8 +31,23 @@ const config::InboundRoute* find_inbound_route(const config::Routing& routing, s
   return nullptr;
 }
 
+const config::InboundRoute* find_bridge_route(const config::Routing& routing, std::string_view user) {
+  if (user.empty()) return nullptr;
+  for (const auto& route : routing.inbound) {
+    // A bridge user is a number or a name without '*' or '~': route_matches compares it exactly (a leading
+    // '+' aside).
+    if (route.livekit == config::RouteLiveKitMode::bridge && route_matches(route.bridge_user, user))
+      return &route;
+  }
+  return nullptr;
+}
+
 InboundRouteChoice choose_inbound_route(const config::Routing& routing, std::string_view request_uri_user,
                                         std::string_view to_user) {
+  // LiveKit SIP dialling us into a room (bridge mode) names the route by its bridge user. That comes before
+  // the number rules: an earlier pattern route may cover the same number and would take the call elsewhere.
+  if (const auto* bridge = find_bridge_route(routing, request_uri_user)) return {bridge, request_uri_user};
+  if (const auto* bridge = find_bridge_route(routing, to_user)) return {bridge, to_user};
   const auto* route = find_inbound_route(routing, request_uri_user);
   bool catch_all = route && route->match == "*";
   if ((!route || catch_all) && !to_user.empty() && to_user != request_uri_user) {

@@ -14,6 +14,14 @@
 namespace va::sip {
 namespace {
 
+// A route by match and flow, the other fields at their defaults.
+config::InboundRoute route_to(std::string match, std::string flow) {
+  config::InboundRoute r;
+  r.match = std::move(match);
+  r.flow = std::move(flow);
+  return r;
+}
+
 using ::testing::HasSubstr;
 
 Message parse(const std::string& text) {
@@ -146,7 +154,7 @@ TEST(InboundRoute, ExactPrefixAnyAndRegex) {
   EXPECT_FALSE(route_matches("~\\+49[0-9]+", "x+4930123"));
 
   config::Routing routing;
-  routing.inbound = {{"+7999*", "first", {}, {}}, {"*", "second", {}, {}}};
+  routing.inbound = {route_to("+7999*", "first"), route_to("*", "second")};
   EXPECT_EQ(find_inbound_route(routing, "+79991")->flow, "first");
   EXPECT_EQ(find_inbound_route(routing, "100")->flow, "second");
   routing.inbound.pop_back();
@@ -155,7 +163,7 @@ TEST(InboundRoute, ExactPrefixAnyAndRegex) {
 
 TEST(InboundRoute, CallOnARegistrationIsRoutedByItsToHeader) {
   config::Routing routing;
-  routing.inbound = {{"+79991234567", "sales", {}, {}}, {"100", "echo", {}, {}}, {"*", "fallback", {}, {}}};
+  routing.inbound = {route_to("+79991234567", "sales"), route_to("100", "echo"), route_to("*", "fallback")};
   // Retargeted by the registrar to our Contact (the account name): the To user names the dialled number.
   auto choice = choose_inbound_route(routing, "883140000000001", "79991234567");
   ASSERT_NE(choice.route, nullptr);
@@ -172,6 +180,25 @@ TEST(InboundRoute, CallOnARegistrationIsRoutedByItsToHeader) {
   // Without a catch-all and without a match on either: no route.
   routing.inbound.pop_back();
   EXPECT_EQ(choose_inbound_route(routing, "883140000000001", "555").route, nullptr);
+}
+
+TEST(InboundRoute, ABridgeUserPicksItsRouteBeforeTheNumberRules) {
+  config::Routing routing;
+  auto covering = route_to("+7495*", "reception");
+  auto bridged = route_to("+74951234567", "main");
+  bridged.livekit = config::RouteLiveKitMode::bridge;
+  bridged.bridge_user = "+74951234567";
+  auto named = route_to("*", "support");
+  named.livekit = config::RouteLiveKitMode::bridge;
+  named.bridge_user = "bridge-support";
+  routing.inbound = {covering, bridged, named};
+  // LiveKit SIP dials sip:<bridge user>@us; numbers compare with or without '+'.
+  EXPECT_EQ(choose_inbound_route(routing, "74951234567", "74951234567").route->flow, "main");
+  EXPECT_EQ(choose_inbound_route(routing, "bridge-support", "bridge-support").route->flow, "support");
+  EXPECT_EQ(choose_inbound_route(routing, "883140000000001", "bridge-support").route->flow, "support");
+  // Other numbers keep the first-match rules.
+  EXPECT_EQ(choose_inbound_route(routing, "74959999999", "").route->flow, "reception");
+  EXPECT_EQ(find_bridge_route(routing, "74959999999"), nullptr);
 }
 
 }  // namespace

@@ -80,6 +80,48 @@ TEST(SipCalls, UacPcapCallToEchoFlowCarriesRtpBothWays) {
   EXPECT_THAT(agent.process().stderr_text(), ::testing::HasSubstr(R"("reason":"remote_hangup")"));
 }
 
+// Bridge mode, the SIP side: LiveKit SIP, asked by voice-agent to dial it into a caller's room, INVITEs
+// sip:<bridge_user>@<bridge trunk address> from its own address. SIPp plays LiveKit SIP here: the bridge
+// user picks its route (echo) even though a catch-all route to another flow comes first, and the echo flow
+// answers with the caller's audio.
+TEST(SipCalls, ABridgeCallReachesItsRoutesFlowByTheBridgeUser) {
+  if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
+  if (!RtpCapture::available()) GTEST_SKIP() << "tshark is not installed";
+
+  const auto sip = reserve_port(PortProtocol::udp);
+  const auto media = reserve_rtp_ports(12);
+  const std::uint16_t agent_rtp = media.first();
+  const std::uint16_t sipp_rtp = static_cast<std::uint16_t>(media.first() + 8);
+  AgentInstance agent({.sip_transports = {"udp"},
+                       .sip_port = sip.port(),
+                       .rtp_first = agent_rtp,
+                       .rtp_last = static_cast<std::uint16_t>(agent_rtp + 7),
+                       .sets = {"http.shutdown_timeout=5s", "logging.format=json",
+                                R"(routing.inbound=[{match: "*", flow: dtmf-echo},)"
+                                R"( {match: "7800*", flow: echo, room_prefix: hotline-, livekit: bridge,)"
+                                R"( bridge_user: bridge-echo}])"}});
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  RtpCapture capture({.first_port = media.first(), .last_port = media.last(), .max_duration = 60s});
+
+  const auto bridge = Sipp::run({.builtin_scenario = "uac_pcap",
+                                 .remote = "127.0.0.1:" + std::to_string(sip.port()),
+                                 .service = "bridge-echo",
+                                 .max_calls = 1,
+                                 .media_port = sipp_rtp},
+                                45s);
+  capture.stop();
+  ASSERT_TRUE(bridge.exit.exited_with(0) && bridge.all_successful()) << bridge.describe();
+
+  EXPECT_THAT(agent.log(), ::testing::HasSubstr(R"("flow":"echo","dialed":"bridge-echo")"))
+      << agent.describe();
+  const auto summary = capture.summary();
+  const auto sent = summary.packets_from(sipp_rtp);
+  EXPECT_GT(sent, 200u) << summary.describe();
+  EXPECT_GE(summary.packets_from(agent_rtp), sent) << summary.describe();  // the echo, not dtmf-echo
+  ASSERT_TRUE(summary.stream_from(agent_rtp, "g711A")) << summary.describe();
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.describe();
+}
+
 TEST(SipCalls, DtmfEchoFlowSendsTheCallersRfc4733DigitBack) {
   if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
   if (!RtpCapture::available()) GTEST_SKIP() << "tshark is not installed";

@@ -24,6 +24,14 @@
 namespace va::sip::test {
 namespace {
 
+// A route by match and flow, the other fields at their defaults.
+config::InboundRoute route_to(std::string match, std::string flow) {
+  config::InboundRoute r;
+  r.match = std::move(match);
+  r.flow = std::move(flow);
+  return r;
+}
+
 using ::testing::HasSubstr;
 
 // What the conversation side saw, shared between the call's thread and the test.
@@ -104,8 +112,8 @@ class UserAgentTest : public ::testing::Test {
     handlers_.add("record", [this] { return std::make_unique<RecordingHandler>(record_, true); });
     handlers_.add("ring", [this] { return std::make_unique<RecordingHandler>(record_, false); });
     auto options = loopback_user_agent_options(ports_);
-    options.routing.inbound = {
-        {"ring", "ring", {}, {}}, {"dtmf", std::string(kDtmfEchoFlow), {}, {}}, {"*", "record", {}, {}}};
+    options.routing.inbound = {route_to("ring", "ring"), route_to("dtmf", std::string(kDtmfEchoFlow)),
+                               route_to("*", "record")};
     options.media_threads = 2;
     options.srtp = srtp_mode_;
     options.media_timeout = media_timeout_;

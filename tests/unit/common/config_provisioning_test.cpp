@@ -187,5 +187,70 @@ TEST(ConfigProvisioning, UnknownKeysAreReported) {
   EXPECT_NE(errors(r).find("numbrs"), std::string::npos) << errors(r);
 }
 
+LoadResult load_routes(const std::string& routes, const std::string& more = {}) {
+  LoadOptions options;
+  options.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  return load_string(
+      std::string(kBase) + more + "sip:\n  listen: [udp://127.0.0.1:5070]\nrouting:\n  inbound:\n" + routes,
+      options);
+}
+
+TEST(ConfigProvisioning, BridgeRoutesDefaultTheirBridgeUserToTheirNumber) {
+  auto r = load_routes(R"(    - {match: "+74951234567", flow: main, livekit: bridge}
+    - {match: "*", flow: reception}
+    - {match: "7800*", flow: support, livekit: bridge, bridge_user: bridge-support}
+)");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  const auto& routes = r.config.routing.inbound;
+  EXPECT_EQ(routes[0].livekit, RouteLiveKitMode::bridge);
+  EXPECT_EQ(routes[0].bridge_user, "+74951234567");
+  EXPECT_EQ(routes[1].livekit, RouteLiveKitMode::room);  // the default
+  EXPECT_EQ(routes[1].bridge_user, "");
+  EXPECT_EQ(routes[2].bridge_user, "bridge-support");
+  EXPECT_NE(to_yaml(r.config).find("livekit: bridge"), std::string::npos);
+}
+
+TEST(ConfigProvisioning, BridgeRouteMistakesNameTheirPath) {
+  auto r = load_routes(R"(    - {match: "7800*", flow: support, livekit: bridge}
+    - {match: "100", flow: echo, bridge_user: echo}
+    - {match: "101", flow: echo, livekit: bridged}
+    - {match: "102", flow: main, livekit: bridge, bridge_user: "a b"}
+    - {match: "~7(8|9)00.*", flow: main, livekit: bridge, bridge_user: bridge-support}
+)");
+  EXPECT_TRUE(has_error(r, "routing.inbound[0].bridge_user", "needs bridge_user")) << errors(r);
+  EXPECT_TRUE(has_error(r, "routing.inbound[1].bridge_user", "applies only to livekit: bridge")) << errors(r);
+  EXPECT_TRUE(has_error(r, "routing.inbound[2].livekit", "bridge")) << errors(r);
+  EXPECT_TRUE(has_error(r, "routing.inbound[3].bridge_user", "not a SIP user")) << errors(r);
+  // Lines are reported (the first route is on line 9 of the text).
+  for (const auto& d : r.errors) EXPECT_GT(d.line, 0) << d.to_string();
+  auto twice = load_routes(R"(    - {match: "7800*", flow: a, livekit: bridge, bridge_user: bridge-x}
+    - {match: "7900*", flow: b, livekit: bridge, bridge_user: bridge-x}
+)");
+  EXPECT_TRUE(has_error(twice, "routing.inbound", "bridge_user 'bridge-x' is used by an earlier"))
+      << errors(twice);
+}
+
+TEST(ConfigProvisioning, BridgeTrunkKeys) {
+  auto r = load(R"(    bridge_trunk:
+      name: lk-to-agent
+      address: 10.0.0.5:5060
+      transport: udp
+      numbers: ["74951234567"]
+      auth_username: livekit
+      auth_password: bridge-secret-1
+)");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  const auto& b = r.config.livekit.provisioning.bridge_trunk;
+  EXPECT_TRUE(b.enabled);
+  EXPECT_EQ(b.address, "10.0.0.5:5060");
+  EXPECT_EQ(b.auth_password, "bridge-secret-1");
+  EXPECT_NE(std::find(r.secrets.begin(), r.secrets.end(), "bridge-secret-1"), r.secrets.end());
+  auto bad = load(R"(    bridge_trunk: {address: "sip:10.0.0.5", transport: sctp, auth_username: x}
+)");
+  EXPECT_TRUE(has_error(bad, "livekit.provisioning.bridge_trunk.address", "not a SIP URI")) << errors(bad);
+  EXPECT_TRUE(has_error(bad, "livekit.provisioning.bridge_trunk.transport", "not one of")) << errors(bad);
+  EXPECT_TRUE(has_error(bad, "livekit.provisioning.bridge_trunk.auth_password", "required")) << errors(bad);
+}
+
 }  // namespace
 }  // namespace va::config

@@ -223,5 +223,73 @@ TEST(OwnershipMarker, RoundTripsAndRejectsForeignMetadata) {
   EXPECT_FALSE(ownership_marker(R"({"managed_by":"voice-agent","instance":1,"key":"k"})"));
 }
 
+constexpr const char* kBridge = R"(livekit:
+  url: ws://127.0.0.1:7880
+  api_key: devkey
+  api_secret: secret
+  dev: true
+sip:
+  listen: [udp://0.0.0.0:5070, tcp://0.0.0.0:5070]
+  public_address: 203.0.113.10
+  trunks:
+    - name: livekit-sip
+      mode: static_ip
+      allowed_addresses: [10.0.0.7]
+      numbers: ["74951234567"]
+routing:
+  inbound:
+    - match: "74951234567"
+      flow: main
+      room_prefix: exolve-
+      livekit: bridge
+)";
+
+TEST(ProvisionDesiredState, BridgeRoutesGetABridgeTrunkPointingAtOurSipEndpoint) {
+  auto state = desired_state(load(kBridge));
+  ASSERT_TRUE(state.bridge_trunk);
+  const auto& t = *state.bridge_trunk;
+  EXPECT_EQ(t.name, "voice-agent-bridge");
+  EXPECT_EQ(t.address, "203.0.113.10:5070");  // sip.public_address with the first listener's port
+  EXPECT_EQ(t.transport, SipTransport::udp);
+  EXPECT_EQ(t.numbers, std::vector<std::string>{"74951234567"});
+  auto marker = ownership_marker(t.metadata);
+  ASSERT_TRUE(marker);
+  EXPECT_EQ(marker->key, "bridge_trunk");
+}
+
+TEST(ProvisionDesiredState, ExplicitBridgeTrunkKeysWin) {
+  auto config = load(std::string(kBridge) + R"(
+)");
+  auto& b = config.livekit.provisioning.bridge_trunk;
+  b.name = "lk-to-agent";
+  b.address = "voice-agent.internal:5080";
+  b.transport = "tcp";
+  b.numbers = {"70000000000"};
+  b.auth_username = "livekit";
+  b.auth_password = "bridge-secret";
+  auto state = desired_state(config);
+  ASSERT_TRUE(state.bridge_trunk);
+  EXPECT_EQ(state.bridge_trunk->name, "lk-to-agent");
+  EXPECT_EQ(state.bridge_trunk->address, "voice-agent.internal:5080");
+  EXPECT_EQ(state.bridge_trunk->transport, SipTransport::tcp);
+  EXPECT_EQ(state.bridge_trunk->numbers, std::vector<std::string>{"70000000000"});
+  EXPECT_EQ(state.bridge_trunk->auth_username, "livekit");
+  EXPECT_EQ(state.bridge_trunk->auth_password, "bridge-secret");
+}
+
+TEST(ProvisionDesiredState, NoBridgeTrunkWithoutABridgeRouteOrAnAddress) {
+  EXPECT_FALSE(desired_state(load(kExolve)).bridge_trunk);  // every route in room mode
+  auto config = load(kBridge);
+  config.sip.public_address.clear();  // listening on 0.0.0.0: LiveKit cannot be told where we are
+  auto state = desired_state(config);
+  EXPECT_FALSE(state.bridge_trunk);
+  bool noted = false;
+  for (const auto& n : state.notes) noted |= n.find("bridge trunk: skipped: no address") != std::string::npos;
+  EXPECT_TRUE(noted);
+  config.livekit.provisioning.bridge_trunk.enabled = false;
+  config.livekit.provisioning.bridge_trunk.address = "10.0.0.5:5060";
+  EXPECT_FALSE(desired_state(config).bridge_trunk);
+}
+
 }  // namespace
 }  // namespace va::livekit

@@ -199,5 +199,37 @@ TEST(ProvisionPlan, UnboundRulesKeepEmptyTrunkIds) {
   EXPECT_TRUE(r.trunk_ids.empty());
 }
 
+// The bridge trunk is an outbound trunk on the server too: told apart from the carrier trunk by its marker,
+// planned beside it, and neither is taken for a leftover of the other.
+TEST(ProvisionPlan, TheBridgeTrunkLivesBesideTheOutboundTrunk) {
+  auto d = desired();
+  SipOutboundTrunk bridge;
+  bridge.name = "voice-agent-bridge";
+  bridge.metadata = to_metadata({"voice-agent", std::string(kBridgeTrunkKey), {}});
+  bridge.address = "10.0.0.5:5060";
+  bridge.transport = SipTransport::udp;
+  bridge.numbers = {"74951234567"};
+  d.bridge_trunk = bridge;
+  auto created = plan_provisioning(d, applied(), false);
+  EXPECT_EQ(
+      kinds(created),
+      "unchanged inbound trunk; unchanged outbound trunk; create bridge trunk; unchanged dispatch rule; ");
+
+  auto a = applied();
+  a.outbound_trunks.push_back(bridge);
+  a.outbound_trunks.back().id = "ST_bridge";
+  auto second = plan_provisioning(d, a, true);
+  EXPECT_TRUE(second.nothing_to_do()) << kinds(second);
+  EXPECT_EQ(second.actions[2].id, "ST_bridge");
+
+  // No bridge route any more: the bridge trunk is ours and no longer wanted; the carrier trunk stays.
+  d.bridge_trunk.reset();
+  auto pruned = plan_provisioning(d, a, true);
+  EXPECT_EQ(
+      kinds(pruned),
+      "unchanged inbound trunk; unchanged outbound trunk; unchanged dispatch rule; delete bridge trunk; ");
+  EXPECT_EQ(pruned.actions[3].id, "ST_bridge");
+}
+
 }  // namespace
 }  // namespace va::livekit
