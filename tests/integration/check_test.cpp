@@ -115,8 +115,9 @@ TEST_F(CheckCommand, EverythingPassesWithARealServerAndAnAnsweringTrunk) {
   EXPECT_EQ(names,
             (std::vector<std::string>{
                 "configuration validation", "environment variables", "SIP trunk connectivity", kLiveKitCheck,
-                "audio codec configuration", "speech engine: VAD", "speech engine: STT", "speech engine: TTS",
-                "webhook endpoint", "call simulation", "health monitoring", "error handling"}));
+                "LiveKit media library", "LiveKit agent worker", "audio codec configuration",
+                "speech engine: VAD", "speech engine: STT", "speech engine: TTS", "webhook endpoint",
+                "call simulation", "health monitoring", "error handling"}));
   for (const auto& entry : c.report["checks"]) {
     EXPECT_TRUE(entry.contains("reason") && entry.contains("hint")) << entry.dump();
   }
