@@ -137,7 +137,7 @@ TEST_F(CheckCommand, EverythingPassesWithARealServerAndAnAnsweringTrunk) {
   EXPECT_EQ(c.result("webhook endpoint"), "PASS") << c.text("webhook endpoint");
 
   // The throwaway room is gone again.
-  auto rooms = server.twirp("livekit.RoomService", "ListRooms", nlohmann::json::object());
+  auto rooms = server.twirp("RoomService", "ListRooms", nlohmann::json::object());
   for (const auto& room : rooms.value("rooms", nlohmann::json::array()))
     EXPECT_THAT(room.value("name", ""), ::testing::Not(HasSubstr("voice-agent-check-")));
 
