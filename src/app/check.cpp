@@ -10,6 +10,7 @@
 
 #include "app/check_engines.hpp"
 #include "app/check_livekit.hpp"
+#include "app/check_livekit_agent.hpp"
 #include "app/check_result.hpp"
 #include "app/check_sip.hpp"
 #include "app/check_webhook.hpp"
@@ -129,14 +130,16 @@ int check(const ConfigSource& source, bool json) {
   }
 
   // The order of the seed report: what is wrong in the file first, then each dependency, then whole
-  // behaviours. Every check bounds its own time (SIP probes 5 s, API requests 3 s + 5 s, the call 6 s).
+  // behaviours. Every check bounds its own time (SIP probes 5 s, API requests 3 s + 5 s, the agent worker's
+  // registration 10 s, the call 6 s).
   std::vector<CheckResult> results;
   results.push_back(check_configuration(loaded, source));
   if (!loaded.ok()) {
     for (const char* name :
          {"environment variables", "SIP trunk connectivity", "LiveKit API connection and permissions",
-          "audio codec configuration", "speech engine: VAD", "speech engine: STT", "speech engine: TTS",
-          "webhook endpoint", "call simulation", "health monitoring", "error handling"})
+          "LiveKit media library", "LiveKit agent worker", "audio codec configuration", "speech engine: VAD",
+          "speech engine: STT", "speech engine: TTS", "webhook endpoint", "call simulation",
+          "health monitoring", "error handling"})
       results.push_back(skipped(name, "the configuration is invalid", "fix the configuration first"));
   } else {
     const auto& cfg = loaded.config;
@@ -145,6 +148,8 @@ int check(const ConfigSource& source, bool json) {
     auto trunks = check_sip_trunks(cfg, &trunk_summary);
     results.push_back(trunks);
     results.push_back(check_livekit_api(cfg));
+    results.push_back(check_livekit_media_library(cfg));
+    results.push_back(check_livekit_agent_worker(cfg));
     auto codecs = check_codecs(loaded);
     results.push_back(codecs);
     for (auto& engine : check_speech_engines(cfg)) results.push_back(std::move(engine));

@@ -115,8 +115,9 @@ TEST_F(CheckCommand, EverythingPassesWithARealServerAndAnAnsweringTrunk) {
   EXPECT_EQ(names,
             (std::vector<std::string>{
                 "configuration validation", "environment variables", "SIP trunk connectivity", kLiveKitCheck,
-                "audio codec configuration", "speech engine: VAD", "speech engine: STT", "speech engine: TTS",
-                "webhook endpoint", "call simulation", "health monitoring", "error handling"}));
+                "LiveKit media library", "LiveKit agent worker", "audio codec configuration",
+                "speech engine: VAD", "speech engine: STT", "speech engine: TTS", "webhook endpoint",
+                "call simulation", "health monitoring", "error handling"}));
   for (const auto& entry : c.report["checks"]) {
     EXPECT_TRUE(entry.contains("reason") && entry.contains("hint")) << entry.dump();
   }
@@ -136,7 +137,7 @@ TEST_F(CheckCommand, EverythingPassesWithARealServerAndAnAnsweringTrunk) {
   EXPECT_EQ(c.result("webhook endpoint"), "PASS") << c.text("webhook endpoint");
 
   // The throwaway room is gone again.
-  auto rooms = server.twirp("livekit.RoomService", "ListRooms", nlohmann::json::object());
+  auto rooms = server.twirp("RoomService", "ListRooms", nlohmann::json::object());
   for (const auto& room : rooms.value("rooms", nlohmann::json::array()))
     EXPECT_THAT(room.value("name", ""), ::testing::Not(HasSubstr("voice-agent-check-")));
 

@@ -21,6 +21,10 @@ std::filesystem::path default_ffi_library_path() {
   return VA_LIVEKIT_FFI_LIBRARY;
 }
 
+std::string_view ffi_protocol_version() {
+  return VA_LIVEKIT_PY_VERSION;
+}
+
 // ---- handles ----
 
 FfiHandle::FfiHandle(FfiLibrary& library, std::uint64_t id)

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "common/result.hpp"
@@ -41,6 +42,8 @@ namespace proto = ::livekit::proto;
 
 // Where `scripts/setup` installs the library of the pinned version (VA_LIVEKIT_FFI_DIR/lib at build time).
 std::filesystem::path default_ffi_library_path();
+// The PyPI `livekit` version whose FFI protocol this build speaks (the wheel the library must come from).
+std::string_view ffi_protocol_version();
 
 // Why the library cannot be used, naming the file and what is missing or wrong.
 struct FfiLoadError {
