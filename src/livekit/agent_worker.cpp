@@ -88,37 +88,33 @@ struct AgentWorker::Session : std::enable_shared_from_this<Session> {
         slots(options.max_calls),
         random(std::random_device{}()),
         registered_gauge(metrics
-                             .gauge("voice_agent_livekit_worker_registered",
+                             .gauge("livekit_worker_registered",
                                     "1 while the agent worker is registered with the LiveKit server")
                              .get()),
-        state_gauge(metrics.gauge("voice_agent_livekit_worker_state",
-                                  "The agent worker's state: 1 for the current one", {"state"})),
-        jobs_gauge(metrics.gauge("voice_agent_livekit_worker_jobs",
+        state_gauge(metrics.gauge("livekit_worker_state", "The agent worker's state: 1 for the current one",
+                                  {"state"})),
+        jobs_gauge(metrics.gauge("livekit_worker_jobs",
                                  "Jobs held: running calls and offers accepted but not yet assigned",
                                  {"kind"})),
         capacity_gauge(metrics
-                           .gauge("voice_agent_livekit_worker_capacity",
+                           .gauge("livekit_worker_capacity",
                                   "Calls the agent worker takes at once (livekit.agent.max_calls)")
                            .get()),
-        draining_gauge(
-            metrics.gauge("voice_agent_livekit_worker_draining", "1 once the agent worker is draining")
-                .get()),
-        connections(metrics.counter("voice_agent_livekit_worker_connections_total",
+        draining_gauge(metrics.gauge("livekit_worker_draining", "1 once the agent worker is draining").get()),
+        connections(metrics.counter("livekit_worker_connections_total",
                                     "Connection attempts to the LiveKit server's /agent endpoint by outcome",
                                     {"result"})),
-        disconnects(metrics.counter("voice_agent_livekit_worker_disconnects_total",
+        disconnects(metrics.counter("livekit_worker_disconnects_total",
                                     "Registered connections that ended, by reason", {"reason"})),
-        availability(metrics.counter("voice_agent_livekit_worker_availability_total",
+        availability(metrics.counter("livekit_worker_availability_total",
                                      "Job offers (AvailabilityRequest) by answer", {"answer"})),
-        job_events(metrics.counter("voice_agent_livekit_worker_jobs_total",
+        job_events(metrics.counter("livekit_worker_jobs_total",
                                    "Job events: assigned, refused, expired, terminated, succeeded, failed",
                                    {"event"})),
-        bad_messages(metrics.counter("voice_agent_livekit_worker_bad_messages_total",
+        bad_messages(metrics.counter("livekit_worker_bad_messages_total",
                                      "Messages from the server that were not understood, by reason",
                                      {"reason"})),
-        ping_rtt(metrics
-                     .histogram("voice_agent_livekit_worker_ping_rtt_seconds",
-                                "Round trip of WorkerPing → WorkerPong")
+        ping_rtt(metrics.histogram("livekit_worker_ping_rtt_seconds", "Round trip of WorkerPing → WorkerPong")
                      .get()) {
     std::string error;
     target = WebSocketTarget::parse(options.endpoint.url, "/agent", error);

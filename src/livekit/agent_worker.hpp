@@ -22,7 +22,7 @@
 //
 // Reports: health component "livekit_agent" (ready when registered, degraded while (re)connecting — a LiveKit
 // outage is shared by every instance and the SIP endpoint works without it, see api_health_monitor.hpp —
-// stopped after stop()); metrics voice_agent_livekit_worker_* (see the constructor).
+// stopped after stop()); metrics livekit_worker_* (see the constructor).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

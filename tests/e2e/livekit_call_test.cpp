@@ -160,10 +160,10 @@ TEST_F(LiveKitCall, ARussianCallerHearsTheGreetingTakesTheMenuByDtmfAndTheAgentH
               ::testing::AnyOf("participant_removed", "room_deleted"));
   EXPECT_TRUE(eventually([&] { return !room_exists("call-ru-1"); }, 15s)) << "the room was not deleted";
   EXPECT_GE(agent->count_log_lines("\"reason\":\"caller_request\""), 1u) << agent->describe();
-  EXPECT_EQ(agent->wait_for_metric("voice_agent_livekit_calls_total{result=\"completed\"}", 1.0), 1.0)
+  EXPECT_EQ(agent->wait_for_metric("livekit_calls_total{result=\"completed\"}", 1.0), 1.0)
       << agent->describe();
-  EXPECT_EQ(agent->metric("voice_agent_livekit_ring_time_seconds_count"), 1.0);
-  EXPECT_EQ(agent->metric("voice_agent_livekit_calls_active"), 0.0);
+  EXPECT_EQ(agent->metric("livekit_ring_time_seconds_count"), 1.0);
+  EXPECT_EQ(agent->metric("livekit_calls_active"), 0.0);
 
   // What the caller heard, recognised again: the greeting, the hours, the goodbye.
   auto heard = transcribe(caller->recording(identity).file, "ru");

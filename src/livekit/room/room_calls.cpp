@@ -137,11 +137,11 @@ RoomCalls::RoomCalls(FfiLibrary* library, std::string library_error, media::Medi
       handlers_(handlers),
       options_(std::move(options)),
       reports_(std::move(reports)),
-      calls_(metrics.counter("voice_agent_livekit_calls_total",
+      calls_(metrics.counter("livekit_calls_total",
                              "LiveKit calls (agent jobs) by outcome: completed, error, no_answer, refused",
                              {"result"})),
-      active_gauge_(metrics.gauge("voice_agent_livekit_calls_active", "LiveKit calls in progress")),
-      ring_time_(metrics.histogram("voice_agent_livekit_ring_time_seconds",
+      active_gauge_(metrics.gauge("livekit_calls_active", "LiveKit calls in progress")),
+      ring_time_(metrics.histogram("livekit_ring_time_seconds",
                                    "Job assignment to the agent's first published audio frame: the caller's "
                                    "ring time behind LiveKit's SIP bridge",
                                    {}, ring_time_buckets())) {}

@@ -49,8 +49,8 @@ TEST(LiveKitAgentServe, WithAWrongLibraryRegistersRefusesTheJobNamingTheFileAnsw
   for (int i = 0; i < 150 && (state = worker_state()) != "ready"; ++i) std::this_thread::sleep_for(100ms);
   ASSERT_EQ(state, "ready") << client.get(instance.url("/readyz")).body << instance.describe();
   auto metrics = client.get(instance.url("/metrics")).body;
-  EXPECT_THAT(metrics, HasSubstr("voice_agent_livekit_worker_registered 1"));
-  EXPECT_THAT(metrics, HasSubstr("voice_agent_livekit_worker_capacity 2"));
+  EXPECT_THAT(metrics, HasSubstr("livekit_worker_registered 1"));
+  EXPECT_THAT(metrics, HasSubstr("livekit_worker_capacity 2"));
 
   livekit::TwirpClient api({server.url(), server.api_key(), server.api_secret()});
   livekit::RoomService rooms(api);
@@ -65,7 +65,7 @@ TEST(LiveKitAgentServe, WithAWrongLibraryRegistersRefusesTheJobNamingTheFileAnsw
       << instance.describe();
   EXPECT_THAT(instance.log(), HasSubstr(VA_TEST_OTHER_PROTOCOL_FFI));
   EXPECT_THAT(instance.log(), HasSubstr("another protocol"));
-  EXPECT_EQ(instance.wait_for_metric("voice_agent_livekit_calls_total{result=\"refused\"}", 1.0), 1.0);
+  EXPECT_EQ(instance.wait_for_metric("livekit_calls_total{result=\"refused\"}", 1.0), 1.0);
 
   // The direct SIP path does not need the library.
   auto call = Sipp::run(

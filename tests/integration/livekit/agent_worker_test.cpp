@@ -52,7 +52,7 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 // The value of one series in the Prometheus text of `registry`, e.g.
-// `voice_agent_livekit_worker_bad_messages_total{reason="unparsable"}`; 0 when absent.
+// `livekit_worker_bad_messages_total{reason="unparsable"}`; 0 when absent.
 double metric(const metrics::Registry& registry, const std::string& series) {
   auto text = registry.expose();
   auto at = text.find("\n" + series + " ");
@@ -191,10 +191,10 @@ TEST_F(LiveKitAgentWorker, RegistersAndReportsItself) {
   ASSERT_TRUE(a.wait_registered()) << a.status().last_error << "\n" << server_->log();
   EXPECT_THAT(a.status().worker_id, StartsWith("AW_"));
   EXPECT_EQ(a.status().registrations, 1u);
-  EXPECT_EQ(metric(a.metrics(), "voice_agent_livekit_worker_registered"), 1);
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_state{state="registered"})"), 1);
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_connections_total{result="registered"})"), 1);
-  EXPECT_EQ(metric(a.metrics(), "voice_agent_livekit_worker_capacity"), 4);
+  EXPECT_EQ(metric(a.metrics(), "livekit_worker_registered"), 1);
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_state{state="registered"})"), 1);
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_connections_total{result="registered"})"), 1);
+  EXPECT_EQ(metric(a.metrics(), "livekit_worker_capacity"), 4);
   EXPECT_TRUE(eventually([&] {
     return a.health().to_json().find(R"("livekit_agent":{"state":"ready")") != std::string::npos;
   })) << a.health().to_json();
@@ -233,11 +233,11 @@ TEST_F(LiveKitAgentWorker, ARoomNamingTheAgentGetsAJobWithATokenForThatRoom) {
   EXPECT_GT(claims.expires_at, now_seconds());
 
   EXPECT_EQ(a.status().running_jobs, 1u);
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_jobs_total{event="assigned"})"), 1);
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_jobs_total{event="assigned"})"), 1);
   a.worker().job_running(job->id);
   a.worker().job_finished(job->id);
   EXPECT_TRUE(eventually([&] { return a.status().running_jobs == 0; }));
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_jobs_total{event="succeeded"})"), 1);
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_jobs_total{event="succeeded"})"), 1);
 }
 
 TEST_F(LiveKitAgentWorker, AnExplicitDispatchGetsAJobCarryingItsIdAndMetadata) {
@@ -271,7 +271,7 @@ TEST_F(LiveKitAgentWorker, DeletingTheDispatchTerminatesTheJob) {
   ok(dispatches_->delete_dispatch(dispatch.id, "call-terminated"));
   ASSERT_TRUE(eventually([&] { return a.terminations() == std::vector<std::string>{job->id}; }))
       << server_->log();
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_jobs_total{event="terminated"})"), 1);
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_jobs_total{event="terminated"})"), 1);
   // The owner hangs up and reports; the slot is free again.
   a.worker().job_finished(job->id);
   EXPECT_TRUE(eventually([&] { return a.status().running_jobs == 0; }));
@@ -350,15 +350,14 @@ TEST_F(LiveKitAgentWorker, AfterAServerRestartTheWorkerRegistersAgainAndKeepsIts
   EXPECT_THAT(a.health().to_json(), HasSubstr(R"("livekit_agent":{"state":"degraded")"));
   EXPECT_EQ(a.status().running_jobs, 1u) << "the call goes on without the worker connection";
   std::this_thread::sleep_for(1s);  // a few failed attempts against the stopped server
-  EXPECT_GE(metric(a.metrics(), R"(voice_agent_livekit_worker_connections_total{result="connect_failed"})"),
-            1);
+  EXPECT_GE(metric(a.metrics(), R"(livekit_worker_connections_total{result="connect_failed"})"), 1);
 
   server_->start();
   ASSERT_TRUE(eventually([&] { return a.status().registrations == 2; }, 20s)) << a.status().last_error;
   EXPECT_NE(a.status().worker_id, first_id);
   EXPECT_EQ(a.status().running_jobs, 1u);
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_disconnects_total{reason="closed"})") +
-                metric(a.metrics(), R"(voice_agent_livekit_worker_disconnects_total{reason="ping_timeout"})"),
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_disconnects_total{reason="closed"})") +
+                metric(a.metrics(), R"(livekit_worker_disconnects_total{reason="ping_timeout"})"),
             1);
   // And it takes new jobs again.
   create_room_with_agent("after-restart", "voice-agent");
@@ -377,8 +376,7 @@ TEST(LiveKitAgentWorkerUnreachable, KeepsRetryingAndReportsDegraded) {
   Worker a("ws://127.0.0.1:" + std::to_string(port.port()), "APIvoiceagentTest1",
            "voice-agent-test-secret-0123456789abcdef", "voice-agent", 4);
   EXPECT_TRUE(eventually([&] {
-    return metric(a.metrics(), R"(voice_agent_livekit_worker_connections_total{result="connect_failed"})") >=
-           3;
+    return metric(a.metrics(), R"(livekit_worker_connections_total{result="connect_failed"})") >= 3;
   }));
   EXPECT_EQ(a.status().state, AgentWorkerState::connecting);
   EXPECT_THAT(a.status().last_error, HasSubstr("connect 127.0.0.1"));
@@ -491,10 +489,9 @@ TEST(LiveKitAgentWorkerBadServer, GarbageIsLoggedAndCountedAndTheConnectionGoesO
   ASSERT_TRUE(a.wait_registered()) << a.status().last_error;
   EXPECT_EQ(a.status().worker_id, "AW_scripted");
   EXPECT_TRUE(eventually([&] { return answered_offer.load(); }));
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_bad_messages_total{reason="unparsable"})"), 1);
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_bad_messages_total{reason="unknown_message"})"),
-            1);
-  EXPECT_EQ(metric(a.metrics(), R"(voice_agent_livekit_worker_bad_messages_total{reason="text_frame"})"), 1);
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_bad_messages_total{reason="unparsable"})"), 1);
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_bad_messages_total{reason="unknown_message"})"), 1);
+  EXPECT_EQ(metric(a.metrics(), R"(livekit_worker_bad_messages_total{reason="text_frame"})"), 1);
   EXPECT_EQ(a.status().registrations, 1u) << "garbage does not cost the connection";
 
   // What the worker sent to open the connection: the /agent endpoint, a token with the agent grant.
