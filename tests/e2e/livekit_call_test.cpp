@@ -230,5 +230,57 @@ TEST_F(LiveKitCall, TheCallerInterruptsTheGreetingAndTheAgentFallsSilent) {
   EXPECT_TRUE(agent->stop().exited_with(0)) << agent->describe();
 }
 
+// The caller hangs up during the greeting (the bridge's participant leaves when the phone hangs up): the
+// agent's call ends as a remote hang-up, the job is reported finished, and the agent leaves the room.
+TEST_F(LiveKitCall, TheCallerHangingUpEndsTheAgentsCallAndItLeavesTheRoom) {
+  auto agent = start_agent("ru");
+  ASSERT_TRUE(agent->listening()) << agent->describe();
+  create_room("call-caller-hangs-up");
+  auto caller = join_caller("call-caller-hangs-up");
+  auto identity = agent_identity(*caller);
+  ASSERT_FALSE(identity.empty()) << caller->log() << agent->describe();
+  EXPECT_TRUE(caller->leave().exited_with(static_cast<int>(CallerExit::left))) << caller->log();
+  ASSERT_TRUE(eventually([&] { return agent->count_log_lines("\"msg\":\"livekit call ended\"") >= 1; }, 20s))
+      << agent->describe();
+  EXPECT_GE(agent->count_log_lines("\"reason\":\"remote_hangup\""), 1u) << agent->describe();
+  EXPECT_EQ(agent->wait_for_metric("livekit_calls_total{result=\"completed\"}", 1.0), 1.0)
+      << agent->describe();
+  EXPECT_EQ(agent->wait_for_metric("livekit_calls_active", 0.0), 0.0);
+  EXPECT_EQ(agent->wait_for_metric("livekit_worker_jobs{kind=\"running\"}", 0.0), 0.0)
+      << "the job was not reported finished";
+  livekit::RoomService rooms(*api_);
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto left = rooms.list_participants("call-caller-hangs-up");
+        return left.ok() && left.value().empty();
+      },
+      15s))
+      << "the agent is still in the room";
+  EXPECT_TRUE(agent->stop().exited_with(0)) << agent->describe();
+}
+
+// The LiveKit server restarts in the middle of a call: the call ends with a reason (the room is gone with the
+// server), and the worker registers again with the restarted server and takes the next call.
+TEST_F(LiveKitCall, AServerRestartEndsTheCallWithAReasonAndTheWorkerRegistersAgain) {
+  auto agent = start_agent("ru");
+  ASSERT_TRUE(agent->listening()) << agent->describe();
+  create_room("call-before-restart");
+  auto caller = join_caller("call-before-restart");
+  ASSERT_FALSE(agent_identity(*caller).empty()) << caller->log() << agent->describe();
+  server_->stop();
+  ASSERT_TRUE(eventually([&] { return agent->count_log_lines("\"msg\":\"livekit call ended\"") >= 1; }, 60s))
+      << agent->describe();
+  caller.reset();
+  server_->start();
+  ASSERT_TRUE(eventually([&] { return agent->count_log_lines("\"registration\":2") >= 1; }, 60s))
+      << agent->describe();
+  EXPECT_EQ(agent->wait_for_metric("livekit_calls_active", 0.0), 0.0) << agent->describe();
+
+  create_room("call-after-restart");
+  auto next = join_caller("call-after-restart");
+  EXPECT_FALSE(agent_identity(*next).empty()) << next->log() << agent->describe();
+  EXPECT_TRUE(agent->stop().exited_with(0)) << agent->describe();
+}
+
 }  // namespace
 }  // namespace va::test
