@@ -16,14 +16,8 @@ find_package(PkgConfig QUIET)
 file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../scripts/versions.sh" _va_whisper_pin REGEX "^VA_WHISPER_CPP_VERSION=")
 string(REGEX REPLACE "^VA_WHISPER_CPP_VERSION=" "" VA_WHISPER_CPP_VERSION "${_va_whisper_pin}")
 
-# The same default as versions.sh: $VA_TOOLS_DIR, else $XDG_CACHE_HOME or ~/.cache + /voice-agent/tools.
-if(DEFINED ENV{VA_TOOLS_DIR})
-  set(_va_tools_dir "$ENV{VA_TOOLS_DIR}")
-elseif(DEFINED ENV{XDG_CACHE_HOME})
-  set(_va_tools_dir "$ENV{XDG_CACHE_HOME}/voice-agent/tools")
-else()
-  set(_va_tools_dir "$ENV{HOME}/.cache/voice-agent/tools")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/tools_dir.cmake)
+set(_va_tools_dir "${VA_TOOLS_DIR_DEFAULT}")
 set(VA_WHISPER_DIR "${_va_tools_dir}/whisper.cpp-${VA_WHISPER_CPP_VERSION}"
   CACHE PATH "whisper.cpp install prefix (scripts/setup builds it there)")
 set(VA_WHISPER_MODEL "${_va_tools_dir}/models/ggml-whisper-base.bin"

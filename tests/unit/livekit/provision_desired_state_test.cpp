@@ -7,18 +7,13 @@
 #include <algorithm>
 
 #include "common/config.hpp"
+#include "support/config_text.hpp"
 
 namespace va::livekit {
 namespace {
 
 config::Config load(const std::string& yaml) {
-  config::LoadOptions options;
-  options.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  auto r = config::load_string(yaml, options);
-  std::string errors;
-  for (const auto& d : r.errors) errors += d.to_string() + "\n";
-  EXPECT_TRUE(r.ok()) << errors;
-  return r.config;
+  return test::load_valid_config(yaml);
 }
 
 // MTS Exolve: a static-IP trunk for inbound calls, a SIP ID registration for outbound ones.
