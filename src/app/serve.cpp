@@ -118,10 +118,27 @@ int serve(const ConfigSource& source) {
   // thread. Until the orchestrator takes them, each event is logged. Verifying needs the API key and secret,
   // and without LiveKit nobody sends them: the route is not served then.
   livekit::WebhookLogSink webhook_log;
+  // The calls' handlers (flows), by name: the same for SIP dialogs and LiveKit rooms.
+  sip::CallHandlerRegistry call_handlers;
+  sip::register_diagnostic_flows(call_handlers);
+  register_conversation_flows(call_handlers, conversation.service);
+  // LiveKit mode's calls (the agent worker is started below). They are a webhook sink too: the events of a
+  // room with a call in progress are joined to that call.
+  std::optional<livekit::AgentWorker> agent_worker;
+  std::optional<LiveKitCalls> livekit_calls;
+  if (cfg.livekit.agent_worker_enabled()) {
+    livekit::room::RoomCallsReports reports;
+    reports.job_running = [&agent_worker](const std::string& job_id) { agent_worker->job_running(job_id); };
+    reports.job_finished = [&agent_worker](const std::string& job_id, const std::string& error) {
+      agent_worker->job_finished(job_id, error);
+    };
+    livekit_calls.emplace(cfg, call_handlers, metrics, std::move(reports));
+  }
   // Bridge mode (routing.inbound[].livekit: bridge): a caller joining such a route's room makes LiveKit dial
   // our SIP endpoint into it.
   std::optional<livekit::BridgeDialer> bridge_dialer;
   std::vector<livekit::WebhookEventSink*> webhook_sinks{&webhook_log};
+  if (livekit_calls) webhook_sinks.push_back(&livekit_calls->calls());
   bool bridge_routes = std::any_of(cfg.routing.inbound.begin(), cfg.routing.inbound.end(), [](const auto& r) {
     return r.livekit == config::RouteLiveKitMode::bridge;
   });
@@ -155,9 +172,6 @@ int serve(const ConfigSource& source) {
   if (webhooks) webhooks->start();
 
   // The SIP endpoint (issue 3): calls are routed to flows registered here by name.
-  sip::CallHandlerRegistry call_handlers;
-  sip::register_diagnostic_flows(call_handlers);
-  register_conversation_flows(call_handlers, conversation.service);
   auto media_threads = std::max(1u, std::thread::hardware_concurrency());
   std::optional<sip::UserAgent> sip_endpoint;
   // Trunks (sip.trunks): who may call (static-IP sources, registrars, inbound digest), registrations and
@@ -223,15 +237,7 @@ int serve(const ConfigSource& source) {
   // each assigned job becomes a call in that room (LiveKitCalls: the room leg through liblivekit_ffi, driven
   // by the same handlers as SIP calls). Without the library the worker still registers, and jobs are handed
   // back failed with the reason at once, so no dispatch waits for an agent that cannot join.
-  std::optional<livekit::AgentWorker> agent_worker;
-  std::optional<LiveKitCalls> livekit_calls;
   if (cfg.livekit.agent_worker_enabled()) {
-    livekit::room::RoomCallsReports reports;
-    reports.job_running = [&agent_worker](const std::string& job_id) { agent_worker->job_running(job_id); };
-    reports.job_finished = [&agent_worker](const std::string& job_id, const std::string& error) {
-      agent_worker->job_finished(job_id, error);
-    };
-    livekit_calls.emplace(cfg, call_handlers, metrics, std::move(reports));
     livekit::AgentWorkerCallbacks callbacks;
     callbacks.on_job = [&livekit_calls](const livekit::AgentJob& job) {
       log::info(
@@ -341,6 +347,7 @@ int serve(const ConfigSource& source) {
   if (livekit_monitor) livekit_monitor->stop();
   if (agent_worker) agent_worker->stop();
   livekit_calls.reset();  // hangs up what is left; its last reports still reach the (stopped) worker
+  agent_worker.reset();   // declared before the io_context it runs on: it must go first
   if (trunks) trunks->stop();
   if (sip_endpoint) sip_endpoint->stop();
 

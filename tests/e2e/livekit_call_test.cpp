@@ -21,6 +21,7 @@
 #include "livekit/twirp_client.hpp"
 #include "support/agent_instance.hpp"
 #include "support/audio_files.hpp"
+#include "support/free_port.hpp"
 #include "support/livekit_caller.hpp"
 #include "support/livekit_server.hpp"
 #include "support/network_namespace.hpp"
@@ -74,7 +75,10 @@ class LiveKitCall : public ::testing::Test {
     VA_REQUIRE_PRIVATE_NETWORK();
     VA_REQUIRE_LIVEKIT();
     if (!LiveKitCaller::available()) FAIL() << LiveKitCaller::unavailable_reason();
-    server_.emplace(LiveKitServerOptions{.node_ip = private_network()->address});
+    // The server's webhooks go to the agent's HTTP port (reserved now: the agent starts later).
+    server_.emplace(LiveKitServerOptions{
+        .webhook_urls = {"http://127.0.0.1:" + std::to_string(http_port_.port()) + "/livekit/webhook"},
+        .node_ip = private_network()->address});
     api_.emplace(livekit::ServerEndpoint{server_->url(), server_->api_key(), server_->api_secret()});
   }
 
@@ -89,6 +93,7 @@ class LiveKitCall : public ::testing::Test {
                     "\n  conversation:\n    no_input_timeout: 20s\n"
                     "sip:\n  listen: []\n";
     o.sets = {"logging.level=debug", "logging.mask_phone_numbers=false"};
+    o.http_listen = "127.0.0.1:" + std::to_string(http_port_.port());
     auto agent = std::make_unique<AgentInstance>(o);
     if (!agent->listening()) return agent;
     EXPECT_TRUE(eventually([&] { return agent->health_component("livekit_agent").state == "ready"; }, 30s))
@@ -125,6 +130,7 @@ class LiveKitCall : public ::testing::Test {
     return !listed.ok() || !listed.value().empty();
   }
 
+  PortReservation http_port_ = reserve_port(PortProtocol::tcp);
   std::optional<LiveKitServer> server_;
   std::optional<livekit::TwirpClient> api_;
   TempDirectory dir_{"livekit-e2e"};
@@ -164,6 +170,10 @@ TEST_F(LiveKitCall, ARussianCallerHearsTheGreetingTakesTheMenuByDtmfAndTheAgentH
       << agent->describe();
   EXPECT_EQ(agent->metric("livekit_ring_time_seconds_count"), 1.0);
   EXPECT_EQ(agent->metric("livekit_calls_active"), 0.0);
+  // The server's webhooks about this room were joined to the call (same room, the caller's sip.callID).
+  EXPECT_GE(agent->count_log_lines("\"msg\":\"livekit webhook event of a call\""), 1u) << agent->describe();
+  EXPECT_GE(agent->count_log_lines("\"call_id\":\"SCL_call-ru-1\""), 1u) << agent->describe();
+  EXPECT_GE(agent->metric("livekit_call_webhooks_total{matched=\"true\"}"), 1.0);
 
   // What the caller heard, recognised again: the greeting, the hours, the goodbye.
   auto heard = transcribe(caller->recording(identity).file, "ru");

@@ -56,6 +56,13 @@ class RoomCalls::Call : public media::CallLegObserver, public std::enable_shared
   }
 
   boost::asio::any_io_executor executor() { return shard_.io.get_executor(); }
+  const AgentJob& job() const { return job_; }
+
+  // The webhook side of the call (under RoomCalls' mutex): the caller's sip.callID once the leg found the
+  // caller, and how many events were joined to it.
+  std::string caller_call_id;
+  std::string caller_identity;
+  std::size_t webhook_events = 0;
 
   // media::CallLegObserver: to the handler, once there is one.
   void on_answered() override {
@@ -91,6 +98,7 @@ class RoomCalls::Call : public media::CallLegObserver, public std::enable_shared
 
  private:
   void on_caller(const RoomParticipant& caller) {
+    owner_.caller_found(*this, caller);
     auto route = owner_.options_.route ? owner_.options_.route(job_, caller) : RoomCallRoute{};
     auto info = call_info_from(caller);
     info.flow = route.flow;
@@ -141,6 +149,9 @@ RoomCalls::RoomCalls(FfiLibrary* library, std::string library_error, media::Medi
                              "LiveKit calls (agent jobs) by outcome: completed, error, no_answer, refused",
                              {"result"})),
       active_gauge_(metrics.gauge("livekit_calls_active", "LiveKit calls in progress")),
+      webhooks_(metrics.counter("livekit_call_webhooks_total",
+                                "LiveKit webhook events by whether they belong to a LiveKit call in progress",
+                                {"matched"})),
       ring_time_(metrics.histogram("livekit_ring_time_seconds",
                                    "Job assignment to the agent's first published audio frame: the caller's "
                                    "ring time behind LiveKit's SIP bridge",
@@ -191,6 +202,50 @@ void RoomCalls::hang_up_all() {
 std::size_t RoomCalls::active() const {
   std::lock_guard lock(mutex_);
   return calls_by_job_.size();
+}
+
+void RoomCalls::caller_found(Call& call, const RoomParticipant& caller) {
+  std::lock_guard lock(mutex_);
+  call.caller_identity = caller.identity;
+  call.caller_call_id = caller.attribute("sip.callID");
+}
+
+void RoomCalls::on_event(const WebhookEvent& event) {
+  if (!event.room) return;
+  std::lock_guard lock(mutex_);
+  Call* call = nullptr;
+  for (auto& [id, candidate] : calls_by_job_) {
+    if (candidate->job().room_name == event.room->name) call = candidate.get();
+  }
+  if (!call) {
+    webhooks_.with({"false"}).inc();
+    return;
+  }
+  webhooks_.with({"true"}).inc();
+  ++call->webhook_events;
+  log::Fields fields{{"job", call->job().id},
+                     {"room", event.room->name},
+                     {"event", event.name},
+                     {"event_id", event.id},
+                     {"call_id", call->caller_call_id}};
+  if (event.participant) {
+    fields.emplace_back("participant", event.participant->identity);
+    auto id = event.participant->attributes.find("sip.callID");
+    bool the_caller = event.participant->identity == call->caller_identity;
+    if (the_caller && id != event.participant->attributes.end() && !call->caller_call_id.empty() &&
+        id->second != call->caller_call_id) {
+      fields.emplace_back("webhook_call_id", id->second);
+      log::warn("livekit webhook names another sip.callID for the call's caller", std::move(fields));
+      return;
+    }
+  }
+  log::info("livekit webhook event of a call", std::move(fields));
+}
+
+std::size_t RoomCalls::webhook_events(const std::string& job_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = calls_by_job_.find(job_id);
+  return it == calls_by_job_.end() ? 0 : it->second->webhook_events;
 }
 
 void RoomCalls::forget(const std::string& job_id, const std::string& error) {

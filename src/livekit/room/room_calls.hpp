@@ -11,8 +11,14 @@
 // on the worker protocol. Without the library (FfiLibrary::load failed) every job is refused with the load
 // error, which names the file and what is missing: the direct SIP path does not need it.
 //
-// Threading: run(), terminate() and hang_up_all() may be called from any thread; a call's own work runs on
-// its call thread.
+// One call, whichever way its events come: LiveKit's webhooks (verified and de-duplicated by the receiver)
+// describe the same call as the room leg. RoomCalls is also a webhook sink: an event of a room with a call in
+// progress is joined to that call by the room's name and, for the caller's participant, checked against the
+// caller's sip.callID; it is logged with the job and call ids (livekit_call_webhooks_total{matched}) and
+// counted on the call, so the orchestrator can keep one record per call.
+//
+// Threading: run(), terminate(), hang_up_all() and on_event() may be called from any thread; a call's own
+// work runs on its call thread.
 #pragma once
 
 #include <chrono>
@@ -29,6 +35,7 @@
 #include "livekit/room/ffi_library.hpp"
 #include "livekit/room/room_administration.hpp"
 #include "livekit/room/room_participant.hpp"
+#include "livekit/webhook_receiver.hpp"
 #include "media/call_handler.hpp"
 #include "media/media_threads.hpp"
 
@@ -54,14 +61,14 @@ struct RoomCallsReports {
   std::function<void(const std::string& job_id, const std::string& error)> job_finished;
 };
 
-class RoomCalls {
+class RoomCalls : public WebhookEventSink {
  public:
   // `library` null: the library could not be loaded, `library_error` says why. `admin` may be null (no
   // server API: hang-up only leaves the room). Everything passed by reference must outlive this object.
   RoomCalls(FfiLibrary* library, std::string library_error, media::MediaThreads& threads,
             RoomAdministration* admin, const media::CallHandlerRegistry& handlers, RoomCallsOptions options,
             RoomCallsReports reports, metrics::Registry& metrics);
-  ~RoomCalls();
+  ~RoomCalls() override;
   RoomCalls(const RoomCalls&) = delete;
   RoomCalls& operator=(const RoomCalls&) = delete;
 
@@ -73,9 +80,15 @@ class RoomCalls {
   void hang_up_all();
   std::size_t active() const;
 
+  // WebhookEventSink: joins an event to the call in its room, if any.
+  void on_event(const WebhookEvent& event) override;
+  // Webhook events joined to the call of `job_id` so far (0 for an unknown job).
+  std::size_t webhook_events(const std::string& job_id) const;
+
  private:
   class Call;
   void forget(const std::string& job_id, const std::string& error);
+  void caller_found(Call& call, const RoomParticipant& caller);
 
   FfiLibrary* library_;
   std::string library_error_;
@@ -87,6 +100,7 @@ class RoomCalls {
 
   metrics::Family<metrics::Counter>& calls_;
   metrics::Family<metrics::Gauge>& active_gauge_;
+  metrics::Family<metrics::Counter>& webhooks_;
   metrics::Family<metrics::Histogram>& ring_time_;
 
   mutable std::mutex mutex_;
