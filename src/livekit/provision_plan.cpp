@@ -118,7 +118,8 @@ void plan_singles(std::vector<WantedSingle<T>> wanted, const std::vector<T>& act
                   std::vector<ProvisionAction>& leftovers) {
   std::vector<const T*> matches(wanted.size(), nullptr);
   for (const auto& [k, object] : owned(actual, instance)) {
-    auto w = std::find_if(wanted.begin(), wanted.end(), [&k](const auto& x) { return x.key == k; });
+    const auto& key = k;  // clang 14 (the fuzz build) cannot capture a structured binding
+    auto w = std::find_if(wanted.begin(), wanted.end(), [&key](const auto& x) { return x.key == key; });
     auto type = w != wanted.end() ? w->type : wanted.front().type;
     if (w != wanted.end() && w->desired) {
       auto& match = matches[static_cast<std::size_t>(w - wanted.begin())];

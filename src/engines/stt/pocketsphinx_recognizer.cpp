@@ -21,11 +21,6 @@ const voice::EngineCapabilities& pocketsphinx_capabilities() {
   return capabilities;
 }
 
-constexpr const char* kNoLibrary =
-    "this build has no PocketSphinx: install libpocketsphinx-dev and pocketsphinx-en-us (scripts/setup), "
-    "then "
-    "configure again";
-
 }  // namespace
 
 #ifdef VA_HAVE_POCKETSPHINX
@@ -174,6 +169,13 @@ EngineStatus pocketsphinx_status() {
 }
 
 #else  // built without PocketSphinx
+
+namespace {
+constexpr const char* kNoLibrary =
+    "this build has no PocketSphinx: install libpocketsphinx-dev and pocketsphinx-en-us (scripts/setup), "
+    "then "
+    "configure again";
+}  // namespace
 
 Result<std::shared_ptr<voice::SpeechRecognizer>, voice::EngineError> make_pocketsphinx_recognizer(
     const EngineSettings&) {
