@@ -225,8 +225,8 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
   service->metrics = voice::make_conversation_metrics(metrics);
   // Business endpoints wait on the network, not the CPU: their own threads, so an endpoint that hangs until
   // its timeout never takes a worker from speech recognition or synthesis.
-  service->fetcher =
-      make_fetcher(std::make_shared<voice::WorkerPool>(kHttpWorkers, kHttpQueue, "voice-http"));
+  service->fetch_pool = std::make_shared<voice::WorkerPool>(kHttpWorkers, kHttpQueue, "voice-http");
+  service->fetcher = make_fetcher(service->fetch_pool);
 
   voice::flow::FlowLoadResult loaded =
       agent.flow_file.empty() ? voice::flow::load_flow_string(std::string(embedded_reception_flow()))

@@ -14,6 +14,7 @@
 #include "engines/engine_registry.hpp"
 #include "media/call_handler.hpp"
 #include "voice/conversation.hpp"
+#include "voice/worker_pool.hpp"
 
 namespace va::app {
 
@@ -24,7 +25,15 @@ struct ConversationService {
   voice::ConversationMetrics metrics;
   voice::Conversation::Fetcher fetcher;
   std::string default_language;
-  std::vector<std::string> problems;  // engines that could not be set up (also logged)
+  std::vector<std::string> problems;              // engines that could not be set up (also logged)
+  std::shared_ptr<voice::WorkerPool> fetch_pool;  // the business HTTP calls' threads
+
+  // Finishes the engine and HTTP jobs in flight and stops taking new ones (a call's submit then fails and it
+  // falls back). At shutdown, before the call threads go: a job's result is posted to its call's thread.
+  void stop_workers() {
+    if (engines.pool) engines.pool->stop();
+    if (fetch_pool) fetch_pool->stop();
+  }
 };
 
 // A voice that cannot start is a problem in the result (logged, health "voice" degraded) and its prompts use

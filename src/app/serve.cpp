@@ -346,6 +346,8 @@ int serve(const ConfigSource& source) {
     webhooks->stop(std::min(shutdown_deadline, std::chrono::steady_clock::now() + cfg.http.shutdown_timeout));
   if (livekit_monitor) livekit_monitor->stop();
   if (agent_worker) agent_worker->stop();
+  // Engine jobs post their results to their calls' threads: they finish before those threads go.
+  conversation.service->stop_workers();
   livekit_calls.reset();  // hangs up what is left; its last reports still reach the (stopped) worker
   agent_worker.reset();   // declared before the io_context it runs on: it must go first
   if (trunks) trunks->stop();
