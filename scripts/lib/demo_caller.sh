@@ -4,6 +4,7 @@
 #
 #   scripts/lib/demo_caller.sh --agent-bin PATH --to SIP-URI --lang ru|en --codec PCMA|G722 --out DIR \
 #       [--lead SECONDS] [--say TEXT --wait SECONDS | --key DIGIT --wait SECONDS]... [--timeout SECONDS]
+#       [--wav-only]
 #
 # The caller's audio is one WAV assembled with sox: --lead seconds of silence (the agent greets), then each
 # --say utterance (synthesised with `voice-agent say`, RHVoice, a male voice so the two sides differ)
@@ -15,11 +16,13 @@
 # (baresip's ctrl_tcp events), DIR/rtp_port (baresip's RTP port, for a capture), DIR/turns.txt (per utterance or key: "say|key START END", seconds into
 # caller.wav; END is the end of the speech, for measuring from the caller's side). agent.wav holds only
 # the audio received: the agent sends no RTP while it is silent, so its times are not the call's. Exit 0 when the call was established and closed; 1 otherwise.
+# --wav-only: only step 1 (DIR/caller.wav and DIR/turns.txt, no --to needed), for a caller of another kind
+# playing the same speech (bench/livekit_calls.cpp plays it into a LiveKit room).
 # Loopback only: baresip listens and offers RTP on 127.0.0.1, on ports outside the agent's range.
 set -euo pipefail
 export LC_ALL=C # netstring lengths are bytes
 
-agent_bin="" to="" lang="" codec="PCMA" out="" lead=3 timeout=120
+agent_bin="" to="" lang="" codec="PCMA" out="" lead=3 timeout=120 wav_only=0
 texts=() waits=()
 while (($#)); do
   case "$1" in
@@ -34,11 +37,12 @@ while (($#)); do
     --wait) ((${#waits[@]})) || { echo "demo_caller: --wait before any --say" >&2; exit 2; }
             waits[${#waits[@]}-1]="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
+    --wav-only) wav_only=1; shift ;;
     *) echo "demo_caller: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[[ -n "$agent_bin" && -n "$to" && -n "$lang" && -n "$out" ]] || {
-  sed -n '4,5p' "${BASH_SOURCE[0]}" >&2
+[[ -n "$agent_bin" && (-n "$to" || $wav_only == 1) && -n "$lang" && -n "$out" ]] || {
+  sed -n '5,7p' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 case "$codec" in
@@ -88,6 +92,7 @@ for i in "${!texts[@]}"; do
     'BEGIN { print a + d + b }')
 done
 sox "${parts[@]}" "$out/caller.wav"
+((wav_only)) && exit 0
 
 # 2. Ports: a free SIP port, RTP above the agent's default range (20000-30000), a control port.
 port_free() { [[ -z "$(ss -Hlntu "sport = :$1" 2>/dev/null)" ]]; }
