@@ -325,8 +325,8 @@ class Bench {
   }
 
   void build_wavs() {
-    for (auto [name, count, wait] : {std::tuple{"turns-wav", options_.turns, 4},
-                                     std::tuple{"load-wav", options_.concurrent_turns, 6}}) {
+    for (auto [name, count, wait] :
+         {std::tuple{"turns-wav", options_.turns, 4}, std::tuple{"load-wav", options_.concurrent_turns, 6}}) {
       auto argv = caller_command(options_.out / name, count, wait);
       argv.push_back("--wav-only");
       va::test::run_tool_or_throw(argv, 300s);
@@ -350,7 +350,8 @@ class Bench {
     o.http_timeout = 60s;
     agent_ = std::make_unique<AgentInstance>(o);
     if (!agent_->ready()) throw std::runtime_error("voice-agent did not start:\n" + agent_->describe());
-    if (!va::test::eventually([&] { return agent_->health_component("livekit_agent").state == "ready"; }, 30s))
+    if (!va::test::eventually([&] { return agent_->health_component("livekit_agent").state == "ready"; },
+                              30s))
       throw std::runtime_error("the agent worker did not register:\n" + agent_->describe());
   }
 
@@ -364,9 +365,8 @@ class Bench {
   }
 
   std::unique_ptr<LiveKitCaller> join_caller(const std::string& room, int index) {
-    va::test::SipCallerIdentity identity{.room = room,
-                                         .phone_number = "+7900123" + std::to_string(1000 + index),
-                                         .call_id = "SCL_" + room};
+    va::test::SipCallerIdentity identity{
+        .room = room, .phone_number = "+7900123" + std::to_string(1000 + index), .call_id = "SCL_" + room};
     return std::make_unique<LiveKitCaller>(
         va::test::LiveKitCallerOptions{.url = server_->ws_url(),
                                        .token = va::test::sip_caller_token(*server_, identity),
@@ -466,8 +466,8 @@ class Bench {
               << summary(dispatch) << " |\n"
               << "| room created → caller connected (Python SDK join) | " << caller_join.size() << " | "
               << summary(caller_join) << " |\n"
-              << "| room created → first sample of the agent's track at the caller | " << heard.size() << " | "
-              << summary(heard) << " |\n";
+              << "| room created → first sample of the agent's track at the caller | " << heard.size()
+              << " | " << summary(heard) << " |\n";
   }
 
   void turn_latency() {
@@ -481,7 +481,8 @@ class Bench {
     const double sip_load = std::atof(load_average().c_str());
     auto sip = va::test::run_tool(argv, 420s);
     if (!sip.status.exited_with(0)) std::cerr << "the SIP call: " << sip.status.describe() << "\n" << sip.err;
-    va::test::eventually([&] { return agent_->log().find("turn latency", offset) != std::string::npos; }, 20s);
+    va::test::eventually([&] { return agent_->log().find("turn latency", offset) != std::string::npos; },
+                         20s);
     std::this_thread::sleep_for(1s);
     auto sip_log = save_log_since(offset, "sip");
 
@@ -515,8 +516,8 @@ class Bench {
     std::snprintf(label, sizeof label, "LiveKit (load %.2f)", lk_load);
     auto lk_row = agent_side(lk_log, label);
     std::cout << "Agent side (`turn latency` lines, bench/conversation_latency.py), ms:\n\n";
-    std::cout << va::test::run_tool({"python3", std::string(VA_SOURCE_DIR) + "/bench/conversation_latency.py",
-                                     "--header"})
+    std::cout << va::test::run_tool(
+                     {"python3", std::string(VA_SOURCE_DIR) + "/bench/conversation_latency.py", "--header"})
                      .out
               << sip_row.first << "\n"
               << lk_row.first << "\n\n";
@@ -616,10 +617,14 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--ring-calls") o.ring_calls = std::clamp(std::stoi(value), 1, 200);
-    else if (key == "--turns") o.turns = std::clamp(std::stoi(value), 1, 100);
-    else if (key == "--concurrent-turns") o.concurrent_turns = std::clamp(std::stoi(value), 1, 50);
-    else if (key == "--out") o.out = value;
+    if (key == "--ring-calls")
+      o.ring_calls = std::clamp(std::stoi(value), 1, 200);
+    else if (key == "--turns")
+      o.turns = std::clamp(std::stoi(value), 1, 100);
+    else if (key == "--concurrent-turns")
+      o.concurrent_turns = std::clamp(std::stoi(value), 1, 50);
+    else if (key == "--out")
+      o.out = value;
     else if (key == "--levels") {
       o.levels.clear();
       std::istringstream in(value);
