@@ -96,7 +96,7 @@ class UserAgentCore : public TransactionUser,
   // From a call's thread.
   void call_ended(const std::shared_ptr<SipCall>& call) override {
     // The core itself is kept alive: this may run after the UserAgent was stopped and destroyed.
-    asio::post(layer_.strand(), [this, self = shared_from_this(), call] {
+    asio::post(layer_.strand(), [this, self = shared_from_this(), call]() mutable {
       calls_.erase(call->key());
       if (auto inbound = std::dynamic_pointer_cast<InboundCall>(call)) {
         invites_.erase(invite_key(inbound->invite_request()));
@@ -104,6 +104,10 @@ class UserAgentCore : public TransactionUser,
       active_ = calls_.size();
       calls_active_.set(static_cast<double>(calls_.size()));
       check_drained();
+      // The last reference goes back to the call's own thread: destroying the call destroys its handler
+      // (the conversation), which may still be running there, e.g. in the very action that hung up.
+      auto& io = call->io();
+      asio::post(io, [call = std::move(call)] {});
     });
   }
   void dialog_established(const std::shared_ptr<SipCall>& call, std::string remote_tag) override {
