@@ -168,7 +168,8 @@ std::optional<ProcStat> read_stat(pid_t pid) {
 // This program's children by kind: the agent, livekit-server, Redis, the Python callers, the rest.
 std::string kind_of(const ProcStat& stat, pid_t agent) {
   if (stat.pid == agent) return "voice-agent";
-  if (stat.comm.starts_with("livekit")) return "livekit-server";
+  // `go install` names the server binary after its package folder: `server`.
+  if (stat.comm.starts_with("livekit") || stat.comm == "server") return "livekit-server";
   if (stat.comm.starts_with("redis")) return "redis";
   if (stat.comm.starts_with("python")) return "callers (Python SDK)";
   return "other";
