@@ -16,7 +16,7 @@
 //      run (livekit-server, the Python callers) beside it; stops after the level whose p95 turn latency is
 //      twice N=1's.
 //
-//   sudo build/release/bin/livekit_calls [--ring-calls 20] [--turns 20] [--levels "1 2 4"]
+//   sudo build/release/bench/livekit_calls [--ring-calls 20] [--turns 20] [--levels "1 2 4"]
 //       [--concurrent-turns 6] [--out DIR]
 //
 // Needs root (the namespace) and what scripts/setup installs (livekit-server, the Python SDK, baresip, sox).

@@ -83,6 +83,7 @@ LiveKitCalls::LiveKitCalls(const config::Config& cfg, const media::CallHandlerRe
                                  : livekit::room::CallerSelection::sip_or_first_audio_publisher;
   options.delete_room_on_hangup = agent.hangup == config::RoomHangup::delete_room;
   options.track_name = agent.participant_name.empty() ? "voice-agent" : agent.participant_name;
+  options.caller_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(agent.caller_timeout);
   options.route = [&cfg](const livekit::AgentJob& job, const livekit::room::RoomParticipant& caller) {
     return livekit_call_route(cfg, job, caller);
   };

@@ -126,6 +126,7 @@ struct LiveKitAgent {
   CallerChoice caller = CallerChoice::sip_or_first;  // whose audio the agent listens to
   RoomHangup hangup = RoomHangup::delete_room;       // how the agent ends a call
   Duration drain_timeout{};                          // on SIGTERM: how long running LiveKit calls may go on
+  Duration caller_timeout{};  // joined, but no caller in the room: the call ends (no_answer)
   std::string participant_name;
 };
 

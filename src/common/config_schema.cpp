@@ -408,6 +408,7 @@ void visit(V& v, LiveKitAgent& c) {
   v.field("caller", c.caller, CallerChoice::sip_or_first);
   v.field("hangup", c.hangup, RoomHangup::delete_room);
   v.field("drain_timeout", c.drain_timeout, Duration(30s), {}, duration_between(0s, 24h));
+  v.field("caller_timeout", c.caller_timeout, Duration(30s), {}, duration_between(1s, 10min));
   v.field("participant_name", c.participant_name, std::string("voice-agent"), {},
           Check<std::string>([](const std::string& s) -> std::optional<std::string> {
             if (s.empty()) return "must not be empty (it is the agent's name in the room)";

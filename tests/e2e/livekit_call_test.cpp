@@ -83,7 +83,8 @@ class LiveKitCall : public ::testing::Test {
   }
 
   // serve on the test's server: the agent worker on, the reception flow in `language` for every room.
-  std::unique_ptr<AgentInstance> start_agent(const std::string& language) {
+  std::unique_ptr<AgentInstance> start_agent(const std::string& language,
+                                             std::vector<std::string> sets = {}) {
     AgentInstanceOptions o;
     o.config_yaml = "livekit:\n  url: " + server_->ws_url() + "\n  api_key: " + server_->api_key() +
                     "\n  api_secret: " + server_->api_secret() + "\n  agent:\n    name: " + kAgentName +
@@ -93,6 +94,7 @@ class LiveKitCall : public ::testing::Test {
                     "\n  conversation:\n    no_input_timeout: 20s\n"
                     "sip:\n  listen: []\n";
     o.sets = {"logging.level=debug", "logging.mask_phone_numbers=false"};
+    o.sets.insert(o.sets.end(), sets.begin(), sets.end());
     o.http_listen = "127.0.0.1:" + std::to_string(http_port_.port());
     auto agent = std::make_unique<AgentInstance>(o);
     if (!agent->listening()) return agent;
@@ -289,6 +291,39 @@ TEST_F(LiveKitCall, AServerRestartEndsTheCallWithAReasonAndTheWorkerRegistersAga
   create_room("call-after-restart");
   auto next = join_caller("call-after-restart");
   EXPECT_FALSE(agent_identity(*next).empty()) << next->log() << agent->describe();
+  EXPECT_TRUE(agent->stop().exited_with(0)) << agent->describe();
+}
+
+// A job for a room that is already gone: the room is deleted right after it was created, while the server
+// is dispatching it. Whatever the server then does (assigns the job anyway, and the agent joins a room
+// nobody will come to, or assigns nothing), the agent must not hang or keep a call: every job it took ends
+// with a reason and is reported finished, and the next call is taken as usual.
+TEST_F(LiveKitCall, AJobForARoomAlreadyGoneEndsWithAReasonAndTheNextCallIsTaken) {
+  auto agent = start_agent("ru", {"livekit.agent.caller_timeout=5s"});
+  ASSERT_TRUE(agent->listening()) << agent->describe();
+  livekit::RoomService rooms(*api_);
+  create_room("call-gone");
+  ok(rooms.delete_room("call-gone"));
+  // The server dispatches ~200 ms after the room exists (docs/benchmarks.md "LiveKit"), and joining with
+  // the job's token creates the room again, empty: a job taken then waits livekit.agent.caller_timeout.
+  std::this_thread::sleep_for(2s);
+  auto jobs = agent->metric("livekit_worker_jobs_total{event=\"assigned\"}");
+  std::cerr << "jobs assigned for the deleted room: " << jobs << "\n";
+  EXPECT_EQ(agent->wait_for_metric("livekit_worker_jobs{kind=\"running\"}", 0.0, 20s), 0.0)
+      << "a job for the deleted room is still running\n"
+      << agent->describe();
+  EXPECT_EQ(agent->wait_for_metric("livekit_calls_active", 0.0, 5s), 0.0) << agent->describe();
+  if (jobs > 0) {
+    EXPECT_GE(
+        agent->count_log_lines("no caller joined the room") + agent->count_log_lines("\"reason\":\"error\""),
+        1u)
+        << "the call for the deleted room ended without saying why\n"
+        << agent->describe();
+  }
+
+  create_room("call-after-gone");
+  auto caller = join_caller("call-after-gone");
+  EXPECT_FALSE(agent_identity(*caller).empty()) << caller->log() << agent->describe();
   EXPECT_TRUE(agent->stop().exited_with(0)) << agent->describe();
 }
 

@@ -36,6 +36,7 @@ class RoomCalls::Call : public media::CallLegObserver, public std::enable_shared
     options.caller_selection = owner_.options_.caller_selection;
     options.delete_room_on_hangup = owner_.options_.delete_room_on_hangup;
     options.track_name = owner_.options_.track_name;
+    options.caller_timeout = owner_.options_.caller_timeout;
     options.started = assigned;
     std::weak_ptr<Call> weak = shared_from_this();
     RoomLegHooks hooks;

@@ -52,6 +52,7 @@ struct RoomCallsOptions {
   CallerSelection caller_selection = CallerSelection::sip_or_first_audio_publisher;
   bool delete_room_on_hangup = true;
   std::string track_name = "voice-agent";
+  std::chrono::milliseconds caller_timeout{30000};
   // The route of a call: by the caller's sip.* attributes and the room's name.
   std::function<RoomCallRoute(const AgentJob& job, const RoomParticipant& caller)> route;
 };
