@@ -4,7 +4,7 @@
 // that returns a fresh, empty, migrated store per test:
 //
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(StoreBackend{"sqlite", factory}),
-//                            [](const auto& info) { return info.param.name; });
+//                            backend_name);
 #pragma once
 
 #include <gtest/gtest.h>
@@ -27,6 +27,14 @@ struct StoreBackend {
   std::string name;
   std::function<std::unique_ptr<Store>()> make;  // fresh, empty, migrated
 };
+
+inline void PrintTo(const StoreBackend& backend, std::ostream* os) {
+  *os << backend.name;
+}
+
+inline std::string backend_name(const ::testing::TestParamInfo<StoreBackend>& p) {
+  return p.param.name;
+}
 
 // The store keeps milliseconds: tests build their timestamps on whole milliseconds to compare exactly.
 inline Timestamp at_ms(std::int64_t ms) {
@@ -441,8 +449,9 @@ TEST_P(StoreConformance, TheOutboxHandsOutEachCallsEventsInOrderOneAtATime) {
   due = store().due_events(at_ms(kDay0 + 5001), 10);
   ASSERT_TRUE(due.ok());
   ASSERT_EQ(due->size(), 2u);
-  EXPECT_EQ((*due)[0].type, "call.answered") << "c1's next event, now that its first is delivered";
-  EXPECT_EQ((*due)[0].call_id, "c1");
+  EXPECT_EQ((*due)[0].call_id, "c2") << "oldest first: c2's event was written before c1's second";
+  EXPECT_EQ((*due)[1].type, "call.answered") << "c1's next event, now that its first is delivered";
+  EXPECT_EQ((*due)[1].call_id, "c1");
   backlog = store().outbox_backlog();
   ASSERT_TRUE(backlog.ok());
   EXPECT_EQ(*backlog, 2);
