@@ -74,24 +74,26 @@ class ConversationHandler final : public media::CallHandler {
     conversation_ = std::make_shared<voice::Conversation>(service_->settings, service_->engines,
                                                           std::move(dialogue), call, service_->metrics);
     conversation_->set_fetcher(service_->fetcher);
-    conversation_->on_finished([](const voice::Conversation& c) {
-      for (const auto& entry : c.transcript())
-        log::info("transcript", {{"call_id", c.call().call_id},
-                                 {"speaker", std::string(voice::to_string(entry.speaker))},
-                                 {"text", entry.text},
-                                 {"start_ms", static_cast<std::int64_t>(entry.start.count())},
-                                 {"interrupted", entry.interrupted}});
-      for (const auto& turn : c.turns())
-        log::info("turn latency",
-                  {{"call_id", c.call().call_id},
-                   {"total_ms", turn.total.value_or(-1)},
-                   {"endpointing_ms", turn.endpointing.value_or(-1)},
-                   {"end_of_speech_to_final_ms", turn.end_of_speech_to_final.value_or(-1)},
-                   {"final_to_reply_ms", turn.final_to_reply.value_or(-1)},
-                   {"reply_to_first_audio_ms", turn.reply_to_first_audio.value_or(-1)},
-                   {"first_audio_to_first_frame_ms", turn.first_audio_to_first_frame.value_or(-1)},
-                   {"recognition_ms", turn.recognition_compute.value_or(-1)}});
-    });
+    conversation_->on_finished(
+        [service = service_, record_id = info.record_id](const voice::Conversation& c) {
+          if (service->finished && !record_id.empty()) service->finished(record_id, c);
+          for (const auto& entry : c.transcript())
+            log::info("transcript", {{"call_id", c.call().call_id},
+                                     {"speaker", std::string(voice::to_string(entry.speaker))},
+                                     {"text", entry.text},
+                                     {"start_ms", static_cast<std::int64_t>(entry.start.count())},
+                                     {"interrupted", entry.interrupted}});
+          for (const auto& turn : c.turns())
+            log::info("turn latency",
+                      {{"call_id", c.call().call_id},
+                       {"total_ms", turn.total.value_or(-1)},
+                       {"endpointing_ms", turn.endpointing.value_or(-1)},
+                       {"end_of_speech_to_final_ms", turn.end_of_speech_to_final.value_or(-1)},
+                       {"final_to_reply_ms", turn.final_to_reply.value_or(-1)},
+                       {"reply_to_first_audio_ms", turn.reply_to_first_audio.value_or(-1)},
+                       {"first_audio_to_first_frame_ms", turn.first_audio_to_first_frame.value_or(-1)},
+                       {"recognition_ms", turn.recognition_compute.value_or(-1)}});
+        });
     conversation_->start(leg, info.executor, !info.outbound);
   }
   void on_answered() override { conversation_->on_answered(); }

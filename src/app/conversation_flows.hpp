@@ -4,6 +4,7 @@
 // the logic is in src/voice and src/engines.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct ConversationService {
   std::string default_language;
   std::vector<std::string> problems;              // engines that could not be set up (also logged)
   std::shared_ptr<voice::WorkerPool> fetch_pool;  // the business HTTP calls' threads
+  // A call's conversation is over (transcript and turn metrics final), before its leg reports the end: for
+  // the call records. `record_id` is media::CallInfo::record_id; not called for unrecorded calls.
+  std::function<void(const std::string& record_id, const voice::Conversation&)> finished;
 
   // Finishes the engine and HTTP jobs in flight and stops taking new ones (a call's submit then fails and it
   // falls back). At shutdown, before the call threads go: a job's result is posted to its call's thread.

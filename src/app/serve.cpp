@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/call_records.hpp"
 #include "app/config_validate_route.hpp"
 #include "app/conversation_flows.hpp"
 #include "app/exit_codes.hpp"
@@ -122,6 +123,19 @@ int serve(const ConfigSource& source) {
   sip::CallHandlerRegistry call_handlers;
   sip::register_diagnostic_flows(call_handlers);
   register_conversation_flows(call_handlers, conversation.service);
+  // Every call's record (storage.url): opened before any call can arrive, closed after the last one ended.
+  auto opened_records = open_call_records(cfg, metrics);
+  if (!opened_records.ok()) {
+    log::error("cannot open the call records", {{"error", opened_records.error()}});
+    std::cerr << "voice-agent: " << opened_records.error() << "\n";
+    return kExitUsageOrConfig;
+  }
+  CallRecords records = std::move(opened_records.value());
+  conversation.service->finished = [orchestrator = records.orchestrator.get()](const std::string& record_id,
+                                                                               const voice::Conversation& c) {
+    attach_conversation(*orchestrator, record_id, c);
+  };
+  record_calls(call_handlers, *records.orchestrator);
   // LiveKit mode's calls (the agent worker is started below). They are a webhook sink too: the events of a
   // room with a call in progress are joined to that call.
   std::optional<livekit::AgentWorker> agent_worker;

@@ -200,7 +200,7 @@ Result<std::string, StepError> Orchestrator::call_started(const CallStart& start
   }
   {
     std::lock_guard lock(mutex_);
-    live_[call.id] = call;
+    live_[call.id].record = call;
   }
   count_state(CallState::ringing, 1);
   started_.with({std::string(to_string(call.direction)), std::string(to_string(call.source))}).inc();
@@ -231,8 +231,8 @@ StepStatus Orchestrator::persist_step(CallRecord& call, Transition t, const Call
     std::lock_guard lock(mutex_);
     if (t.to == CallState::ended) {
       live_.erase(call.id);
-    } else {
-      live_[call.id] = call;
+    } else if (auto it = live_.find(call.id); it != live_.end()) {
+      it->second.record = call;
     }
   }
   count_state(t.from, -1);
@@ -249,7 +249,7 @@ StepStatus Orchestrator::step(const std::string& call_id, CallState to, std::str
     std::lock_guard lock(mutex_);
     auto it = live_.find(call_id);
     if (it == live_.end()) return StepError{StepError::Kind::unknown_call, "no live call " + call_id};
-    call = it->second;
+    call = it->second.record;
   }
   if (auto why = check_transition(call.state, to)) {
     refused_.with({"not_allowed"}).inc();
@@ -268,13 +268,18 @@ StepStatus Orchestrator::step(const std::string& call_id, CallState to, std::str
   return persist_step(call, std::move(t), update, std::move(events));
 }
 
-StepStatus Orchestrator::call_ended(const std::string& call_id, const CallEnd& end) {
+StepStatus Orchestrator::call_ended(const std::string& call_id, const CallEnd& reported) {
   CallRecord call;
+  CallEnd end = reported;
   {
     std::lock_guard lock(mutex_);
     auto it = live_.find(call_id);
     if (it == live_.end()) return StepError{StepError::Kind::unknown_call, "no live call " + call_id};
-    call = it->second;
+    call = it->second.record;
+    const auto& pending = it->second.pending;
+    if (end.transcript.empty()) end.transcript = pending.transcript;
+    if (end.turns.empty()) end.turns = pending.turns;
+    if (end.dtmf.empty()) end.dtmf = pending.dtmf;
   }
   // What was said first: the call.ended event below carries it, and a crash between the two leaves a call
   // that recovery ends with its transcript.
@@ -312,7 +317,7 @@ StepStatus Orchestrator::update_metadata(const std::string& call_id, const CallS
     std::lock_guard lock(mutex_);
     auto it = live_.find(call_id);
     if (it == live_.end()) return StepError{StepError::Kind::unknown_call, "no live call " + call_id};
-    auto& c = it->second;
+    auto& c = it->second.record;
     auto set = [](std::string& field, const std::string& value) {
       if (!value.empty()) field = value;
     };
@@ -380,15 +385,35 @@ Result<std::size_t, StepError> Orchestrator::recover_unfinished() {
   return recovered;
 }
 
+StepStatus Orchestrator::attach_conversation(const std::string& call_id,
+                                             std::vector<TranscriptSegment> transcript,
+                                             std::vector<TurnMetrics> turns) {
+  std::lock_guard lock(mutex_);
+  auto it = live_.find(call_id);
+  if (it == live_.end()) return StepError{StepError::Kind::unknown_call, "no live call " + call_id};
+  it->second.pending.transcript = std::move(transcript);
+  it->second.pending.turns = std::move(turns);
+  return std::nullopt;
+}
+
+StepStatus Orchestrator::note_dtmf(const std::string& call_id, DtmfRecord digit) {
+  std::lock_guard lock(mutex_);
+  auto it = live_.find(call_id);
+  if (it == live_.end()) return StepError{StepError::Kind::unknown_call, "no live call " + call_id};
+  // A bound on what one call can make the process hold: a caller leaning on a key is not a reason to grow.
+  if (it->second.pending.dtmf.size() < 1000) it->second.pending.dtmf.push_back(std::move(digit));
+  return std::nullopt;
+}
+
 std::optional<std::string> Orchestrator::find_live(const std::string& sip_call_id,
                                                    const std::string& room) const {
   std::lock_guard lock(mutex_);
   if (!sip_call_id.empty())
-    for (const auto& [id, call] : live_)
-      if (call.sip_call_id == sip_call_id) return id;
+    for (const auto& [id, live] : live_)
+      if (live.record.sip_call_id == sip_call_id) return id;
   if (!room.empty())
-    for (const auto& [id, call] : live_)
-      if (call.room == room) return id;
+    for (const auto& [id, live] : live_)
+      if (live.record.room == room) return id;
   return std::nullopt;
 }
 
@@ -396,14 +421,14 @@ std::optional<CallRecord> Orchestrator::live_call(const std::string& call_id) co
   std::lock_guard lock(mutex_);
   auto it = live_.find(call_id);
   if (it == live_.end()) return std::nullopt;
-  return it->second;
+  return it->second.record;
 }
 
 std::vector<CallRecord> Orchestrator::live_calls() const {
   std::lock_guard lock(mutex_);
   std::vector<CallRecord> calls;
   calls.reserve(live_.size());
-  for (const auto& entry : live_) calls.push_back(entry.second);
+  for (const auto& entry : live_) calls.push_back(entry.second.record);
   return calls;
 }
 

@@ -81,6 +81,12 @@ class Orchestrator {
   // call.ended event carrying them. Ending an ended call is refused (not_allowed), not repeated.
   StepStatus call_ended(const std::string& call_id, const CallEnd& end);
 
+  // What was said, from the conversation when it finishes (before the transport reports the end), and the
+  // digits as they come: kept with the live call and written by call_ended.
+  StepStatus attach_conversation(const std::string& call_id, std::vector<TranscriptSegment> transcript,
+                                 std::vector<TurnMetrics> turns);
+  StepStatus note_dtmf(const std::string& call_id, DtmfRecord digit);
+
   // Metadata learnt during the call: attributes merged; trunk, room, participant, sip_call_id and flow set
   // when not empty (caller and called are what the call started with).
   StepStatus update_metadata(const std::string& call_id, const CallStart& update);
@@ -111,7 +117,11 @@ class Orchestrator {
   Store& store_;
   OrchestratorOptions options_;
   mutable std::mutex mutex_;
-  std::map<std::string, CallRecord> live_;
+  struct Live {
+    CallRecord record;
+    CallEnd pending;  // transcript, turns and digits gathered during the call
+  };
+  std::map<std::string, Live> live_;
   std::vector<std::function<void(const CallEvent&)>> subscribers_;
 
   metrics::Family<metrics::Gauge>& by_state_;

@@ -316,6 +316,7 @@ struct Security {
 
 struct Storage {
   std::string url;
+  std::string instance;  // this process's name in the call records; empty: the host name
 };
 
 struct Logging {

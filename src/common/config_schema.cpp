@@ -914,6 +914,12 @@ template <class V>
 void visit(V& v, Storage& c) {
   v.field("url", c.url, std::string("sqlite://voice-agent.db"), {.secret = false},
           Check<std::string>(check_storage_url));
+  v.field("instance", c.instance, std::string());
+  if constexpr (V::reading) {
+    // A relative SQLite file is beside the configuration file, like every other path in it.
+    if (c.url.starts_with("sqlite://") && c.url.size() > 9 && c.url[9] != '/')
+      c.url = "sqlite://" + base_dir_path(v.context(), c.url.substr(9));
+  }
 }
 
 template <class V>

@@ -24,6 +24,13 @@ struct CallInfo {
   std::string flow;  // the flow name the route (or the outbound request) chose
   std::string language;   // the route's language ("ru", "en"); empty: the agent's default
   bool outbound = false;  // we placed the call (UserAgent::place_call): no answer() needed, it is the peer's
+  // Where the call came from, for its record (src/calls): "sip" (a dialog of our own) or "livekit" (a room).
+  std::string transport = "sip";
+  std::string trunk;        // SIP: the trunk the call came in on or goes out through, when known
+  std::string room;         // LiveKit: the room
+  std::string participant;  // LiveKit: the caller participant's identity
+  std::map<std::string, std::string> attributes;  // LiveKit: the participant's attributes (sip.*)
+  std::string record_id;  // the call's id in the call records (src/calls), when it is recorded
   // The call's media thread, for the handler's own timers (a handler runs only there).
   boost::asio::any_io_executor executor;
 };
@@ -44,6 +51,16 @@ class CallHandlerRegistry {
  public:
   void add(std::string name, CallHandlerFactory factory) { factories_[std::move(name)] = std::move(factory); }
   bool contains(std::string_view name) const { return factories_.find(name) != factories_.end(); }
+  // Wraps the handlers of every registered flow (a decorator, e.g. the call records): make() returns
+  // wrap(handler). Decorations made later wrap the earlier ones.
+  void decorate(const std::function<std::unique_ptr<CallHandler>(std::unique_ptr<CallHandler>)>& wrap) {
+    for (auto it = factories_.begin(); it != factories_.end(); ++it) {
+      it->second = [inner = it->second, wrap]() -> std::unique_ptr<CallHandler> {
+        auto handler = inner();
+        return handler ? wrap(std::move(handler)) : nullptr;
+      };
+    }
+  }
   std::unique_ptr<CallHandler> make(std::string_view name) const {
     auto it = factories_.find(name);
     return it == factories_.end() ? nullptr : it->second();

@@ -13,6 +13,7 @@
 #include "integration/binary.hpp"
 #include "support/free_port.hpp"
 #include "support/http_client.hpp"
+#include "support/temp_directory.hpp"
 
 namespace va::test {
 namespace {
@@ -136,9 +137,12 @@ TEST_F(DirectSipMode, ProvisionAndTokenCreateNameWhatIsMissing) {
 // signed with another secret is rejected, and the log says so in words: LiveKit's public dev secret is not
 // masked, so "secret" is not turned into "***".
 TEST(WebhookRejectionLog, SaysTheSignatureDoesNotMatchTheApiSecret) {
+  TempDirectory records("webhook-rejection");
   ProcessOptions options;
-  options.argv = {binary(), "serve", "--config", example_config(),     "--set", "http.listen=127.0.0.1:0",
-                  "--set",  kNoSip,  "--set",    "logging.format=json"};
+  options.argv = {binary(), "serve", "--config", example_config(), "--set", "http.listen=127.0.0.1:0",
+                  "--set", kNoSip, "--set", "logging.format=json",
+                  // not beside the example in the source tree
+                  "--set", "storage.url=sqlite://" + (records.path() / "calls.db").string()};
   options.unset_env = clean_env();
   Process agent(options);
   auto address = wait_for_listen_address(agent, 20s);

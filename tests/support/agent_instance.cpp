@@ -75,6 +75,9 @@ AgentInstance::AgentInstance(AgentInstanceOptions options)
     process.argv.insert(process.argv.end(),
                         {"--set", "routing.inbound=[{match: \"*\", flow: " + options_.flow + "}]"});
   }
+  // The call records go into the instance's own directory (never a file shared with other tests, or one
+  // beside a configuration file in the source tree); a test's own storage.url in `sets` comes later and wins.
+  process.argv.insert(process.argv.end(), {"--set", "storage.url=sqlite://" + records_file().string()});
   for (const auto& set : options_.sets) process.argv.insert(process.argv.end(), {"--set", set});
   process.env = options_.env;
   process.unset_env = kLiveKitEnvironment;

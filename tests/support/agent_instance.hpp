@@ -66,6 +66,9 @@ class AgentInstance {
   bool listening() const { return http_.has_value(); }
   Process& process() { return *process_; }
 
+  // The SQLite file of the instance's call records (storage.url unless the test set its own).
+  std::filesystem::path records_file() const { return directory_.path() / "calls.db"; }
+
   const std::string& http_address() const;  // "127.0.0.1:41234"; empty when not listening
   std::string url(const std::string& path) const { return "http://" + http_address() + path; }
 

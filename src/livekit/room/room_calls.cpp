@@ -105,6 +105,7 @@ class RoomCalls::Call : public media::CallLegObserver, public std::enable_shared
     info.flow = route.flow;
     info.language = route.language;
     info.executor = executor();
+    info.room = job_.room_name;
     log_.info("livekit call", {{"caller", caller.identity},
                                {"sip", caller.sip},
                                {"call_id", info.call_id},

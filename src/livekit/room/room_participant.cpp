@@ -18,6 +18,9 @@ media::CallInfo call_info_from(const RoomParticipant& caller) {
   if (info.call_id.empty()) info.call_id = caller.identity;
   info.caller = caller.attribute("sip.phoneNumber");
   info.dialed = caller.attribute("sip.trunkPhoneNumber");
+  info.transport = "livekit";
+  info.participant = caller.identity;
+  info.attributes.insert(caller.attributes.begin(), caller.attributes.end());
   // LiveKit's bridge also dials out (CreateSIPParticipant): sip.phoneNumber is then the number it called.
   // Whether the call is ours to place is the lead's knowledge (the dispatch), not the attributes'.
   return info;

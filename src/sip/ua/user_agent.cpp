@@ -304,8 +304,10 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
     return;
   }
 
+  std::string trunk;
   if (options_.admission) {
     auto decision = options_.admission->admit(request);
+    trunk = decision.trunk;
     if (!decision.admitted()) {
       auto response = make_response(m, decision.status, decision.reason, generate_tag());
       for (const auto& [name, value] : decision.headers) response.add_header(name, value);
@@ -322,6 +324,7 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
   auto choice =
       choose_inbound_route(options_.routing, m.request_uri().user, to ? std::string_view(to->uri.user) : "");
   info.dialed = std::string(choice.dialed);
+  info.trunk = std::move(trunk);
   const auto* route = choice.route;
   if (!route) return refuse(transaction, 404, "No Route", "no_route");
   if (!handlers_.contains(route->flow)) {

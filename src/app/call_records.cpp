@@ -1,0 +1,205 @@
+#include "app/call_records.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+
+#include "common/log.hpp"
+
+namespace va::app {
+namespace {
+
+calls::EndReason end_reason_of(const media::CallEnded& ended, bool outbound) {
+  switch (ended.reason) {
+    case media::EndReason::local_hangup:
+      return calls::EndReason::agent_hangup;
+    case media::EndReason::remote_hangup:
+    case media::EndReason::cancelled:
+      return calls::EndReason::caller_hangup;
+    case media::EndReason::rejected:
+      return calls::EndReason::rejected;
+    case media::EndReason::no_answer:
+      // Ours: the callee did not answer. Theirs: nobody came to the room (LiveKit) — a failed call.
+      return outbound ? calls::EndReason::rejected : calls::EndReason::failed;
+    case media::EndReason::media_timeout:
+      return calls::EndReason::media_timeout;
+    case media::EndReason::transferred:
+      return calls::EndReason::transferred;
+    case media::EndReason::shutdown:
+      return calls::EndReason::drained;
+    case media::EndReason::error:
+      return calls::EndReason::failed;
+  }
+  return calls::EndReason::failed;
+}
+
+std::string_view dtmf_source_name(media::DtmfSource s) {
+  switch (s) {
+    case media::DtmfSource::rfc4733:
+      return "rfc4733";
+    case media::DtmfSource::sip_info:
+      return "sip_info";
+    case media::DtmfSource::inband:
+      return "inband";
+    case media::DtmfSource::livekit_data:
+      return "livekit";
+  }
+  return "unknown";
+}
+
+// The decorator: the flow's handler does the call, this one reports it. Runs on the call's thread; the
+// orchestrator is thread-safe. A step the store could not keep is logged and counted by the orchestrator,
+// and the call goes on: a caller is never dropped for a record.
+class RecordedCall final : public media::CallHandler {
+ public:
+  RecordedCall(std::unique_ptr<media::CallHandler> inner, calls::Orchestrator& orchestrator)
+      : inner_(std::move(inner)), orchestrator_(orchestrator) {}
+
+  void start(media::CallLeg& leg, const media::CallInfo& info) override {
+    outbound_ = info.outbound;
+    calls::CallStart s;
+    s.direction = info.outbound ? calls::Direction::outbound : calls::Direction::inbound;
+    s.source = info.transport == "livekit" ? calls::Source::livekit : calls::Source::sip;
+    s.caller = info.caller;
+    s.called = info.dialed;
+    s.trunk = info.trunk;
+    s.room = info.room;
+    s.participant_identity = info.participant;
+    s.sip_call_id = info.call_id;
+    s.flow = info.flow;
+    s.attributes = info.attributes;
+    auto recorded = orchestrator_.call_started(s);
+    auto with_record = info;
+    if (recorded.ok()) {
+      id_ = recorded.value();
+      with_record.record_id = id_;
+    }
+    started_ = std::chrono::steady_clock::now();
+    inner_->start(leg, with_record);
+  }
+
+  void on_answered() override {
+    if (!id_.empty() && !answered_) {
+      answered_ = true;
+      answered_at_ = std::chrono::steady_clock::now();
+      (void)orchestrator_.step(id_, calls::CallState::answered);
+      (void)orchestrator_.step(id_, calls::CallState::active);
+    }
+    inner_->on_answered();
+  }
+  void on_audio(const media::AudioFrame& frame) override { inner_->on_audio(frame); }
+  void on_dtmf(const media::DtmfEvent& event) override {
+    if (!id_.empty()) {
+      auto since = std::chrono::steady_clock::now() - (answered_ ? answered_at_ : started_);
+      (void)orchestrator_.note_dtmf(
+          id_, {id_, event.digit, std::chrono::duration_cast<std::chrono::milliseconds>(since).count(),
+                event.duration.count(), std::string(dtmf_source_name(event.source))});
+    }
+    inner_->on_dtmf(event);
+  }
+  void on_hold_changed(bool held) override {
+    if (!id_.empty() && !transferring_)
+      (void)orchestrator_.step(id_, held ? calls::CallState::on_hold : calls::CallState::active);
+    inner_->on_hold_changed(held);
+  }
+  void on_transfer_progress(int status, bool final) override {
+    if (!id_.empty()) {
+      if (!transferring_) {
+        transferring_ = orchestrator_.step(id_, calls::CallState::transferring) == std::nullopt;
+      }
+      if (final && status >= 300 && transferring_) {  // refused: the agent has the caller back
+        transferring_ = false;
+        (void)orchestrator_.step(id_, calls::CallState::active, "transfer failed: " + std::to_string(status));
+      }
+    }
+    inner_->on_transfer_progress(status, final);
+  }
+  void on_ended(const media::CallEnded& ended) override {
+    inner_->on_ended(ended);  // first: the conversation hands over its transcript as it finishes
+    if (id_.empty()) return;
+    calls::CallEnd end;
+    end.reason = end_reason_of(ended, outbound_);
+    if (ended.sip_status != 0) end.sip_status = ended.sip_status;
+    end.detail = ended.detail.empty() ? std::string(media::to_string(ended.reason)) : ended.detail;
+    (void)orchestrator_.call_ended(id_, end);
+  }
+
+ private:
+  std::unique_ptr<media::CallHandler> inner_;
+  calls::Orchestrator& orchestrator_;
+  std::string id_;
+  bool outbound_ = false;
+  bool answered_ = false;
+  bool transferring_ = false;
+  std::chrono::steady_clock::time_point started_{};
+  std::chrono::steady_clock::time_point answered_at_{};
+};
+
+}  // namespace
+
+std::string instance_name(const config::Config& cfg) {
+  if (!cfg.storage.instance.empty()) return cfg.storage.instance;
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) == 0 && host[0] != '\0') return host.data();
+  return "voice-agent";
+}
+
+Result<CallRecords, std::string> open_call_records(const config::Config& cfg, metrics::Registry& metrics) {
+  auto opened = calls::open_store(cfg.storage.url);
+  if (!opened.ok()) return "call records: " + opened.error().message;
+  CallRecords records;
+  records.store = std::move(opened.value());
+  if (auto e = records.store->migrate()) return "call records: " + e->message;
+  records.orchestrator = std::make_unique<calls::Orchestrator>(
+      *records.store, calls::OrchestratorOptions{instance_name(cfg)}, metrics);
+  auto recovered = records.orchestrator->recover_unfinished();
+  if (!recovered.ok()) return "call records: ending the calls left unfinished: " + recovered.error().message;
+  log::info("call records open", {{"backend", std::string(records.store->backend())},
+                                  {"instance", instance_name(cfg)},
+                                  {"calls_ended_at_start", static_cast<std::int64_t>(recovered.value())}});
+  return records;
+}
+
+void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator) {
+  registry.decorate(
+      [&orchestrator](std::unique_ptr<media::CallHandler> inner) -> std::unique_ptr<media::CallHandler> {
+        return std::make_unique<RecordedCall>(std::move(inner), orchestrator);
+      });
+}
+
+void attach_conversation(calls::Orchestrator& orchestrator, const std::string& record_id,
+                         const voice::Conversation& conversation) {
+  std::vector<calls::TranscriptSegment> transcript;
+  std::int64_t seq = 0;
+  for (const auto& e : conversation.transcript()) {
+    calls::TranscriptSegment s;
+    s.call_id = record_id;
+    s.seq = ++seq;
+    s.speaker = e.speaker == voice::Speaker::agent ? calls::Speaker::agent : calls::Speaker::caller;
+    s.text = e.text;
+    s.start_ms = e.start.count();
+    s.end_ms = e.end.count();
+    s.interrupted = e.interrupted;
+    if (e.interrupted) s.cut_ms = e.cut_at.count();
+    transcript.push_back(std::move(s));
+  }
+  std::vector<calls::TurnMetrics> turns;
+  std::int64_t n = 0;
+  for (const auto& t : conversation.turns()) {
+    calls::TurnMetrics m;
+    m.call_id = record_id;
+    m.turn = ++n;
+    m.total_ms = t.total;
+    m.endpointing_ms = t.endpointing;
+    m.end_of_speech_to_final_ms = t.end_of_speech_to_final;
+    m.final_to_reply_ms = t.final_to_reply;
+    m.reply_to_first_audio_ms = t.reply_to_first_audio;
+    m.first_audio_to_first_frame_ms = t.first_audio_to_first_frame;
+    m.recognition_ms = t.recognition_compute;
+    turns.push_back(std::move(m));
+  }
+  (void)orchestrator.attach_conversation(record_id, std::move(transcript), std::move(turns));
+}
+
+}  // namespace va::app
