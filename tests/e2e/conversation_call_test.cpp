@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "calls/sqlite_store.hpp"
 #include "support/agent_instance.hpp"
 #include "support/baresip.hpp"
 #include "support/external_tool.hpp"
@@ -47,6 +48,27 @@ class ConversationCall : public ::testing::Test {
   TempDirectory dir{"conversation-e2e"};
 };
 
+// The agent's record of its one call (issue 12), read from its SQLite file once the call has ended.
+calls::CallDetail recorded_call(AgentInstance& agent) {
+  EXPECT_EQ(agent.wait_for_metric("calls_state{state=\"active\"}", 0.0, 20s), 0.0) << agent.describe();
+  auto opened = calls::open_sqlite_store(agent.records_file().string());
+  if (!opened.ok()) {
+    ADD_FAILURE() << opened.error().message;
+    return {};
+  }
+  auto page = opened.value()->list_calls({});
+  EXPECT_TRUE(page.ok() && page->calls.size() == 1) << agent.describe();
+  if (!page.ok() || page->calls.empty()) return {};
+  auto detail = opened.value()->call_detail(page->calls.front().id);
+  EXPECT_TRUE(detail.ok() && *detail);
+  return detail.ok() && *detail ? **detail : calls::CallDetail{};
+}
+
+std::string lower_ascii(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
 TEST_F(ConversationCall, RussianCallerAsksForTheOperatorDuringTheMenuAndIsTransferredOnPcma) {
   auto wav = spoken_wav(dir, "operator", "ru", "Соедините меня с оператором.", 8000, 6.0, 12.0);
   AgentInstance agent(options("ru"));
@@ -75,6 +97,16 @@ TEST_F(ConversationCall, RussianCallerAsksForTheOperatorDuringTheMenuAndIsTransf
   // The menu was cut by the caller and the transfer announced.
   EXPECT_THAT(heard, HasSubstr("оператором"));
   EXPECT_GE(agent.metric("voice_turns_total{kind=\"speech\"}"), 1.0);
+
+  // The record: the transfer was a step of the call, and the cut menu is marked interrupted.
+  auto record = recorded_call(agent);
+  bool transferring = false;
+  for (const auto& t : record.transitions) transferring |= t.to == calls::CallState::transferring;
+  EXPECT_TRUE(transferring) << agent.describe();
+  bool interrupted = false;
+  for (const auto& segment : record.transcript)
+    interrupted |= segment.interrupted && segment.cut_ms.has_value();
+  EXPECT_TRUE(interrupted) << "the menu the caller cut";
 }
 
 TEST_F(ConversationCall, EnglishCallerSaysGoodbyeAndTheAgentHangsUpOnG722) {
@@ -99,6 +131,21 @@ TEST_F(ConversationCall, EnglishCallerSaysGoodbyeAndTheAgentHangsUpOnG722) {
   EXPECT_THAT(heard, HasSubstr("company"));
   EXPECT_THAT(heard, HasSubstr("operator"));
   EXPECT_THAT(heard, HasSubstr("goodbye"));
+
+  // The record (issue 12): ended by the agent, with what both sides said and the turn's latency.
+  auto record = recorded_call(agent);
+  EXPECT_EQ(record.call.end_reason, calls::EndReason::agent_hangup) << agent.describe();
+  std::string caller_said, agent_said;
+  for (const auto& segment : record.transcript)
+    (segment.speaker == calls::Speaker::caller ? caller_said : agent_said) += lower_ascii(segment.text) + " ";
+  EXPECT_THAT(caller_said, HasSubstr("goodbye"));
+  EXPECT_THAT(agent_said, HasSubstr("goodbye"));
+  ASSERT_FALSE(record.turns.empty());
+  EXPECT_GT(record.turns.front().total_ms.value_or(0), 0.0);
+  ASSERT_FALSE(record.events.empty());
+  EXPECT_EQ(record.events.back().type, "call.ended");
+  EXPECT_THAT(lower_ascii(record.events.back().payload), HasSubstr("goodbye"))
+      << "the transcript goes with the event";
 }
 
 TEST_F(ConversationCall, RussianMenuByDtmfPlaysTheOpeningHours) {
@@ -123,6 +170,12 @@ TEST_F(ConversationCall, RussianMenuByDtmfPlaysTheOpeningHours) {
   auto recordings = caller.received_recordings();
   ASSERT_FALSE(recordings.empty());
   EXPECT_THAT(transcribe(recordings.front(), "ru"), HasSubstr("понедельник"));
+
+  auto record = recorded_call(agent);
+  EXPECT_EQ(record.call.end_reason, calls::EndReason::caller_hangup);
+  ASSERT_EQ(record.dtmf.size(), 1u) << agent.describe();
+  EXPECT_EQ(record.dtmf[0].digit, '1');
+  EXPECT_EQ(record.dtmf[0].source, "rfc4733");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "calls/sqlite_store.hpp"
 #include "livekit/room_service.hpp"
 #include "livekit/twirp_client.hpp"
 #include "support/agent_instance.hpp"
@@ -182,6 +183,25 @@ TEST_F(LiveKitCall, ARussianCallerHearsTheGreetingTakesTheMenuByDtmfAndTheAgentH
   EXPECT_THAT(heard, HasSubstr("дравствуйте"));
   EXPECT_THAT(heard, HasSubstr("понедельник"));
   EXPECT_THAT(heard, HasSubstr("свидания"));
+
+  // One call record (issue 12), from the room: the caller's sip.* attributes, the sip_dtmf digit, the
+  // agent's hang-up and what was said.
+  auto store = calls::open_sqlite_store(agent->records_file().string());
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto found = store.value()->find_by_sip_call_id("SCL_call-ru-1");
+  ASSERT_TRUE(found.ok() && *found) << agent->describe();
+  auto detail = store.value()->call_detail((*found)->id);
+  ASSERT_TRUE(detail.ok() && *detail);
+  const auto& record = **detail;
+  EXPECT_EQ(record.call.source, calls::Source::livekit);
+  EXPECT_EQ(record.call.room, "call-ru-1");
+  EXPECT_EQ(record.call.participant_identity, SipCallerIdentity{.room = "call-ru-1"}.identity());
+  EXPECT_EQ(record.call.called, "+74950000000");
+  EXPECT_EQ(record.call.attributes.count("sip.callID"), 1u);
+  EXPECT_EQ(record.call.end_reason, calls::EndReason::agent_hangup);
+  ASSERT_FALSE(record.dtmf.empty());
+  EXPECT_EQ(record.dtmf.front().source, "livekit");
+  EXPECT_FALSE(record.transcript.empty());
   EXPECT_TRUE(agent->stop().exited_with(0)) << agent->describe();
 }
 
