@@ -19,6 +19,7 @@
 #include "app/conversation_flows.hpp"
 #include "app/exit_codes.hpp"
 #include "app/livekit_calls.hpp"
+#include "calls/admin_api.hpp"
 #include "common/health.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -136,6 +137,11 @@ int serve(const ConfigSource& source) {
     attach_conversation(*orchestrator, record_id, c);
   };
   record_calls(call_handlers, *records.orchestrator);
+  if (!cfg.http.admin_token.empty()) {
+    calls::add_admin_routes(router, *records.store, *records.orchestrator, cfg.http.admin_token);
+  } else {
+    log::info("admin API off: set http.admin_token (or VOICE_AGENT_ADMIN_TOKEN) to serve /v1/calls");
+  }
   // LiveKit mode's calls (the agent worker is started below). They are a webhook sink too: the events of a
   // room with a call in progress are joined to that call.
   std::optional<livekit::AgentWorker> agent_worker;

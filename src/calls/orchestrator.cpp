@@ -9,6 +9,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "calls/call_json.hpp"
 #include "common/log.hpp"
 
 namespace va::calls {
@@ -22,45 +23,9 @@ Timestamp now_ms() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
 }
 
-std::string iso8601(Timestamp t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  std::array<char, 40> out{};
-  std::snprintf(out.data(), out.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return out.data();
-}
-
-json optional_time(const std::optional<Timestamp>& t) {
-  return t ? json(iso8601(*t)) : json(nullptr);
-}
-
 template <class T>
 json optional_value(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
-}
-
-json call_json(const CallRecord& c) {
-  return {{"id", c.id},
-          {"direction", to_string(c.direction)},
-          {"source", to_string(c.source)},
-          {"state", to_string(c.state)},
-          {"caller", c.caller},
-          {"called", c.called},
-          {"trunk", c.trunk},
-          {"room", c.room},
-          {"participant_identity", c.participant_identity},
-          {"sip_call_id", c.sip_call_id},
-          {"flow", c.flow},
-          {"instance", c.instance},
-          {"attributes", c.attributes},
-          {"created_at", iso8601(c.created_at)},
-          {"answered_at", optional_time(c.answered_at)},
-          {"ended_at", optional_time(c.ended_at)},
-          {"end_reason", c.end_reason ? json(std::string(to_string(*c.end_reason))) : json(nullptr)},
-          {"sip_status", optional_value(c.sip_status)}};
 }
 
 double talk_seconds(const CallRecord& c) {
@@ -83,6 +48,42 @@ OutboundEvent event_of(std::string_view type, const CallRecord& call, const Call
 }
 
 }  // namespace
+
+std::string iso8601(Timestamp t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  std::array<char, 40> out{};
+  std::snprintf(out.data(), out.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return out.data();
+}
+
+static json optional_time(const std::optional<Timestamp>& t) {
+  return t ? json(iso8601(*t)) : json(nullptr);
+}
+
+json call_json(const CallRecord& c) {
+  return {{"id", c.id},
+          {"direction", to_string(c.direction)},
+          {"source", to_string(c.source)},
+          {"state", to_string(c.state)},
+          {"caller", c.caller},
+          {"called", c.called},
+          {"trunk", c.trunk},
+          {"room", c.room},
+          {"participant_identity", c.participant_identity},
+          {"sip_call_id", c.sip_call_id},
+          {"flow", c.flow},
+          {"instance", c.instance},
+          {"attributes", c.attributes},
+          {"created_at", iso8601(c.created_at)},
+          {"answered_at", optional_time(c.answered_at)},
+          {"ended_at", optional_time(c.ended_at)},
+          {"end_reason", c.end_reason ? json(std::string(to_string(*c.end_reason))) : json(nullptr)},
+          {"sip_status", optional_value(c.sip_status)}};
+}
 
 std::string new_call_id() {
   std::array<unsigned char, 16> bytes{};

@@ -290,6 +290,7 @@ struct Http {
   ByteSize body_limit;
   Duration shutdown_timeout{};
   std::int64_t threads = 0;  // 0: one per core
+  std::string admin_token;   // bearer token of the admin API (/v1/calls...); empty: the API is off
 };
 
 struct Cors {

@@ -863,6 +863,11 @@ void visit(V& v, Http& c) {
           }));
   v.field("shutdown_timeout", c.shutdown_timeout, Duration(10s), {}, duration_between(0s, 10min));
   v.field("threads", c.threads, std::int64_t{0}, {}, in_range(0, 256));
+  v.field("admin_token", c.admin_token, std::string(), {.secret = true, .env = "VOICE_AGENT_ADMIN_TOKEN"},
+          Check<std::string>([](const std::string& t) -> std::optional<std::string> {
+            if (!t.empty() && t.size() < 16) return "is shorter than 16 characters (a guessable admin token)";
+            return std::nullopt;
+          }));
 }
 
 template <class V>

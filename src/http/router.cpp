@@ -7,6 +7,23 @@ namespace {
 
 const std::string kUnmatchedLabel = "unmatched";
 
+// A route's path matches a request's exactly, segment by segment, where a route segment "{name}" matches
+// any one non-empty segment (e.g. "/v1/calls/{id}").
+bool path_matches(std::string_view pattern, std::string_view path) {
+  if (pattern.find('{') == std::string_view::npos) return pattern == path;
+  while (!pattern.empty() && !path.empty()) {
+    auto p_end = pattern.find('/', 1);
+    auto r_end = path.find('/', 1);
+    auto p_seg = pattern.substr(0, p_end);
+    auto r_seg = path.substr(0, r_end);
+    bool wildcard = p_seg.size() > 2 && p_seg[1] == '{' && p_seg.back() == '}';
+    if (wildcard ? r_seg.size() < 2 : p_seg != r_seg) return false;
+    pattern = p_end == std::string_view::npos ? std::string_view() : pattern.substr(p_end);
+    path = r_end == std::string_view::npos ? std::string_view() : path.substr(r_end);
+  }
+  return pattern.empty() && path.empty();
+}
+
 bool serves(Method route_method, Method request_method) {
   return route_method == request_method || (request_method == Method::head && route_method == Method::get);
 }
@@ -28,7 +45,7 @@ Router::Match Router::match(const Request& request) const {
   std::size_t chosen = no_route;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const Route& route = routes_[i];
-    if (route.path != request.path) continue;
+    if (!path_matches(route.path, request.path)) continue;
     if (first_for_path == no_route) first_for_path = i;
     // An explicit HEAD route wins over the implicit GET one.
     if (route.method == request.method) {
@@ -75,7 +92,7 @@ std::vector<Method> Router::methods_for(std::string_view path) const {
     if (std::find(methods.begin(), methods.end(), method) == methods.end()) methods.push_back(method);
   };
   for (const Route& route : routes_) {
-    if (route.path != path) continue;
+    if (!path_matches(route.path, path)) continue;
     add_unique(route.method);
     if (route.method == Method::get) add_unique(Method::head);
   }

@@ -1,6 +1,8 @@
-// Routes requests to handlers by exact path and method. Unknown path → 404, known path with another method →
-// 405 with an Allow header, body of a media type the route does not accept → 415. HEAD is served by GET
-// routes.
+// Routes requests to handlers by path and method: exact paths, or patterns whose "{name}" segments match any
+// one segment ("/v1/calls/{id}"; the handler reads it from the request's path). Routes are tried in
+// registration order, so an exact "/v1/calls/counts" registered first wins over "/v1/calls/{id}".
+// Unknown path → 404, known path with another method → 405 with an Allow header, body of a media type the
+// route does not accept → 415. HEAD is served by GET routes.
 #pragma once
 
 #include <cstddef>

@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include "calls/admin_api.hpp"
+#include "calls/call_json.hpp"
 #include "calls/call_record.hpp"
 
 namespace va::calls {
@@ -61,6 +63,31 @@ TEST(CallState, NamesRoundTrip) {
   EXPECT_EQ(parse_source("livekit"), Source::livekit);
   EXPECT_EQ(parse_speaker("agent"), Speaker::agent);
   EXPECT_FALSE(parse_source("webrtc"));
+}
+
+TEST(AdminToken, OnlyTheExactBearerTokenMatches) {
+  const std::string token = "0123456789abcdef-token";
+  EXPECT_TRUE(bearer_token_matches("Bearer " + token, token));
+  EXPECT_TRUE(bearer_token_matches("bearer " + token, token)) << "the scheme is case-insensitive";
+  EXPECT_FALSE(bearer_token_matches(token, token));
+  EXPECT_FALSE(bearer_token_matches("Bearer " + token + "x", token));
+  EXPECT_FALSE(bearer_token_matches("Bearer " + token.substr(1), token));
+  EXPECT_FALSE(bearer_token_matches("Basic " + token, token));
+  EXPECT_FALSE(bearer_token_matches("Bearer ", token));
+  EXPECT_FALSE(bearer_token_matches("Bearer ", "")) << "no token configured matches nothing";
+}
+
+TEST(CallTimes, ReadIso8601UtcAndUnixSecondsAndRefuseTheRest) {
+  auto ms = [](const std::optional<Timestamp>& t) {
+    return t ? std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count() : -1;
+  };
+  EXPECT_EQ(ms(parse_time("2026-12-05T01:02:03Z")), 1796432523000);
+  EXPECT_EQ(ms(parse_time("2026-12-05T01:02:03.456Z")), 1796432523456);
+  EXPECT_EQ(ms(parse_time("1796432523")), 1796432523000);
+  EXPECT_EQ(iso8601(*parse_time("2026-12-05T01:02:03.456Z")), "2026-12-05T01:02:03.456Z");
+  for (const char* bad :
+       {"", "yesterday", "2026-12-05", "2026-13-05T01:02:03Z", "2026-12-05T01:02:03+03:00", "-5"})
+    EXPECT_FALSE(parse_time(bad)) << bad;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "http/query.hpp"
+
 namespace va::http {
 namespace {
 
@@ -143,6 +145,53 @@ TEST(Message, TextAndJsonFactories) {
   const auto text = Response::text(200, "hi");
   EXPECT_THAT(text.content_type, HasSubstr("text/plain"));
   EXPECT_EQ(to_string(Method::delete_), "DELETE");
+}
+
+}  // namespace
+}  // namespace va::http
+
+namespace va::http {
+namespace {
+
+Request get_request(std::string path) {
+  Request r;
+  r.method = Method::get;
+  r.path = std::move(path);
+  return r;
+}
+
+TEST(RouterPatterns, ABraceSegmentMatchesOneNonEmptySegmentAndExactRoutesRegisteredFirstWin) {
+  Router router;
+  router.add(Method::get, "/v1/calls/counts", [](const Request&) { return Response::text(200, "counts"); });
+  router.add(Method::get, "/v1/calls/{id}", [](const Request&) { return Response::text(200, "one"); });
+  router.add(Method::post, "/v1/calls/{id}/hangup",
+             [](const Request&) { return Response::text(202, "bye"); });
+  auto body = [&](const std::string& path) {
+    auto m = router.match(get_request(path));
+    return m.handler ? (*m.handler)(get_request(path)).body : "status " + std::to_string(m.status);
+  };
+  EXPECT_EQ(body("/v1/calls/counts"), "counts");
+  EXPECT_EQ(body("/v1/calls/0af3"), "one");
+  EXPECT_EQ(body("/v1/calls/"), "status 404");
+  EXPECT_EQ(body("/v1/calls"), "status 404");
+  EXPECT_EQ(body("/v1/calls/a/b"), "status 404");
+  EXPECT_EQ(body("/v2/calls/a"), "status 404");
+  EXPECT_EQ(body("/v1/calls/a/hangup"), "status 405") << "POST only";
+  EXPECT_EQ(router.match(get_request("/v1/calls/a/hangup")).allow, "POST");
+}
+
+TEST(QueryParameters, AreSplitDecodedAndMalformedEscapesRefused) {
+  auto q = parse_query("state=ended&number=%2B7916&name=a+b&empty=&flag&state=active");
+  EXPECT_TRUE(q.error.empty());
+  EXPECT_EQ(q.values["state"], "active") << "the last of a repeated name";
+  EXPECT_EQ(q.values["number"], "+7916");
+  EXPECT_EQ(q.values["name"], "a b");
+  EXPECT_EQ(q.values["empty"], "");
+  EXPECT_EQ(q.values.count("flag"), 1u);
+  for (const char* bad : {"a=%", "a=%4", "a=%zz", "%g1=x"})
+    EXPECT_FALSE(parse_query(bad).error.empty()) << bad;
+  EXPECT_TRUE(parse_query("").values.empty());
+  EXPECT_EQ(decode_query_component("%D0%B4%D0%B0"), "да");
 }
 
 }  // namespace

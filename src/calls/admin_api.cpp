@@ -1,0 +1,283 @@
+#include "calls/admin_api.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <array>
+#include <charconv>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "calls/call_json.hpp"
+#include "http/query.hpp"
+
+namespace va::calls {
+namespace {
+
+using json = nlohmann::json;
+
+std::array<unsigned char, SHA256_DIGEST_LENGTH> digest(std::string_view text) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data());
+  return out;
+}
+
+http::Response unauthorized() {
+  auto r =
+      http::Response::error(401, "unauthorized", "this route needs Authorization: Bearer <http.admin_token>");
+  r.header("WWW-Authenticate", "Bearer realm=\"voice-agent\"");
+  return r;
+}
+
+http::Response store_failure(const StoreError& e) {
+  if (e.kind == StoreError::Kind::invalid) return http::Response::error(400, "bad_request", e.message);
+  return http::Response::error(503, "store_unavailable", e.message);
+}
+
+// The filter of GET /v1/calls, or the 400 that says which parameter is wrong.
+std::variant<CallFilter, http::Response> filter_of(const http::Request& request) {
+  auto query = http::parse_query(request.query);
+  if (!query.error.empty()) return http::Response::error(400, "bad_request", query.error);
+  CallFilter f;
+  auto bad = [](const std::string& name, const std::string& value, const std::string& expected) {
+    return http::Response::error(400, "bad_request", name + "=" + value + ": expected " + expected);
+  };
+  for (const auto& [name, value] : query.values) {
+    if (name == "state") {
+      f.state = parse_call_state(value);
+      if (!f.state) return bad(name, value, "ringing, answered, active, on_hold, transferring or ended");
+    } else if (name == "direction") {
+      f.direction = parse_direction(value);
+      if (!f.direction) return bad(name, value, "inbound or outbound");
+    } else if (name == "source") {
+      f.source = parse_source(value);
+      if (!f.source) return bad(name, value, "sip or livekit");
+    } else if (name == "number") {
+      f.number = value;
+    } else if (name == "instance") {
+      f.instance = value;
+    } else if (name == "from" || name == "to") {
+      auto t = parse_time(value);
+      if (!t) return bad(name, value, "an ISO 8601 UTC time (2026-12-05T10:00:00Z) or unix seconds");
+      (name == "from" ? f.created_from : f.created_to) = t;
+    } else if (name == "limit") {
+      std::size_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > kMaxPageSize)
+        return bad(name, value, "1 to " + std::to_string(kMaxPageSize));
+      f.limit = n;
+    } else if (name == "cursor") {
+      f.cursor = value;
+    } else {
+      return http::Response::error(400, "bad_request", "unknown parameter '" + name + "'");
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+bool bearer_token_matches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (token.empty() || authorization.size() <= kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i)  // the scheme is case-insensitive (RFC 9110 §11.1)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i])))
+      return false;
+  // Digests of equal length: the comparison takes the same time whatever the tokens are.
+  auto given = digest(authorization.substr(kScheme.size()));
+  auto expected = digest(token);
+  return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+void add_admin_routes(http::Router& router, Store& store, const Orchestrator& orchestrator,
+                      std::string token) {
+  auto shared_token = std::make_shared<const std::string>(std::move(token));
+  auto guarded = [shared_token](http::Handler handler) -> http::Handler {
+    return [shared_token, handler = std::move(handler)](const http::Request& request) {
+      if (!bearer_token_matches(request.header("Authorization"), *shared_token)) return unauthorized();
+      return handler(request);
+    };
+  };
+
+  router.add(http::Method::get, "/v1/calls", guarded([&store](const http::Request& request) {
+               auto filter = filter_of(request);
+               if (auto* refused = std::get_if<http::Response>(&filter)) return *refused;
+               auto page = store.list_calls(std::get<CallFilter>(filter));
+               if (!page.ok()) return store_failure(page.error());
+               json calls = json::array();
+               for (const auto& c : page->calls) calls.push_back(call_json(c));
+               json body = {
+                   {"calls", std::move(calls)},
+                   {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+               return http::Response::json(200, body.dump());
+             }),
+             {{}, "/v1/calls"});
+
+  router.add(http::Method::get, "/v1/calls/counts", guarded([&store, &orchestrator](const http::Request&) {
+               auto stored = store.count_by_state();
+               if (!stored.ok()) return store_failure(stored.error());
+               json body = {{"stored", json::object()}, {"live", json::object()}};
+               for (auto s : {CallState::ringing, CallState::answered, CallState::active, CallState::on_hold,
+                              CallState::transferring, CallState::ended}) {
+                 auto name = std::string(to_string(s));
+                 body["stored"][name] = stored->count(s) ? stored->at(s) : 0;
+                 if (s != CallState::ended) body["live"][name] = 0;
+               }
+               for (const auto& c : orchestrator.live_calls())
+                 body["live"][std::string(to_string(c.state))] =
+                     body["live"][std::string(to_string(c.state))].get<int>() + 1;
+               return http::Response::json(200, body.dump());
+             }),
+             {{}, "/v1/calls/counts"});
+
+  router.add(http::Method::get, "/v1/calls/{id}", guarded([&store](const http::Request& request) {
+               auto id = request.path.substr(request.path.rfind('/') + 1);
+               auto detail = store.call_detail(id);
+               if (!detail.ok()) return store_failure(detail.error());
+               if (!*detail) return http::Response::error(404, "not_found", "no call " + id);
+               return http::Response::json(200, detail_json(**detail).dump());
+             }),
+             {{}, "/v1/calls/{id}"});
+
+  router.add(http::Method::get, "/openapi.json",
+             [](const http::Request&) { return http::Response::json(200, admin_openapi_document()); });
+}
+
+const std::string& admin_openapi_document() {
+  static const std::string document = [] {
+    json state_enum = {"ringing", "answered", "active", "on_hold", "transferring", "ended"};
+    json reason_enum = {"caller_hangup", "agent_hangup", "transferred",   "media_timeout",
+                        "rejected",      "failed",       "agent_restart", "drained"};
+    json nullable_string = {{"type", "string"}, {"nullable", true}};
+    json time = {{"type", "string"}, {"format", "date-time"}};
+    json nullable_time = {{"type", "string"}, {"format", "date-time"}, {"nullable", true}};
+    json call = {{"type", "object"},
+                 {"required", {"id", "direction", "source", "state", "created_at"}},
+                 {"properties",
+                  {{"id", {{"type", "string"}}},
+                   {"direction", {{"type", "string"}, {"enum", {"inbound", "outbound"}}}},
+                   {"source", {{"type", "string"}, {"enum", {"sip", "livekit"}}}},
+                   {"state", {{"type", "string"}, {"enum", state_enum}}},
+                   {"caller", {{"type", "string"}}},
+                   {"called", {{"type", "string"}}},
+                   {"trunk", {{"type", "string"}}},
+                   {"room", {{"type", "string"}}},
+                   {"participant_identity", {{"type", "string"}}},
+                   {"sip_call_id", {{"type", "string"}}},
+                   {"flow", {{"type", "string"}}},
+                   {"instance", {{"type", "string"}}},
+                   {"attributes", {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}},
+                   {"created_at", time},
+                   {"answered_at", nullable_time},
+                   {"ended_at", nullable_time},
+                   {"end_reason", {{"type", "string"}, {"enum", reason_enum}, {"nullable", true}}},
+                   {"sip_status", {{"type", "integer"}, {"nullable", true}}}}}};
+    json detail = {{"allOf",
+                    {{{"$ref", "#/components/schemas/Call"}},
+                     {{"type", "object"},
+                      {"properties",
+                       {{"transitions", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                        {"transcript", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                        {"metrics", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                        {"dtmf", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                        {"events", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}}}};
+    json error = {{"type", "object"},
+                  {"required", {"error"}},
+                  {"properties",
+                   {{"error",
+                     {{"type", "object"},
+                      {"properties",
+                       {{"status", {{"type", "integer"}}},
+                        {"code", {{"type", "string"}}},
+                        {"message", {{"type", "string"}}}}}}}}}};
+    auto error_response = [](const std::string& description) {
+      return json{
+          {"description", description},
+          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+    };
+    auto query = [](const std::string& name, json schema, const std::string& description) {
+      return json{{"name", name},
+                  {"in", "query"},
+                  {"required", false},
+                  {"schema", std::move(schema)},
+                  {"description", description}};
+    };
+    json doc = {
+        {"openapi", "3.0.3"},
+        {"info",
+         {{"title", "voice-agent admin API"},
+          {"version", "1"},
+          {"description", "Call records of voice-agent (docs/call-records.md)."}}},
+        {"security", {{{"bearer", json::array()}}}},
+        {"paths",
+         {{"/v1/calls",
+           {{"get",
+             {{"summary", "List calls, newest first, filtered and paginated"},
+              {"operationId", "listCalls"},
+              {"parameters",
+               {query("state", {{"type", "string"}, {"enum", state_enum}}, "the call's state"),
+                query("direction", {{"type", "string"}, {"enum", {"inbound", "outbound"}}}, "who placed it"),
+                query("source", {{"type", "string"}, {"enum", {"sip", "livekit"}}}, "how it reached us"),
+                query("number", {{"type", "string"}}, "the caller or the called number"),
+                query("instance", {{"type", "string"}}, "the instance that ran it"),
+                query("from", {{"type", "string"}}, "created at or after (ISO 8601 UTC or unix seconds)"),
+                query("to", {{"type", "string"}}, "created before (ISO 8601 UTC or unix seconds)"),
+                query("limit",
+                      {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxPageSize}, {"default", 50}},
+                      "calls per page"),
+                query("cursor", {{"type", "string"}}, "next_cursor of the previous page")}},
+              {"responses",
+               {{"200",
+                 {{"description", "a page of calls"},
+                  {"content",
+                   {{"application/json",
+                     {{"schema",
+                       {{"type", "object"},
+                        {"required", {"calls", "next_cursor"}},
+                        {"properties",
+                         {{"calls", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Call"}}}}},
+                          {"next_cursor", nullable_string}}}}}}}}}}},
+                {"400", error_response("a parameter is not valid")},
+                {"401", error_response("no or a wrong bearer token")},
+                {"503", error_response("the store cannot be reached")}}}}}}},
+          {"/v1/calls/counts",
+           {{"get",
+             {{"summary", "Calls per state: stored (every instance) and live (this instance)"},
+              {"operationId", "countCalls"},
+              {"responses",
+               {{"200",
+                 {{"description", "counts per state"},
+                  {"content",
+                   {{"application/json",
+                     {{"schema",
+                       {{"type", "object"},
+                        {"properties",
+                         {{"stored", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}},
+                          {"live",
+                           {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}}}}}}}}}}}},
+                {"401", error_response("no or a wrong bearer token")},
+                {"503", error_response("the store cannot be reached")}}}}}}},
+          {"/v1/calls/{id}",
+           {{"get",
+             {{"summary", "One call with its transitions, transcript, turn metrics, DTMF and events"},
+              {"operationId", "getCall"},
+              {"parameters",
+               {{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}}}},
+              {"responses",
+               {{"200",
+                 {{"description", "the call"},
+                  {"content",
+                   {{"application/json", {{"schema", {{"$ref", "#/components/schemas/CallDetail"}}}}}}}}},
+                {"401", error_response("no or a wrong bearer token")},
+                {"404", error_response("no such call")},
+                {"503", error_response("the store cannot be reached")}}}}}}}}},
+        {"components",
+         {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
+          {"schemas", {{"Call", call}, {"CallDetail", detail}, {"Error", error}}}}}};
+    return doc.dump(2);
+  }();
+  return document;
+}
+
+}  // namespace va::calls
