@@ -155,6 +155,19 @@ Result<CallRecords, std::string> open_call_records(const config::Config& cfg, me
       *records.store, calls::OrchestratorOptions{instance_name(cfg)}, metrics);
   auto recovered = records.orchestrator->recover_unfinished();
   if (!recovered.ok()) return "call records: ending the calls left unfinished: " + recovered.error().message;
+  if (!cfg.events.url.empty()) {
+    calls::OutboxOptions o;
+    o.url = cfg.events.url;
+    o.secrets = {cfg.events.secret};
+    o.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.events.timeout);
+    o.backoff.initial = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.events.backoff_initial);
+    o.backoff.max = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.events.backoff_max);
+    o.max_attempts = static_cast<int>(cfg.events.max_attempts);
+    records.outbox = std::make_unique<calls::Outbox>(*records.store, std::move(o), metrics);
+    if (!records.outbox->error().empty()) return "call events: " + records.outbox->error();
+    records.orchestrator->subscribe(
+        [outbox = records.outbox.get()](const calls::CallEvent&) { outbox->wake(); });
+  }
   log::info("call records open", {{"backend", std::string(records.store->backend())},
                                   {"instance", instance_name(cfg)},
                                   {"calls_ended_at_start", static_cast<std::int64_t>(recovered.value())}});

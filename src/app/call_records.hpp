@@ -7,6 +7,7 @@
 #include <string>
 
 #include "calls/orchestrator.hpp"
+#include "calls/outbox.hpp"
 #include "calls/store.hpp"
 #include "common/config.hpp"
 #include "common/metrics.hpp"
@@ -18,9 +19,11 @@ namespace va::app {
 struct CallRecords {
   std::unique_ptr<calls::Store> store;
   std::unique_ptr<calls::Orchestrator> orchestrator;
+  std::unique_ptr<calls::Outbox> outbox;  // events.url set: delivers the events; goes first at exit
 };
 
-// Opens and migrates the store, and ends the calls this instance left unfinished (agent_restart). The error
+// Opens and migrates the store, ends the calls this instance left unfinished (agent_restart) and, with
+// events.url, starts delivering the outbound events (those left from before the restart too). The error
 // says what could not be opened and why; serve refuses to start without its records.
 Result<CallRecords, std::string> open_call_records(const config::Config& cfg, metrics::Registry& metrics);
 

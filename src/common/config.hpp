@@ -320,6 +320,17 @@ struct Storage {
   std::string instance;  // this process's name in the call records; empty: the host name
 };
 
+// `events`: where the call events (call.started, call.answered, call.ended) are POSTed
+// (docs/call-records.md).
+struct Events {
+  std::string url;     // empty: events are kept in the store, not sent
+  std::string secret;  // HMAC-SHA256 key of X-Voice-Agent-Signature
+  Duration timeout{};
+  Duration backoff_initial{};
+  Duration backoff_max{};
+  std::int64_t max_attempts = 0;  // 0: retry forever
+};
+
 struct Logging {
   LogLevel level = LogLevel::info;
   LogFormat format = LogFormat::automatic;
@@ -337,6 +348,7 @@ struct Config {
   Http http;
   Security security;
   Storage storage;
+  Events events;
   Logging logging;
 };
 

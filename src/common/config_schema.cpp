@@ -928,6 +928,26 @@ void visit(V& v, Storage& c) {
 }
 
 template <class V>
+void visit(V& v, Events& c) {
+  v.field("url", c.url, std::string(), {},
+          Check<std::string>([](const std::string& u) -> std::optional<std::string> {
+            if (!u.empty() && !u.starts_with("http://") && !u.starts_with("https://"))
+              return "'" + u + "' is not an http:// or https:// URL";
+            return std::nullopt;
+          }));
+  v.field("secret", c.secret, std::string(), {.secret = true, .env = "VOICE_AGENT_EVENTS_SECRET"});
+  v.field("timeout", c.timeout, Duration(10s), {}, duration_between(1s, 5min));
+  v.field("backoff_initial", c.backoff_initial, Duration(1s), {}, duration_between(10ms, 1h));
+  v.field("backoff_max", c.backoff_max, Duration(5min), {}, duration_between(10ms, 24h));
+  v.field("max_attempts", c.max_attempts, std::int64_t{0}, {}, in_range(0, 1000000));
+  if constexpr (V::reading) {
+    if (!c.url.empty() && c.secret.empty())
+      v.error("secret",
+              "is required when events.url is set (receivers verify X-Voice-Agent-Signature with it)");
+  }
+}
+
+template <class V>
 void visit(V& v, Logging& c) {
   v.field("level", c.level, LogLevel::info);
   v.field("format", c.format, LogFormat::automatic);
@@ -946,6 +966,7 @@ void visit(V& v, Config& c) {
   v.section("http", c.http);
   v.section("security", c.security);
   v.section("storage", c.storage);
+  v.section("events", c.events);
   v.section("logging", c.logging);
   if constexpr (V::reading) {
     // Cross-section rules.

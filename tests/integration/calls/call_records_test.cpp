@@ -6,13 +6,17 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "calls/event_signature.hpp"
 #include "calls/sqlite_store.hpp"
 #include "support/agent_instance.hpp"
 #include "support/free_port.hpp"
+#include "support/running_http_server.hpp"
 #include "support/sipp.hpp"
 
 namespace va::test {
@@ -189,6 +193,49 @@ TEST(CallRecords, AfterKillNineTheRestartEndsTheCallsThatWereActiveOnce) {
   EXPECT_EQ(third.count_log_lines("\"calls_ended_at_start\":0"), 1u) << "nothing is ended twice\n"
                                                                      << third.log();
   EXPECT_TRUE(third.stop().exited_with(0)) << third.log();
+}
+
+// events.url set: a real SIPp call's three events reach the customer's endpoint, signed with events.secret.
+TEST(CallRecords, AServedCallsEventsArePostedSignedToTheConfiguredEndpoint) {
+  if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
+  constexpr const char* kSecret = "serve-events-secret";
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::string>> received;  // (type, signature problem)
+  http::Router router;
+  router.add(http::Method::post, "/events", [&](const http::Request& r) {
+    auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    auto problem =
+        calls::verify_event_signature(r.header("X-Voice-Agent-Signature"), r.body, kSecret, now.count());
+    auto type = nlohmann::json::parse(r.body)["type"].get<std::string>();
+    std::lock_guard lock(mutex);
+    received.emplace_back(type, problem);
+    return http::Response::json(204, "");
+  });
+  RunningHttpServer receiver(loopback_http_options(), std::move(router));
+
+  const auto sip = reserve_port(PortProtocol::udp);
+  const auto media = reserve_rtp_ports(8);
+  auto options = echo_agent(sip.port(), media,
+                            {"events.url=" + receiver.url("/events"), "events.backoff_initial=100ms"});
+  options.env = {{"VOICE_AGENT_EVENTS_SECRET", kSecret}};
+  AgentInstance agent(options);
+  ASSERT_TRUE(agent.ready()) << agent.log();
+  const auto caller = Sipp::run({.builtin_scenario = "uac",
+                                 .remote = "127.0.0.1:" + std::to_string(sip.port()),
+                                 .max_calls = 1,
+                                 .call_duration = 300ms},
+                                30s);
+  ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful()) << caller.describe();
+  EXPECT_EQ(agent.wait_for_metric("calls_outbox_delivered_total", 3.0, 15s), 3.0) << agent.log();
+  EXPECT_THAT(agent.log(), ::testing::Not(::testing::HasSubstr(kSecret)));
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(received[0].first, "call.started");
+  EXPECT_EQ(received[1].first, "call.answered");
+  EXPECT_EQ(received[2].first, "call.ended");
+  for (const auto& [type, problem] : received) EXPECT_EQ(problem, "") << type;
 }
 
 }  // namespace
