@@ -6,12 +6,18 @@
 
 namespace va::calls {
 
+namespace {
+// 2200-01-01: later times are refused — system_clock's nanoseconds end in 2262, and no call is that late.
+constexpr std::int64_t kLatestSeconds = 7'258'118'400;
+}  // namespace
+
 std::optional<Timestamp> parse_time(std::string_view text) {
   if (text.empty()) return std::nullopt;
   if (text.find_first_not_of("0123456789") == std::string_view::npos) {
     std::int64_t seconds = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    if (ec != std::errc() || end != text.data() + text.size() || seconds > kLatestSeconds)
+      return std::nullopt;
     return Timestamp(std::chrono::seconds(seconds));
   }
   std::tm tm{};
@@ -31,7 +37,9 @@ std::optional<Timestamp> parse_time(std::string_view text) {
     return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return Timestamp(std::chrono::seconds(timegm(&tm)) + std::chrono::milliseconds(millis));
+  auto seconds = static_cast<std::int64_t>(timegm(&tm));
+  if (seconds < 0 || seconds > kLatestSeconds || millis < 0) return std::nullopt;
+  return Timestamp(std::chrono::seconds(seconds) + std::chrono::milliseconds(millis));
 }
 
 nlohmann::json detail_json(const CallDetail& d) {

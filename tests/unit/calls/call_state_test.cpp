@@ -85,8 +85,8 @@ TEST(CallTimes, ReadIso8601UtcAndUnixSecondsAndRefuseTheRest) {
   EXPECT_EQ(ms(parse_time("2026-12-05T01:02:03.456Z")), 1796432523456);
   EXPECT_EQ(ms(parse_time("1796432523")), 1796432523000);
   EXPECT_EQ(iso8601(*parse_time("2026-12-05T01:02:03.456Z")), "2026-12-05T01:02:03.456Z");
-  for (const char* bad :
-       {"", "yesterday", "2026-12-05", "2026-13-05T01:02:03Z", "2026-12-05T01:02:03+03:00", "-5"})
+  for (const char* bad : {"", "yesterday", "2026-12-05", "2026-13-05T01:02:03Z", "2026-12-05T01:02:03+03:00",
+                          "-5", "9999-12-31T23:59:59Z", "99999999999999", "1900-01-01T00:00:00Z"})
     EXPECT_FALSE(parse_time(bad)) << bad;
 }
 
