@@ -53,12 +53,19 @@ std::string_view dtmf_source_name(media::DtmfSource s) {
 // and the call goes on: a caller is never dropped for a record.
 class RecordedCall final : public media::CallHandler {
  public:
-  RecordedCall(std::unique_ptr<media::CallHandler> inner, calls::Orchestrator& orchestrator)
-      : inner_(std::move(inner)), orchestrator_(orchestrator) {}
+  RecordedCall(std::unique_ptr<media::CallHandler> inner, calls::Orchestrator& orchestrator,
+               LiveCallControl* control)
+      : inner_(std::move(inner)), orchestrator_(orchestrator), control_(control) {}
+  ~RecordedCall() override {
+    if (control_) control_->detach(id_, slot_);
+  }
+  RecordedCall(const RecordedCall&) = delete;
+  RecordedCall& operator=(const RecordedCall&) = delete;
 
   void start(media::CallLeg& leg, const media::CallInfo& info) override {
     outbound_ = info.outbound;
     calls::CallStart s;
+    s.id = info.record_id;  // chosen by who placed the call (the admin API), or a new one
     s.direction = info.outbound ? calls::Direction::outbound : calls::Direction::inbound;
     s.source = info.transport == "livekit" ? calls::Source::livekit : calls::Source::sip;
     s.caller = info.caller;
@@ -74,6 +81,9 @@ class RecordedCall final : public media::CallHandler {
     if (recorded.ok()) {
       id_ = recorded.value();
       with_record.record_id = id_;
+      if (control_) slot_ = control_->attach(id_, info.executor, leg);
+    } else {
+      with_record.record_id.clear();
     }
     started_ = std::chrono::steady_clock::now();
     inner_->start(leg, with_record);
@@ -83,6 +93,7 @@ class RecordedCall final : public media::CallHandler {
     if (!id_.empty() && !answered_) {
       answered_ = true;
       answered_at_ = std::chrono::steady_clock::now();
+      if (slot_) slot_->answered = true;
       (void)orchestrator_.step(id_, calls::CallState::answered);
       (void)orchestrator_.step(id_, calls::CallState::active);
     }
@@ -117,6 +128,8 @@ class RecordedCall final : public media::CallHandler {
   }
   void on_ended(const media::CallEnded& ended) override {
     inner_->on_ended(ended);  // first: the conversation hands over its transcript as it finishes
+    if (control_) control_->detach(id_, slot_);
+    slot_.reset();
     if (id_.empty()) return;
     calls::CallEnd end;
     end.reason = end_reason_of(ended, outbound_);
@@ -128,6 +141,8 @@ class RecordedCall final : public media::CallHandler {
  private:
   std::unique_ptr<media::CallHandler> inner_;
   calls::Orchestrator& orchestrator_;
+  LiveCallControl* control_;
+  std::shared_ptr<LiveCallControl::Slot> slot_;
   std::string id_;
   bool outbound_ = false;
   bool answered_ = false;
@@ -174,11 +189,12 @@ Result<CallRecords, std::string> open_call_records(const config::Config& cfg, me
   return records;
 }
 
-void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator) {
-  registry.decorate(
-      [&orchestrator](std::unique_ptr<media::CallHandler> inner) -> std::unique_ptr<media::CallHandler> {
-        return std::make_unique<RecordedCall>(std::move(inner), orchestrator);
-      });
+void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator,
+                  LiveCallControl* control) {
+  registry.decorate([&orchestrator, control](
+                        std::unique_ptr<media::CallHandler> inner) -> std::unique_ptr<media::CallHandler> {
+    return std::make_unique<RecordedCall>(std::move(inner), orchestrator, control);
+  });
 }
 
 void attach_conversation(calls::Orchestrator& orchestrator, const std::string& record_id,

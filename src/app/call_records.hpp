@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/call_control.hpp"
 #include "calls/orchestrator.hpp"
 #include "calls/outbox.hpp"
 #include "calls/store.hpp"
@@ -30,8 +31,10 @@ Result<CallRecords, std::string> open_call_records(const config::Config& cfg, me
 // storage.instance, or the host name.
 std::string instance_name(const config::Config& cfg);
 
-// Every handler `registry` makes from now on reports its call to `orchestrator`.
-void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator);
+// Every handler `registry` makes from now on reports its call to `orchestrator` and, with `control`, can be
+// hung up or transferred through it while it lasts.
+void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator,
+                  LiveCallControl* control = nullptr);
 
 // The conversation's transcript and turns, kept with the live call until it ends.
 void attach_conversation(calls::Orchestrator& orchestrator, const std::string& record_id,

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/calls_commands.hpp"
 #include "app/check.hpp"
 #include "app/config_commands.hpp"
 #include "app/engine_commands.hpp"
@@ -35,7 +36,9 @@ int run_cli(int argc, char** argv) {
                "voice-agent"};
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 success, 1 runtime failure (or a failed check), 2 usage or configuration error.\n"
+      "Exit codes: 0 success, 1 runtime failure (or a failed check), 2 usage or configuration error, 3 no "
+      "such "
+      "call (calls show/hangup/transfer).\n"
       "Run `voice-agent COMMAND --help` for the options of a command.");
 
   ConfigSource source;
@@ -117,6 +120,7 @@ int run_cli(int argc, char** argv) {
   add_overrides(provision_cmd, source);
 
   EngineCommands engine_commands(app);
+  CallsCommands calls_commands(app);
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
@@ -139,6 +143,7 @@ int run_cli(int argc, char** argv) {
   if (*token_create_cmd) return token_create(source, token);
   if (*provision_cmd) return provision(source, provision_options);
   if (auto exit_code = engine_commands.run()) return *exit_code;
+  if (auto exit_code = calls_commands.run()) return *exit_code;
   if (*version_cmd) {
     std::cout << "voice-agent " << kVersion << " (" << VA_BUILD_TYPE << ", " << __VERSION__ << ")\n";
     return kExitOk;

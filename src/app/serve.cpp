@@ -136,9 +136,11 @@ int serve(const ConfigSource& source) {
                                                                                const voice::Conversation& c) {
     attach_conversation(*orchestrator, record_id, c);
   };
-  record_calls(call_handlers, *records.orchestrator);
+  LiveCallControl call_control(cfg);
+  record_calls(call_handlers, *records.orchestrator, &call_control);
   if (!cfg.http.admin_token.empty()) {
-    calls::add_admin_routes(router, *records.store, *records.orchestrator, cfg.http.admin_token);
+    calls::add_admin_routes(router, *records.store, *records.orchestrator, cfg.http.admin_token,
+                            &call_control);
   } else {
     log::info("admin API off: set http.admin_token (or VOICE_AGENT_ADMIN_TOKEN) to serve /v1/calls");
   }
@@ -217,6 +219,7 @@ int serve(const ConfigSource& source) {
       sip_failed = true;
     } else {
       health.set("sip", ComponentState::ready);
+      call_control.set_sip(&*sip_endpoint);
       if (!cfg.sip.trunks.empty()) {
         sip::TrunkMonitorOptions trunk_options;
         trunk_options.trunks = cfg.sip.trunks;
@@ -290,9 +293,11 @@ int serve(const ConfigSource& source) {
       return;
     }
     shutting_down = true;
-    // Running LiveKit calls may go on up to livekit.agent.drain_timeout: unlike our SIP calls, which are hung
-    // up with BYE, they live in rooms other participants share, so they are let finish.
+    // Drain: calls in progress may go on — SIP calls up to sip.drain_timeout (then BYE, which gets another
+    // http.shutdown_timeout to complete), LiveKit calls up to livekit.agent.drain_timeout.
     auto shutdown_timeout = cfg.http.shutdown_timeout;
+    if (sip_endpoint && !sip_failed && sip_endpoint->active_calls() > 0)
+      shutdown_timeout = std::max(shutdown_timeout, cfg.sip.drain_timeout + cfg.http.shutdown_timeout);
     if (agent_worker) {
       auto held = agent_worker->status();
       if (held.running_jobs + held.reserved_jobs > 0)
@@ -304,6 +309,7 @@ int serve(const ConfigSource& source) {
                {"in_flight_connections", static_cast<std::int64_t>(server.active_connections())},
                {"deadline_ms", static_cast<std::int64_t>(shutdown_timeout.count())}});
     health.set_draining(true);
+    call_control.set_draining();
     deadline.expires_after(shutdown_timeout);
     deadline.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
@@ -313,23 +319,27 @@ int serve(const ConfigSource& source) {
       server.abort_connections();
       io.stop();
     });
-    // Done when HTTP, SIP and the LiveKit agent worker have drained (SIP: new INVITEs get 503, calls are hung
-    // up with BYE; LiveKit: no new jobs, running calls finish within livekit.agent.drain_timeout).
+    // First the calls drain (SIP: new INVITEs get 503, calls finish within sip.drain_timeout; LiveKit: no new
+    // jobs, running calls finish within livekit.agent.drain_timeout) while HTTP stays up — /readyz says 503,
+    // /metrics and the admin API still answer; then HTTP drains its connections and the loop stops.
     bool sip_running = sip_endpoint && !sip_failed;
-    auto pending = std::make_shared<std::atomic<int>>((sip_running ? 2 : 1) + (agent_worker ? 1 : 0));
+    auto pending = std::make_shared<std::atomic<int>>(
+        1 + (sip_running ? 1 : 0) + (sip_running && trunks ? 1 : 0) + (agent_worker ? 1 : 0));
     auto drained = [&, pending] {
       if (--*pending > 0) return;
-      deadline.cancel();
-      io.stop();
+      log::info("calls drained: closing HTTP");
+      server.shutdown([&] {
+        deadline.cancel();
+        io.stop();
+      });
     };
     if (sip_running) {
       health.set("sip", ComponentState::stopped, "draining");
-      // Registrations go first (Expires: 0), so the carrier stops sending calls before INVITEs get 503.
-      if (trunks) {
-        trunks->shutdown([&, drained] { sip_endpoint->shutdown(drained); });
-      } else {
-        sip_endpoint->shutdown(drained);
-      }
+      // New INVITEs get 503 + Retry-After at once (the carrier tries its next route) while the registrations
+      // are removed (Expires: 0), so it stops sending calls; the calls in progress go on meanwhile.
+      sip_endpoint->shutdown(drained,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(cfg.sip.drain_timeout));
+      if (trunks) trunks->shutdown(drained);
     }
     if (agent_worker) {
       agent_worker->drain(
@@ -344,7 +354,7 @@ int serve(const ConfigSource& source) {
             drained();
           });
     }
-    server.shutdown(drained);
+    drained();  // the share of this function: the calls' own shares follow as they drain
   };
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
@@ -371,6 +381,7 @@ int serve(const ConfigSource& source) {
   livekit_calls.reset();  // hangs up what is left; its last reports still reach the (stopped) worker
   agent_worker.reset();   // declared before the io_context it runs on: it must go first
   if (trunks) trunks->stop();
+  call_control.set_sip(nullptr);
   if (sip_endpoint) sip_endpoint->stop();
 
   health.set("http", ComponentState::stopped);

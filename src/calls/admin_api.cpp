@@ -75,6 +75,61 @@ std::variant<CallFilter, http::Response> filter_of(const http::Request& request)
   return f;
 }
 
+http::Response control_failure(const ControlError& e) {
+  switch (e.kind) {
+    case ControlError::Kind::not_found:
+      return http::Response::error(404, "not_found", e.message);
+    case ControlError::Kind::conflict:
+      return http::Response::error(409, "conflict", e.message);
+    case ControlError::Kind::invalid:
+      return http::Response::error(400, "bad_request", e.message);
+    case ControlError::Kind::unavailable:
+      break;
+  }
+  auto r = http::Response::error(503, "unavailable", e.message);
+  r.header("Retry-After", "5");
+  return r;
+}
+
+// The JSON object body of a POST, or the 400/415 that says why not.
+std::variant<json, http::Response> object_body(const http::Request& request) {
+  if (request.media_type() != "application/json")
+    return http::Response::error(415, "unsupported_media_type", "send Content-Type: application/json");
+  auto body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return http::Response::error(400, "bad_request", "the body is not a JSON object");
+  return body;
+}
+
+// A string member of `body` ("" when absent), or the 400 naming it.
+std::variant<std::string, http::Response> string_member(const json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::string();
+  if (!it->is_string())
+    return http::Response::error(400, "bad_request", std::string(name) + ": expected a string");
+  return it->get<std::string>();
+}
+
+// The {id} of /v1/calls/{id}/<action>.
+std::string call_id_segment(const std::string& path) {
+  auto end = path.rfind('/');
+  auto begin = path.rfind('/', end - 1);
+  return path.substr(begin + 1, end - begin - 1);
+}
+
+// Why a call that is not live here cannot be steered: it ended, it runs on another instance, or there is
+// no such call.
+http::Response not_live(Store& store, const std::string& id, const ControlError& e) {
+  if (e.kind != ControlError::Kind::not_found) return control_failure(e);
+  auto found = store.find_call(id);
+  if (!found.ok() || !*found) return control_failure(e);
+  const auto& call = **found;
+  if (call.state == CallState::ended)
+    return http::Response::error(409, "conflict", "call " + id + " has ended");
+  return http::Response::error(409, "conflict",
+                               "call " + id + " runs on instance '" + call.instance + "': ask that instance");
+}
+
 }  // namespace
 
 bool bearer_token_matches(std::string_view authorization, std::string_view token) {
@@ -90,8 +145,8 @@ bool bearer_token_matches(std::string_view authorization, std::string_view token
   return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
-void add_admin_routes(http::Router& router, Store& store, const Orchestrator& orchestrator,
-                      std::string token) {
+void add_admin_routes(http::Router& router, Store& store, const Orchestrator& orchestrator, std::string token,
+                      CallControl* control) {
   auto shared_token = std::make_shared<const std::string>(std::move(token));
   auto guarded = [shared_token](http::Handler handler) -> http::Handler {
     return [shared_token, handler = std::move(handler)](const http::Request& request) {
@@ -139,6 +194,59 @@ void add_admin_routes(http::Router& router, Store& store, const Orchestrator& or
                return http::Response::json(200, detail_json(**detail).dump());
              }),
              {{}, "/v1/calls/{id}"});
+
+  auto no_control = [] {
+    return http::Response::error(501, "not_implemented", "this instance cannot steer calls");
+  };
+  router.add(http::Method::post, "/v1/calls/{id}/hangup",
+             guarded([&store, control, no_control](const http::Request& request) {
+               if (!control) return no_control();
+               auto id = call_id_segment(request.path);
+               if (auto e = control->hang_up(id)) return not_live(store, id, *e);
+               return http::Response::json(202, json{{"id", id}, {"action", "hangup"}}.dump());
+             }),
+             {{}, "/v1/calls/{id}/hangup"});
+
+  router.add(
+      http::Method::post, "/v1/calls/{id}/transfer",
+      guarded([&store, control, no_control](const http::Request& request) {
+        if (!control) return no_control();
+        auto body = object_body(request);
+        if (auto* refused = std::get_if<http::Response>(&body)) return *refused;
+        auto target = string_member(std::get<json>(body), "target");
+        if (auto* refused = std::get_if<http::Response>(&target)) return *refused;
+        const auto& to = std::get<std::string>(target);
+        if (to.empty()) return http::Response::error(400, "bad_request", "target: required");
+        auto id = call_id_segment(request.path);
+        if (auto e = control->transfer(id, to)) return not_live(store, id, *e);
+        return http::Response::json(202, json{{"id", id}, {"action", "transfer"}, {"target", to}}.dump());
+      }),
+      {{}, "/v1/calls/{id}/transfer"});
+
+  router.add(http::Method::post, "/v1/calls", guarded([control, no_control](const http::Request& request) {
+               if (!control) return no_control();
+               auto body = object_body(request);
+               if (auto* refused = std::get_if<http::Response>(&body)) return *refused;
+               OriginateRequest r;
+               for (auto [name, field] : {std::pair{"to", &r.to}, std::pair{"flow", &r.flow},
+                                          std::pair{"trunk", &r.trunk}, std::pair{"from", &r.from}}) {
+                 auto value = string_member(std::get<json>(body), name);
+                 if (auto* refused = std::get_if<http::Response>(&value)) return *refused;
+                 *field = std::get<std::string>(value);
+               }
+               for (const auto& [key, value] : std::get<json>(body).items()) {
+                 if (key != "to" && key != "flow" && key != "trunk" && key != "from")
+                   return http::Response::error(400, "bad_request", "unknown member '" + key + "'");
+               }
+               if (r.to.empty()) return http::Response::error(400, "bad_request", "to: required");
+               auto placed = control->originate(r);
+               if (!placed.ok()) return control_failure(placed.error());
+               auto response = http::Response::json(
+                   202, json{{"id", placed->id}, {"sip_call_id", placed->sip_call_id}}.dump());
+               response.header("Location", "/v1/calls/" + placed->id);
+               return response;
+             }),
+             {{}, "/v1/calls"});
 
   router.add(http::Method::get, "/openapi.json",
              [](const http::Request&) { return http::Response::json(200, admin_openapi_document()); });
@@ -203,6 +311,65 @@ const std::string& admin_openapi_document() {
                   {"schema", std::move(schema)},
                   {"description", description}};
     };
+    auto json_body = [](json schema) {
+      return json{{"required", true}, {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
+    };
+    json id_parameter = {
+        {"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}};
+    json accepted = {{"description", "asked of the call; its record shows the outcome"},
+                     {"content",
+                      {{"application/json",
+                        {{"schema",
+                          {{"type", "object"},
+                           {"required", {"id", "action"}},
+                           {"properties",
+                            {{"id", {{"type", "string"}}},
+                             {"action", {{"type", "string"}}},
+                             {"target", {{"type", "string"}}}}}}}}}}}};
+    auto steering = [&](const std::string& summary, const std::string& operation, std::optional<json> body) {
+      json op = {{"summary", summary},
+                 {"operationId", operation},
+                 {"parameters", {id_parameter}},
+                 {"responses",
+                  {{"202", accepted},
+                   {"400", error_response("the request is not valid")},
+                   {"401", error_response("no or a wrong bearer token")},
+                   {"404", error_response("no such call")},
+                   {"409", error_response("the call has ended, or runs on another instance")},
+                   {"501", error_response("this instance cannot steer calls")},
+                   {"503", error_response("the instance is draining")}}}};
+      if (body) op["requestBody"] = json_body(std::move(*body));
+      return json{{"post", std::move(op)}};
+    };
+    json originate = {
+        {"summary", "Place an outbound call (direct SIP)"},
+        {"operationId", "originateCall"},
+        {"requestBody",
+         json_body(
+             {{"type", "object"},
+              {"required", {"to"}},
+              {"additionalProperties", false},
+              {"properties",
+               {{"to", {{"type", "string"}, {"description", "a phone number or a sip:/sips: URI"}}},
+                {"flow", {{"type", "string"}, {"description", "default: the first inbound route's"}}},
+                {"trunk", {{"type", "string"}, {"description", "default: routing.outbound.trunk"}}},
+                {"from", {{"type", "string"}, {"description", "default: routing.outbound.caller_id"}}}}}})},
+        {"responses",
+         {{"202",
+           {{"description", "the call is being placed; its record is /v1/calls/{id}"},
+            {"headers", {{"Location", {{"schema", {{"type", "string"}}}}}}},
+            {"content",
+             {{"application/json",
+               {{"schema",
+                 {{"type", "object"},
+                  {"required", {"id", "sip_call_id"}},
+                  {"properties",
+                   {{"id", {{"type", "string"}}}, {"sip_call_id", {{"type", "string"}}}}}}}}}}}}},
+          {"400", error_response("the request is not valid")},
+          {"401", error_response("no or a wrong bearer token")},
+          {"415", error_response("the body is not application/json")},
+          {"501", error_response("this instance cannot place calls")},
+          {"503", error_response("the instance is draining or has no SIP endpoint")}}}};
     json doc = {
         {"openapi", "3.0.3"},
         {"info",
@@ -240,7 +407,15 @@ const std::string& admin_openapi_document() {
                           {"next_cursor", nullable_string}}}}}}}}}}},
                 {"400", error_response("a parameter is not valid")},
                 {"401", error_response("no or a wrong bearer token")},
-                {"503", error_response("the store cannot be reached")}}}}}}},
+                {"503", error_response("the store cannot be reached")}}}}},
+            {"post", originate}}},
+          {"/v1/calls/{id}/hangup",
+           steering("Hang up a live call of this instance", "hangUpCall", std::nullopt)},
+          {"/v1/calls/{id}/transfer",
+           steering("Blind transfer (SIP REFER) of a live call to a number or SIP URI", "transferCall",
+                    json{{"type", "object"},
+                         {"required", {"target"}},
+                         {"properties", {{"target", {{"type", "string"}}}}}})},
           {"/v1/calls/counts",
            {{"get",
              {{"summary", "Calls per state: stored (every instance) and live (this instance)"},

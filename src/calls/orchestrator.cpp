@@ -175,7 +175,7 @@ void Orchestrator::count_state(CallState state, double by) {
 
 Result<std::string, StepError> Orchestrator::call_started(const CallStart& start) {
   CallRecord call;
-  call.id = new_call_id();
+  call.id = start.id.empty() ? new_call_id() : start.id;
   call.direction = start.direction;
   call.source = start.source;
   call.caller = start.caller;

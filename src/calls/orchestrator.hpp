@@ -25,6 +25,7 @@ namespace va::calls {
 
 // What a transport knows when a call appears.
 struct CallStart {
+  std::string id;  // the record's id when the caller chose one (an originated call); empty: a new one
   Direction direction = Direction::inbound;
   Source source = Source::sip;
   std::string caller;

@@ -195,6 +195,7 @@ struct Sip {
   PortRange rtp_ports;
   std::int64_t max_calls = 1000;  // concurrent calls; beyond it new INVITEs get 503 + Retry-After
   Duration media_timeout{};       // no RTP for this long on an answered call: BYE, reason media_timeout
+  Duration drain_timeout{};  // on SIGTERM: how long calls in progress may go on before BYE (reason drained)
   SessionTimer session_timer;
   std::vector<Trunk> trunks;
 };

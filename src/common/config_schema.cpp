@@ -667,6 +667,7 @@ void visit(V& v, Sip& c) {
   v.section("rtp_ports", c.rtp_ports);
   v.field("max_calls", c.max_calls, std::int64_t{1000}, {}, in_range(1, 100000));
   v.field("media_timeout", c.media_timeout, Duration(30s), {}, duration_between(1s, 1h));
+  v.field("drain_timeout", c.drain_timeout, Duration(30s), {}, duration_between(0s, 24h));
   v.section("session_timer", c.session_timer);
   v.field("trunks", c.trunks, {});
   if constexpr (V::reading) {

@@ -78,6 +78,9 @@ AgentInstance::AgentInstance(AgentInstanceOptions options)
   // The call records go into the instance's own directory (never a file shared with other tests, or one
   // beside a configuration file in the source tree); a test's own storage.url in `sets` comes later and wins.
   process.argv.insert(process.argv.end(), {"--set", "storage.url=sqlite://" + records_file().string()});
+  // Stopping an instance hangs up its calls at once, as the tests expect of the end of a test; the drain
+  // tests (tests/integration/calls) set their own sip.drain_timeout.
+  process.argv.insert(process.argv.end(), {"--set", "sip.drain_timeout=0s"});
   for (const auto& set : options_.sets) process.argv.insert(process.argv.end(), {"--set", set});
   process.env = options_.env;
   process.unset_env = kLiveKitEnvironment;

@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 
 #include "common/log.hpp"
@@ -58,7 +59,8 @@ class UserAgentCore : public TransactionUser,
         rtp_sent_(
             metrics_->counter("rtp_packets_total", "RTP packets by direction", {"direction"}).with({"sent"})),
         rtp_received_(metrics_->counter("rtp_packets_total", "RTP packets by direction", {"direction"})
-                          .with({"received"})) {}
+                          .with({"received"})),
+        drain_timer_(layer_.strand()) {}
 
   const UserAgentOptions& options() const override { return options_; }
   const CallHandlerRegistry& handlers() const override { return handlers_; }
@@ -139,19 +141,30 @@ class UserAgentCore : public TransactionUser,
 
   PlacedCall place_call(OutboundCallRequest request);
 
-  void shutdown(std::function<void()> done) {
-    asio::post(layer_.strand(), [this, self = shared_from_this(), done = std::move(done)]() mutable {
+  void shutdown(std::function<void()> done, std::chrono::milliseconds drain_timeout) {
+    draining_ = true;
+    accepting_outbound_ = false;
+    asio::post(layer_.strand(), [this, self = shared_from_this(), done = std::move(done),
+                                 drain_timeout]() mutable {
       shutting_down_ = true;
-      accepting_outbound_ = false;
       on_drained_ = std::move(done);
-      log::info("sip: shutting down", {{"calls", static_cast<std::int64_t>(calls_.size())}});
-      for (auto& entry : calls_) {
-        auto call = entry.second.call;  // a copy: clang 14 cannot capture structured bindings
-        asio::post(call->io(), [call] { call->hangup(media::EndReason::shutdown, "shutdown"); });
+      log::info("sip: draining", {{"calls", static_cast<std::int64_t>(calls_.size())},
+                                  {"drain_timeout_ms", static_cast<std::int64_t>(drain_timeout.count())}});
+      if (drain_timeout <= std::chrono::milliseconds::zero() || calls_.empty()) {
+        hang_up_all("shutdown");
+      } else {
+        drain_timer_.expires_after(drain_timeout);
+        drain_timer_.async_wait([this, self](const boost::system::error_code& ec) {
+          if (ec || calls_.empty()) return;
+          log::warn("sip: calls still in progress at the drain timeout: hanging up",
+                    {{"calls", static_cast<std::int64_t>(calls_.size())}});
+          hang_up_all("drain timeout");
+        });
       }
       check_drained();
     });
   }
+  bool draining() const { return draining_.load(); }
 
   // TransactionUser, on the SIP strand.
   void on_request(const ServerTransactionHandle& transaction, const IncomingMessage& request) override;
@@ -200,8 +213,16 @@ class UserAgentCore : public TransactionUser,
     if (!call_id || !from) return {};
     return std::string(*call_id) + '\n' + std::string(from->tag().value_or(""));
   }
+  // SIP strand.
+  void hang_up_all(const std::string& detail) {
+    for (auto& entry : calls_) {
+      auto call = entry.second.call;  // a copy: clang 14 cannot capture structured bindings
+      asio::post(call->io(), [call, detail] { call->hangup(media::EndReason::shutdown, detail); });
+    }
+  }
   void check_drained() {
     if (shutting_down_ && on_drained_ && calls_.empty() && pending_byes_ == 0) {
+      drain_timer_.cancel();
       auto done = std::move(on_drained_);
       on_drained_ = nullptr;
       done();
@@ -222,6 +243,7 @@ class UserAgentCore : public TransactionUser,
   metrics::Counter& rtp_received_;
   std::atomic<bool> stopped_{false};
   std::atomic<bool> accepting_outbound_{false};  // between start() and shutdown()/stop()
+  std::atomic<bool> draining_{false};
   std::atomic<std::size_t> active_{0};
 
   // SIP strand only.
@@ -233,6 +255,7 @@ class UserAgentCore : public TransactionUser,
   std::map<std::string, CallEntry> calls_;                     // by Call-ID + our tag (DialogId::key())
   std::map<std::string, std::weak_ptr<InboundCall>> invites_;  // by Call-ID + From tag, for CANCEL / Timer L
   bool shutting_down_ = false;
+  asio::steady_timer drain_timer_;
   std::size_t pending_byes_ = 0;
   std::function<void()> on_drained_;
 };
@@ -455,6 +478,8 @@ PlacedCall UserAgentCore::place_call(OutboundCallRequest request) {
   info.dialed = target->user;
   info.flow = request.flow;
   info.outbound = true;
+  info.trunk = request.trunk;
+  info.record_id = request.record_id;
 
   OutboundCallSetup setup;
   setup.target = *target;
@@ -500,8 +525,11 @@ std::optional<std::string> UserAgent::start() {
 const std::vector<ListeningPoint>& UserAgent::listening_points() const {
   return core_->listening_points();
 }
-void UserAgent::shutdown(std::function<void()> done) {
-  core_->shutdown(std::move(done));
+void UserAgent::shutdown(std::function<void()> done, std::chrono::milliseconds drain_timeout) {
+  core_->shutdown(std::move(done), drain_timeout);
+}
+bool UserAgent::draining() const {
+  return core_->draining();
 }
 void UserAgent::stop() {
   core_->stop();

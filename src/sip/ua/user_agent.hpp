@@ -72,6 +72,8 @@ struct OutboundCallRequest {
   std::string flow;                               // the CallHandlerRegistry name that drives the call
   std::unique_ptr<CallHandler> handler;           // or the handler itself (then `flow` is only a label)
   std::chrono::milliseconds ring_timeout{60000};  // then CANCEL and EndReason::no_answer
+  std::string trunk;                              // the trunk it goes out through (CallInfo::trunk), if any
+  std::string record_id;  // CallInfo::record_id: the call record's id chosen by who placed the call
 };
 
 struct PlacedCall {
@@ -95,13 +97,17 @@ class UserAgent {
   std::optional<std::string> start();
   const std::vector<ListeningPoint>& listening_points() const;
 
-  // Graceful shutdown: new INVITEs get 503, every call is hung up (BYE, reason "shutdown"); `done` runs on
-  // the SIP strand once no call and no BYE transaction remains. Any thread.
-  void shutdown(std::function<void()> done);
+  // Graceful shutdown (drain): new INVITEs get 503 + Retry-After and no call is placed; the calls in
+  // progress go on for up to `drain_timeout`, then the rest are hung up (BYE, EndReason::shutdown, detail
+  // "drain timeout"); a zero timeout hangs up at once. `done` runs on the SIP strand once no call and no BYE
+  // transaction remains. Any thread.
+  void shutdown(std::function<void()> done,
+                std::chrono::milliseconds drain_timeout = std::chrono::milliseconds::zero());
   // Stops the transaction layer and the media threads. Idempotent; after it no callback runs.
   void stop();
 
   std::size_t active_calls() const;
+  bool draining() const;  // shutdown() was called
 
   // Places a call (outbound_call.hpp). Checks the request at once (target URI, From, proxy, handler) and
   // returns the Call-ID; everything after is reported to the handler (on_answered, on_ended with
