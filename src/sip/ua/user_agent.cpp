@@ -5,6 +5,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
 #include <map>
 
 #include "common/log.hpp"
@@ -348,6 +349,18 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
       choose_inbound_route(options_.routing, m.request_uri().user, to ? std::string_view(to->uri.user) : "");
   info.dialed = std::string(choice.dialed);
   info.trunk = std::move(trunk);
+  for (const auto& mapping : options_.headers_to_attributes) {
+    if (auto value = m.header(mapping.header)) info.attributes[mapping.attribute] = std::string(*value);
+  }
+  if (options_.include_headers == "x_headers" || options_.include_headers == "all") {
+    for (const auto& h : m.headers()) {
+      bool x_header = h.name.size() > 2 && (h.name[0] == 'X' || h.name[0] == 'x') && h.name[1] == '-';
+      if (!x_header && options_.include_headers != "all") continue;
+      std::string key = "sip.h.";
+      for (char c : h.name) key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      info.attributes[key] = h.value;
+    }
+  }
   const auto* route = choice.route;
   if (!route) return refuse(transaction, 404, "No Route", "no_route");
   if (!handlers_.contains(route->flow)) {

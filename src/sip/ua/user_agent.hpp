@@ -60,6 +60,11 @@ struct UserAgentOptions {
   std::shared_ptr<InboundAdmission> admission;
   // RFC 4028 session timers, both directions (session_timer.hpp). min_se below 90 s is for tests only.
   SessionTimerSettings session_timer;
+  // INVITE headers kept as the call's attributes (CallInfo::attributes), as LiveKit's SIP bridge does for
+  // calls through it: each mapped header under its attribute name, and with include_headers "x_headers"
+  // (X- headers) or "all" the headers as "sip.h.<lower-case name>".
+  std::vector<config::HeaderAttribute> headers_to_attributes;
+  std::string include_headers = "none";
 };
 
 // A call to place (UserAgent::place_call).

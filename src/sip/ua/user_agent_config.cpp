@@ -29,6 +29,10 @@ UserAgentOptions user_agent_options(const config::Config& config, std::size_t me
   o.session_timer.expires =
       std::chrono::duration_cast<std::chrono::seconds>(config.sip.session_timer.expires);
   o.session_timer.min_se = std::chrono::duration_cast<std::chrono::seconds>(config.sip.session_timer.min_se);
+  // The same INVITE headers as the LiveKit inbound trunk keeps, so a call's attributes do not depend on
+  // which way it came.
+  o.headers_to_attributes = config.livekit.provisioning.inbound_trunk.headers_to_attributes;
+  o.include_headers = config.livekit.provisioning.inbound_trunk.include_headers;
   return o;
 }
 

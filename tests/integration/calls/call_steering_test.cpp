@@ -153,12 +153,16 @@ TEST(Drain, CallsStillInProgressAtTheDrainTimeoutEndAsDrained) {
 }
 
 // The admin API and the CLI over it: hang up one live SIPp call, transfer another (REFER accepted, NOTIFY
-// 200, BYE), and clear answers for a call that is not live, a wrong target and a wrong token.
+// 200, BYE), and clear answers for a call that is not live, a wrong target and a wrong token; the
+// INVITE headers the configuration maps are the call's attributes.
 TEST(AdminSteering, HangsUpAndTransfersLiveSipCalls) {
   if (!Sipp::available()) GTEST_FAIL() << "sipp (Debian package sip-tester) is not installed";
   const auto sip = reserve_port(PortProtocol::udp);
   const auto media = reserve_rtp_ports(16);
-  AgentInstance agent(echo_agent(sip.port(), media));
+  AgentInstance agent(echo_agent(sip.port(), media,
+                                 {"livekit.provisioning.inbound_trunk.headers_to_attributes=[{header: "
+                                  "X-Customer-Id, attribute: customer}]",
+                                  "livekit.provisioning.inbound_trunk.include_headers=x_headers"}));
   ASSERT_TRUE(agent.ready()) << agent.log();
   const std::string remote = "127.0.0.1:" + std::to_string(sip.port());
 
@@ -175,6 +179,9 @@ TEST(AdminSteering, HangsUpAndTransfersLiveSipCalls) {
   EXPECT_TRUE(first_done.exit.exited_with(0) && first_done.all_successful()) << first_done.describe();
   ASSERT_TRUE(eventually([&] { return call_detail(agent, hung_up).value("state", "") == "ended"; }, 10s));
   EXPECT_EQ(call_detail(agent, hung_up)["end_reason"], "agent_hangup");
+  // The INVITE's X-Customer-Id, mapped as LiveKit's bridge would map it, and as an X- header.
+  EXPECT_EQ(call_detail(agent, hung_up)["attributes"],
+            (json{{"customer", "4711"}, {"sip.h.x-customer-id", "4711"}}));
 
   // The same call again: it has ended (409); an unknown one: 404, and the CLI's exit code 3.
   HttpClient http;
