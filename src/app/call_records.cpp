@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <filesystem>
 
 #include "common/log.hpp"
+#include "media/recording_call_leg.hpp"
 
 namespace va::app {
 namespace {
@@ -51,13 +54,25 @@ std::string_view dtmf_source_name(media::DtmfSource s) {
 // The decorator: the flow's handler does the call, this one reports it. Runs on the call's thread; the
 // orchestrator is thread-safe. A step the store could not keep is logged and counted by the orchestrator,
 // and the call goes on: a caller is never dropped for a record.
+//
+// A call whose route records (CallInfo::record) runs its handler on a RecordingCallLeg, which shows the
+// agent's audio to the recorder; the caller's audio is shown here, in on_audio. Recording starts at the
+// answer.
 class RecordedCall final : public media::CallHandler {
  public:
-  RecordedCall(std::unique_ptr<media::CallHandler> inner, calls::Orchestrator& orchestrator)
-      : inner_(std::move(inner)), orchestrator_(orchestrator) {}
+  RecordedCall(std::unique_ptr<media::CallHandler> inner, calls::Orchestrator& orchestrator,
+               media::RecordingWriter* recordings)
+      : inner_(std::move(inner)), orchestrator_(orchestrator), recordings_(recordings) {}
+  ~RecordedCall() override {
+    if (recorder_) recorder_->stop(media::CallRecorder::Clock::now());
+  }
+  RecordedCall(const RecordedCall&) = delete;
+  RecordedCall& operator=(const RecordedCall&) = delete;
 
   void start(media::CallLeg& leg, const media::CallInfo& info) override {
     outbound_ = info.outbound;
+    record_mode_ = recordings_ ? info.record : media::RecordingMode::off;
+    sip_call_id_ = info.call_id;
     calls::CallStart s;
     s.direction = info.outbound ? calls::Direction::outbound : calls::Direction::inbound;
     s.source = info.transport == "livekit" ? calls::Source::livekit : calls::Source::sip;
@@ -76,7 +91,12 @@ class RecordedCall final : public media::CallHandler {
       with_record.record_id = id_;
     }
     started_ = std::chrono::steady_clock::now();
-    inner_->start(leg, with_record);
+    if (record_mode_ != media::RecordingMode::off) {
+      tap_ = std::make_unique<media::RecordingCallLeg>(leg);
+      inner_->start(*tap_, with_record);
+    } else {
+      inner_->start(leg, with_record);
+    }
   }
 
   void on_answered() override {
@@ -86,9 +106,13 @@ class RecordedCall final : public media::CallHandler {
       (void)orchestrator_.step(id_, calls::CallState::answered);
       (void)orchestrator_.step(id_, calls::CallState::active);
     }
+    if (tap_ && !recorder_) start_recording();
     inner_->on_answered();
   }
-  void on_audio(const media::AudioFrame& frame) override { inner_->on_audio(frame); }
+  void on_audio(const media::AudioFrame& frame) override {
+    if (recorder_) recorder_->caller_audio(frame, media::CallRecorder::Clock::now());
+    inner_->on_audio(frame);
+  }
   void on_dtmf(const media::DtmfEvent& event) override {
     if (!id_.empty()) {
       auto since = std::chrono::steady_clock::now() - (answered_ ? answered_at_ : started_);
@@ -117,6 +141,7 @@ class RecordedCall final : public media::CallHandler {
   }
   void on_ended(const media::CallEnded& ended) override {
     inner_->on_ended(ended);  // first: the conversation hands over its transcript as it finishes
+    if (recorder_) recorder_->stop(media::CallRecorder::Clock::now());
     if (id_.empty()) return;
     calls::CallEnd end;
     end.reason = end_reason_of(ended, outbound_);
@@ -126,8 +151,29 @@ class RecordedCall final : public media::CallHandler {
   }
 
  private:
+  // Named by the call's record id (its SIP Call-ID when the store could not keep the call).
+  void start_recording() {
+    const auto& name = id_.empty() ? sip_call_id_ : id_;
+    recorder_ = recordings_->start(name, record_mode_, media::CallRecorder::Clock::now());
+    tap_->attach(recorder_);
+    log::info("recording the call",
+              {{"call", name},
+               {"mode", record_mode_ == media::RecordingMode::split ? "split" : "stereo"},
+               {"file", recorder_->files().front()}});
+    if (id_.empty()) return;
+    calls::CallStart update;
+    update.recordings = recorder_->files();
+    (void)orchestrator_.update_metadata(id_, update);
+  }
+
+  // Declared before inner_: the handler may use the leg until it is destroyed.
+  std::unique_ptr<media::RecordingCallLeg> tap_;
   std::unique_ptr<media::CallHandler> inner_;
   calls::Orchestrator& orchestrator_;
+  media::RecordingWriter* recordings_;
+  media::RecordingMode record_mode_ = media::RecordingMode::off;
+  std::shared_ptr<media::CallRecorder> recorder_;
+  std::string sip_call_id_;
   std::string id_;
   bool outbound_ = false;
   bool answered_ = false;
@@ -174,11 +220,42 @@ Result<CallRecords, std::string> open_call_records(const config::Config& cfg, me
   return records;
 }
 
-void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator) {
-  registry.decorate(
-      [&orchestrator](std::unique_ptr<media::CallHandler> inner) -> std::unique_ptr<media::CallHandler> {
-        return std::make_unique<RecordedCall>(std::move(inner), orchestrator);
-      });
+Result<CallRecordings, std::string> open_call_recordings(const config::Config& cfg,
+                                                         metrics::Registry& metrics) {
+  CallRecordings out;
+  const auto& routing = cfg.routing;
+  const bool recording = routing.outbound.record != config::RecordMode::off ||
+                         std::any_of(routing.inbound.begin(), routing.inbound.end(),
+                                     [](const auto& r) { return r.record != config::RecordMode::off; });
+  if (recording) {
+    media::RecordingWriterOptions o;
+    o.dir = cfg.recording.dir;
+    out.writer = std::make_unique<media::RecordingWriter>(std::move(o), &metrics);
+    if (!out.writer->open_error().empty()) return out.writer->open_error();
+  }
+  std::error_code ec;
+  if (cfg.recording.retention > Duration(0) &&
+      (recording || std::filesystem::is_directory(cfg.recording.dir, ec))) {
+    // Hourly: retention is at least an hour (config_schema.cpp), and a sweep of a few thousand names is
+    // cheap.
+    out.retention = std::make_unique<media::RecordingRetention>(
+        cfg.recording.dir, std::chrono::duration_cast<std::chrono::seconds>(cfg.recording.retention),
+        std::chrono::hours(1), &metrics);
+  }
+  if (recording)
+    log::info("call recordings",
+              {{"dir", out.writer->dir().string()},
+               {"retention", cfg.recording.retention > Duration(0) ? format_duration(cfg.recording.retention)
+                                                                   : std::string("forever")}});
+  return out;
+}
+
+void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator,
+                  media::RecordingWriter* recordings) {
+  registry.decorate([&orchestrator, recordings](
+                        std::unique_ptr<media::CallHandler> inner) -> std::unique_ptr<media::CallHandler> {
+    return std::make_unique<RecordedCall>(std::move(inner), orchestrator, recordings);
+  });
 }
 
 void attach_conversation(calls::Orchestrator& orchestrator, const std::string& record_id,

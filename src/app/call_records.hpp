@@ -12,6 +12,8 @@
 #include "common/config.hpp"
 #include "common/metrics.hpp"
 #include "media/call_handler.hpp"
+#include "media/recording_retention.hpp"
+#include "media/recording_writer.hpp"
 #include "voice/conversation.hpp"
 
 namespace va::app {
@@ -30,8 +32,21 @@ Result<CallRecords, std::string> open_call_records(const config::Config& cfg, me
 // storage.instance, or the host name.
 std::string instance_name(const config::Config& cfg);
 
-// Every handler `registry` makes from now on reports its call to `orchestrator`.
-void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator);
+// The call recordings (recording.*, routes' `record`): the writer when a route records, the retention
+// sweeper when recording.retention is not 0 and there are (or may be) recordings to expire.
+struct CallRecordings {
+  std::unique_ptr<media::RecordingWriter> writer;
+  std::unique_ptr<media::RecordingRetention> retention;
+};
+// The error says why recording.dir cannot be used; serve refuses to start then.
+Result<CallRecordings, std::string> open_call_recordings(const config::Config& cfg,
+                                                         metrics::Registry& metrics);
+
+// Every handler `registry` makes from now on reports its call to `orchestrator`, and — when its route asks
+// (CallInfo::record) and `recordings` is set — records the call's audio from its answer to its end, listing
+// the files in the call's record. `recordings` must outlive every call.
+void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator,
+                  media::RecordingWriter* recordings = nullptr);
 
 // The conversation's transcript and turns, kept with the live call until it ends.
 void attach_conversation(calls::Orchestrator& orchestrator, const std::string& record_id,

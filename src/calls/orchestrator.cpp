@@ -328,6 +328,7 @@ StepStatus Orchestrator::update_metadata(const std::string& call_id, const CallS
     set(c.sip_call_id, update.sip_call_id);
     set(c.flow, update.flow);
     for (const auto& [k, v] : update.attributes) c.attributes[k] = v;
+    c.recordings.insert(c.recordings.end(), update.recordings.begin(), update.recordings.end());
   }
   CallRecord delta;
   delta.id = call_id;
@@ -337,6 +338,7 @@ StepStatus Orchestrator::update_metadata(const std::string& call_id, const CallS
   delta.sip_call_id = update.sip_call_id;
   delta.flow = update.flow;
   delta.attributes = update.attributes;
+  delta.recordings = update.recordings;
   if (auto e = store_.update_metadata(delta)) return store_error(*e);
   return std::nullopt;
 }
