@@ -78,6 +78,7 @@ json call_json(const CallRecord& c) {
           {"flow", c.flow},
           {"instance", c.instance},
           {"attributes", c.attributes},
+          {"recordings", c.recordings},
           {"created_at", iso8601(c.created_at)},
           {"answered_at", optional_time(c.answered_at)},
           {"ended_at", optional_time(c.ended_at)},

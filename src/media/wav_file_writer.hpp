@@ -1,7 +1,9 @@
 // A 16-bit PCM RIFF/WAVE file written as audio arrives (the call recordings). The header's two sizes (RIFF
-// and data chunk) are rewritten after every append, so the file on disk is always a complete, readable WAV
-// up to its last append — a process killed mid-call leaves a valid recording, not one with a zero-length
-// data chunk. Appends are plain write(2)s on an unbuffered descriptor: nothing is held back in user space.
+// and data chunk) are rewritten after every append, so the file on disk is always a readable WAV up to its
+// last completed append — a process killed mid-call leaves a valid recording, not one with a zero-length
+// data chunk. The sizes trail the data (written first) by at most the append in progress, never run ahead
+// of it; close() makes them exact. Appends are plain write(2)s on an unbuffered descriptor: nothing is held
+// back in user space.
 //
 // Not thread-safe: one writer thread owns a file.
 #pragma once

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "support/audio_files.hpp"
 #include "support/baresip.hpp"
 #include "support/external_tool.hpp"
+#include "support/http_client.hpp"
 #include "support/temp_directory.hpp"
 
 namespace va::test {
@@ -30,6 +32,7 @@ using namespace std::chrono_literals;
 using ::testing::SizeIs;
 
 constexpr int kRecordingRate = 16000;
+constexpr const char* kAdminToken = "recording-admin-token-0123456789";
 // The caller is silent this long after the answer (the agent greets), then sweeps, then is silent again.
 constexpr auto kCallerLead = 8000ms;
 constexpr auto kSweep = 2000ms;
@@ -128,7 +131,7 @@ class RecordingCall : public ::testing::Test {
         "routing:\n  inbound:\n    - match: \"*\"\n      flow: main\n      language: ru\n      record: " +
         record + "\nagent:\n  language: ru\n  conversation:\n    no_input_timeout: 30s\n";
     o.sip_transports = {"udp"};
-    o.env = {{"RECEPTION_OPERATOR", "sip:operator@127.0.0.1:9"}};
+    o.env = {{"RECEPTION_OPERATOR", "sip:operator@127.0.0.1:9"}, {"VOICE_AGENT_ADMIN_TOKEN", kAdminToken}};
     return o;
   }
 
@@ -197,6 +200,14 @@ TEST_F(RecordingCall, StereoRecordingHasTheCallerLeftAndTheAgentRightInTime) {
   EXPECT_EQ(file.parent_path(), agent.records_file().parent_path() / "recordings")
       << "recording.dir is beside the configuration file";
   EXPECT_EQ(file.filename().string(), "call-" + record.id + ".wav");
+  // The admin API shows it too.
+  HttpClient http;
+  auto got = http.get(agent.url("/v1/calls/" + record.id),
+                      {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(nlohmann::json::parse(got.body).value("recordings", nlohmann::json::array()),
+            nlohmann::json::array({file.string()}))
+      << got.body;
   ASSERT_TRUE(std::filesystem::exists(file)) << agent.describe();
   // The writer closes the file a moment after the call ends.
   ASSERT_TRUE(eventually([&] { return agent.count_log_lines("\"msg\":\"recording: finished\"") >= 1; }, 10s))
