@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <filesystem>
 
 #include "common/log.hpp"
+#include "media/recording_call_leg.hpp"
 
 namespace va::app {
 namespace {
@@ -51,19 +54,26 @@ std::string_view dtmf_source_name(media::DtmfSource s) {
 // The decorator: the flow's handler does the call, this one reports it. Runs on the call's thread; the
 // orchestrator is thread-safe. A step the store could not keep is logged and counted by the orchestrator,
 // and the call goes on: a caller is never dropped for a record.
+//
+// A call whose route records (CallInfo::record) runs its handler on a RecordingCallLeg, which shows the
+// agent's audio to the recorder; the caller's audio is shown here, in on_audio. Recording starts at the
+// answer.
 class RecordedCall final : public media::CallHandler {
  public:
   RecordedCall(std::unique_ptr<media::CallHandler> inner, calls::Orchestrator& orchestrator,
-               LiveCallControl* control)
-      : inner_(std::move(inner)), orchestrator_(orchestrator), control_(control) {}
+               media::RecordingWriter* recordings, LiveCallControl* control)
+      : inner_(std::move(inner)), orchestrator_(orchestrator), recordings_(recordings), control_(control) {}
   ~RecordedCall() override {
     if (control_) control_->detach(id_, slot_);
+    if (recorder_) recorder_->stop(media::CallRecorder::Clock::now());
   }
   RecordedCall(const RecordedCall&) = delete;
   RecordedCall& operator=(const RecordedCall&) = delete;
 
   void start(media::CallLeg& leg, const media::CallInfo& info) override {
     outbound_ = info.outbound;
+    record_mode_ = recordings_ ? info.record : media::RecordingMode::off;
+    sip_call_id_ = info.call_id;
     calls::CallStart s;
     s.id = info.record_id;  // chosen by who placed the call (the admin API), or a new one
     s.direction = info.outbound ? calls::Direction::outbound : calls::Direction::inbound;
@@ -86,7 +96,12 @@ class RecordedCall final : public media::CallHandler {
       with_record.record_id.clear();
     }
     started_ = std::chrono::steady_clock::now();
-    inner_->start(leg, with_record);
+    if (record_mode_ != media::RecordingMode::off) {
+      tap_ = std::make_unique<media::RecordingCallLeg>(leg);
+      inner_->start(*tap_, with_record);
+    } else {
+      inner_->start(leg, with_record);
+    }
   }
 
   void on_answered() override {
@@ -97,9 +112,13 @@ class RecordedCall final : public media::CallHandler {
       (void)orchestrator_.step(id_, calls::CallState::answered);
       (void)orchestrator_.step(id_, calls::CallState::active);
     }
+    if (tap_ && !recorder_) start_recording();
     inner_->on_answered();
   }
-  void on_audio(const media::AudioFrame& frame) override { inner_->on_audio(frame); }
+  void on_audio(const media::AudioFrame& frame) override {
+    if (recorder_) recorder_->caller_audio(frame, media::CallRecorder::Clock::now());
+    inner_->on_audio(frame);
+  }
   void on_dtmf(const media::DtmfEvent& event) override {
     if (!id_.empty()) {
       auto since = std::chrono::steady_clock::now() - (answered_ ? answered_at_ : started_);
@@ -130,6 +149,7 @@ class RecordedCall final : public media::CallHandler {
     inner_->on_ended(ended);  // first: the conversation hands over its transcript as it finishes
     if (control_) control_->detach(id_, slot_);
     slot_.reset();
+    if (recorder_) recorder_->stop(media::CallRecorder::Clock::now());
     if (id_.empty()) return;
     calls::CallEnd end;
     end.reason = end_reason_of(ended, outbound_);
@@ -139,10 +159,31 @@ class RecordedCall final : public media::CallHandler {
   }
 
  private:
+  // Named by the call's record id (its SIP Call-ID when the store could not keep the call).
+  void start_recording() {
+    const auto& name = id_.empty() ? sip_call_id_ : id_;
+    recorder_ = recordings_->start(name, record_mode_, media::CallRecorder::Clock::now());
+    tap_->attach(recorder_);
+    log::info("recording the call",
+              {{"call", name},
+               {"mode", record_mode_ == media::RecordingMode::split ? "split" : "stereo"},
+               {"file", recorder_->files().front()}});
+    if (id_.empty()) return;
+    calls::CallStart update;
+    update.recordings = recorder_->files();
+    (void)orchestrator_.update_metadata(id_, update);
+  }
+
+  // Declared before inner_: the handler may use the leg until it is destroyed.
+  std::unique_ptr<media::RecordingCallLeg> tap_;
   std::unique_ptr<media::CallHandler> inner_;
   calls::Orchestrator& orchestrator_;
+  media::RecordingWriter* recordings_;
   LiveCallControl* control_;
   std::shared_ptr<LiveCallControl::Slot> slot_;
+  media::RecordingMode record_mode_ = media::RecordingMode::off;
+  std::shared_ptr<media::CallRecorder> recorder_;
+  std::string sip_call_id_;
   std::string id_;
   bool outbound_ = false;
   bool answered_ = false;
@@ -189,11 +230,41 @@ Result<CallRecords, std::string> open_call_records(const config::Config& cfg, me
   return records;
 }
 
+Result<CallRecordings, std::string> open_call_recordings(const config::Config& cfg,
+                                                         metrics::Registry& metrics) {
+  CallRecordings out;
+  const auto& routing = cfg.routing;
+  const bool recording = routing.outbound.record != config::RecordMode::off ||
+                         std::any_of(routing.inbound.begin(), routing.inbound.end(),
+                                     [](const auto& r) { return r.record != config::RecordMode::off; });
+  if (recording) {
+    media::RecordingWriterOptions o;
+    o.dir = cfg.recording.dir;
+    out.writer = std::make_unique<media::RecordingWriter>(std::move(o), &metrics);
+    if (!out.writer->open_error().empty()) return out.writer->open_error();
+  }
+  std::error_code ec;
+  if (cfg.recording.retention > Duration(0) &&
+      (recording || std::filesystem::is_directory(cfg.recording.dir, ec))) {
+    // Hourly: retention is at least an hour (config_schema.cpp), and a sweep of a few thousand names is
+    // cheap.
+    out.retention = std::make_unique<media::RecordingRetention>(
+        cfg.recording.dir, std::chrono::duration_cast<std::chrono::seconds>(cfg.recording.retention),
+        std::chrono::hours(1), &metrics);
+  }
+  if (recording)
+    log::info("call recordings",
+              {{"dir", out.writer->dir().string()},
+               {"retention", cfg.recording.retention > Duration(0) ? format_duration(cfg.recording.retention)
+                                                                   : std::string("forever")}});
+  return out;
+}
+
 void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator,
-                  LiveCallControl* control) {
-  registry.decorate([&orchestrator, control](
+                  media::RecordingWriter* recordings, LiveCallControl* control) {
+  registry.decorate([&orchestrator, recordings, control](
                         std::unique_ptr<media::CallHandler> inner) -> std::unique_ptr<media::CallHandler> {
-    return std::make_unique<RecordedCall>(std::move(inner), orchestrator, control);
+    return std::make_unique<RecordedCall>(std::move(inner), orchestrator, recordings, control);
   });
 }
 

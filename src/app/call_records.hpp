@@ -13,6 +13,8 @@
 #include "common/config.hpp"
 #include "common/metrics.hpp"
 #include "media/call_handler.hpp"
+#include "media/recording_retention.hpp"
+#include "media/recording_writer.hpp"
 #include "voice/conversation.hpp"
 
 namespace va::app {
@@ -31,10 +33,22 @@ Result<CallRecords, std::string> open_call_records(const config::Config& cfg, me
 // storage.instance, or the host name.
 std::string instance_name(const config::Config& cfg);
 
-// Every handler `registry` makes from now on reports its call to `orchestrator` and, with `control`, can be
-// hung up or transferred through it while it lasts.
+// The call recordings (recording.*, routes' `record`): the writer when a route records, the retention
+// sweeper when recording.retention is not 0 and there are (or may be) recordings to expire.
+struct CallRecordings {
+  std::unique_ptr<media::RecordingWriter> writer;
+  std::unique_ptr<media::RecordingRetention> retention;
+};
+// The error says why recording.dir cannot be used; serve refuses to start then.
+Result<CallRecordings, std::string> open_call_recordings(const config::Config& cfg,
+                                                         metrics::Registry& metrics);
+
+// Every handler `registry` makes from now on reports its call to `orchestrator`, and — when its route asks
+// (CallInfo::record) and `recordings` is set — records the call's audio from its answer to its end, listing
+// the files in the call's record; with `control`, the call can be hung up or transferred through it while it
+// lasts. `recordings` must outlive every call.
 void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator,
-                  LiveCallControl* control = nullptr);
+                  media::RecordingWriter* recordings = nullptr, LiveCallControl* control = nullptr);
 
 // The conversation's transcript and turns, kept with the live call until it ends.
 void attach_conversation(calls::Orchestrator& orchestrator, const std::string& record_id,

@@ -336,8 +336,8 @@ CheckResult check_call_simulation(const config::Config& config) {
   sip::CallHandlerRegistry flows;
   sip::register_diagnostic_flows(flows);
   auto echo_options = loopback_options(config, echo_rtp);
-  echo_options.routing.inbound.push_back(
-      {"*", std::string(sip::kEchoFlow), config::Language::ru, "", config::RouteLiveKitMode::room, ""});
+  echo_options.routing.inbound.push_back({"*", std::string(sip::kEchoFlow), config::Language::ru, "",
+                                          config::RouteLiveKitMode::room, "", config::RecordMode::off});
   sip::UserAgent echo(runner.io(), echo_options, flows);
   sip::UserAgent caller(runner.io(), loopback_options(config, caller_rtp), flows);
   for (auto* agent : {&echo, &caller}) {

@@ -18,6 +18,12 @@ std::string language_code(config::Language language) {
   return language == config::Language::en ? "en" : "ru";
 }
 
+livekit::room::RoomCallRoute room_call_route(const config::InboundRoute& route, std::string how) {
+  livekit::room::RoomCallRoute r{route.flow, language_code(route.language), std::move(how)};
+  r.record = sip::recording_mode(route.record);
+  return r;
+}
+
 }  // namespace
 
 livekit::room::RoomCallRoute livekit_call_route(const config::Config& cfg, const livekit::AgentJob& job,
@@ -25,13 +31,13 @@ livekit::room::RoomCallRoute livekit_call_route(const config::Config& cfg, const
   auto dialled = caller.attribute("sip.trunkPhoneNumber");
   if (!dialled.empty()) {
     if (const auto* route = sip::find_inbound_route(cfg.routing, dialled))
-      return {route->flow, language_code(route->language), "dialled " + dialled};
+      return room_call_route(*route, "dialled " + dialled);
   }
   for (const auto& route : cfg.routing.inbound) {
     if (!route.room_prefix.empty() && job.room_name.starts_with(route.room_prefix))
-      return {route.flow, language_code(route.language), "room prefix " + route.room_prefix};
+      return room_call_route(route, "room prefix " + route.room_prefix);
   }
-  return {"main", language_code(cfg.agent.language), "default"};
+  return {"main", language_code(cfg.agent.language), "default", media::RecordingMode::off};
 }
 
 struct LiveKitCalls::Parts {

@@ -136,8 +136,16 @@ int serve(const ConfigSource& source) {
                                                                                const voice::Conversation& c) {
     attach_conversation(*orchestrator, record_id, c);
   };
+  // Recorded calls' audio (routes' `record`): the writer outlives every call (declared before the endpoints).
+  auto opened_recordings = open_call_recordings(cfg, metrics);
+  if (!opened_recordings.ok()) {
+    log::error("cannot record calls", {{"error", opened_recordings.error()}});
+    std::cerr << "voice-agent: " << opened_recordings.error() << "\n";
+    return kExitUsageOrConfig;
+  }
+  CallRecordings recordings = std::move(opened_recordings.value());
   LiveCallControl call_control(cfg);
-  record_calls(call_handlers, *records.orchestrator, &call_control);
+  record_calls(call_handlers, *records.orchestrator, recordings.writer.get(), &call_control);
   if (!cfg.http.admin_token.empty()) {
     calls::add_admin_routes(router, *records.store, *records.orchestrator, cfg.http.admin_token,
                             &call_control);

@@ -276,6 +276,7 @@ const std::string& admin_openapi_document() {
                    {"flow", {{"type", "string"}}},
                    {"instance", {{"type", "string"}}},
                    {"attributes", {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}},
+                   {"recordings", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                    {"created_at", time},
                    {"answered_at", nullable_time},
                    {"ended_at", nullable_time},

@@ -78,6 +78,7 @@ json call_json(const CallRecord& c) {
           {"flow", c.flow},
           {"instance", c.instance},
           {"attributes", c.attributes},
+          {"recordings", c.recordings},
           {"created_at", iso8601(c.created_at)},
           {"answered_at", optional_time(c.answered_at)},
           {"ended_at", optional_time(c.ended_at)},
@@ -328,6 +329,7 @@ StepStatus Orchestrator::update_metadata(const std::string& call_id, const CallS
     set(c.sip_call_id, update.sip_call_id);
     set(c.flow, update.flow);
     for (const auto& [k, v] : update.attributes) c.attributes[k] = v;
+    c.recordings.insert(c.recordings.end(), update.recordings.begin(), update.recordings.end());
   }
   CallRecord delta;
   delta.id = call_id;
@@ -337,6 +339,7 @@ StepStatus Orchestrator::update_metadata(const std::string& call_id, const CallS
   delta.sip_call_id = update.sip_call_id;
   delta.flow = update.flow;
   delta.attributes = update.attributes;
+  delta.recordings = update.recordings;
   if (auto e = store_.update_metadata(delta)) return store_error(*e);
   return std::nullopt;
 }

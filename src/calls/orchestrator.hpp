@@ -36,6 +36,7 @@ struct CallStart {
   std::string sip_call_id;
   std::string flow;
   std::map<std::string, std::string> attributes;
+  std::vector<std::string> recordings;  // update_metadata: files appended to the record's recordings
 };
 
 // The end of a call with what was said: written before the call.ended event that carries it.
@@ -89,7 +90,7 @@ class Orchestrator {
   StepStatus note_dtmf(const std::string& call_id, DtmfRecord digit);
 
   // Metadata learnt during the call: attributes merged; trunk, room, participant, sip_call_id and flow set
-  // when not empty (caller and called are what the call started with).
+  // when not empty (caller and called are what the call started with); recordings appended.
   StepStatus update_metadata(const std::string& call_id, const CallStart& update);
 
   // At start: calls this instance left unfinished (it was killed) end as agent_restart, with their

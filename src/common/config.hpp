@@ -26,6 +26,9 @@ enum class RoomHangup { remove_participant, delete_room };
 // agent joins the room itself (LiveKit mode); `bridge`, LiveKit SIP dials voice-agent's SIP endpoint into the
 // room and the call runs on the SIP leg.
 enum class RouteLiveKitMode { room, bridge };
+// Whether a route's calls are recorded (routing.inbound[].record, routing.outbound.record): not at all, one
+// stereo WAV (caller left, agent right), or two mono WAVs (docs/call-records.md, "Recording").
+enum class RecordMode { off, stereo, split };
 
 // A SIP header mapped to a participant attribute (LiveKit's headers_to_attributes), e.g. the carrier's
 // call id header → "exolve.call_id".
@@ -216,11 +219,13 @@ struct InboundRoute {
   // Bridge mode: the user LiveKit SIP dials (sip_call_to) to reach this route on our SIP endpoint; matched
   // before every other route. Defaults to `match` when that is one number.
   std::string bridge_user;
+  RecordMode record = RecordMode::off;
 };
 
 struct OutboundRouting {
   std::string caller_id;
   std::string trunk;
+  RecordMode record = RecordMode::off;  // the calls voice-agent places
 };
 
 struct Routing {
@@ -321,6 +326,12 @@ struct Storage {
   std::string instance;  // this process's name in the call records; empty: the host name
 };
 
+// `recording`: where the recorded calls' WAV files go and how long they stay (docs/call-records.md).
+struct Recording {
+  std::string dir;       // relative to the configuration file's directory
+  Duration retention{};  // 0: kept forever
+};
+
 // `events`: where the call events (call.started, call.answered, call.ended) are POSTed
 // (docs/call-records.md).
 struct Events {
@@ -349,6 +360,7 @@ struct Config {
   Http http;
   Security security;
   Storage storage;
+  Recording recording;
   Events events;
   Logging logging;
 };

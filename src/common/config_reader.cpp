@@ -27,6 +27,8 @@ constexpr EnumName<RoomHangup> kRoomHangups[] = {{"delete_room", RoomHangup::del
                                                  {"remove_participant", RoomHangup::remove_participant}};
 constexpr EnumName<RouteLiveKitMode> kRouteLiveKitModes[] = {{"room", RouteLiveKitMode::room},
                                                              {"bridge", RouteLiveKitMode::bridge}};
+constexpr EnumName<RecordMode> kRecordModes[] = {
+    {"off", RecordMode::off}, {"stereo", RecordMode::stereo}, {"split", RecordMode::split}};
 }  // namespace
 
 std::span<const EnumName<Transport>> enum_names(Transport) {
@@ -55,6 +57,9 @@ std::span<const EnumName<RoomHangup>> enum_names(RoomHangup) {
 }
 std::span<const EnumName<RouteLiveKitMode>> enum_names(RouteLiveKitMode) {
   return kRouteLiveKitModes;
+}
+std::span<const EnumName<RecordMode>> enum_names(RecordMode) {
+  return kRecordModes;
 }
 std::span<const EnumName<LogLevel>> enum_names(LogLevel) {
   // Canonical names first for each value: the Writer picks the first match.

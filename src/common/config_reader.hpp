@@ -50,6 +50,7 @@ std::span<const EnumName<LogFormat>> enum_names(LogFormat);
 std::span<const EnumName<CallerChoice>> enum_names(CallerChoice);
 std::span<const EnumName<RoomHangup>> enum_names(RoomHangup);
 std::span<const EnumName<RouteLiveKitMode>> enum_names(RouteLiveKitMode);
+std::span<const EnumName<RecordMode>> enum_names(RecordMode);
 
 template <typename T>
 concept Enum = std::is_enum_v<T>;

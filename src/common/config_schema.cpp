@@ -708,6 +708,7 @@ void visit(V& v, InboundRoute& c) {
   v.field("room_prefix", c.room_prefix, std::string("call-"), {}, Check<std::string>(check_room_prefix));
   v.field("livekit", c.livekit, RouteLiveKitMode::room);
   v.field("bridge_user", c.bridge_user, std::string(), {}, Check<std::string>(check_bridge_user));
+  v.field("record", c.record, RecordMode::off);
   if constexpr (V::reading) {
     bool bridge = c.livekit == RouteLiveKitMode::bridge;
     if (!bridge && !c.bridge_user.empty()) {
@@ -731,6 +732,7 @@ void visit(V& v, OutboundRouting& c) {
             return s.empty() ? std::nullopt : check_phone_number(s);
           }));
   v.field("trunk", c.trunk, std::string());
+  v.field("record", c.record, RecordMode::off);
 }
 
 template <class V>
@@ -929,6 +931,27 @@ void visit(V& v, Storage& c) {
 }
 
 template <class V>
+void visit(V& v, Recording& c) {
+  v.field("dir", c.dir, std::string("recordings"), {},
+          Check<std::string>([](const std::string& d) -> std::optional<std::string> {
+            if (d.empty()) return "must not be empty (the directory the call recordings are written to)";
+            return std::nullopt;
+          }));
+  // 0 keeps recordings forever; anything shorter than an hour would delete a long call's file while the
+  // retention sweep runs hourly, so it is refused as a mistake.
+  v.field("retention", c.retention, Duration(std::chrono::hours(24 * 30)), {},
+          Check<Duration>([](const Duration& d) -> std::optional<std::string> {
+            if (d == Duration(0) || (d >= std::chrono::hours(1) && d <= std::chrono::hours(24 * 3650)))
+              return std::nullopt;
+            return format_duration(d) + " is out of range (0 to keep forever, or 1h to 3650d)";
+          }));
+  if constexpr (V::reading) {
+    // Beside the configuration file, like the SQLite file of the call records.
+    c.dir = base_dir_path(v.context(), c.dir);
+  }
+}
+
+template <class V>
 void visit(V& v, Events& c) {
   v.field("url", c.url, std::string(), {},
           Check<std::string>([](const std::string& u) -> std::optional<std::string> {
@@ -967,6 +990,7 @@ void visit(V& v, Config& c) {
   v.section("http", c.http);
   v.section("security", c.security);
   v.section("storage", c.storage);
+  v.section("recording", c.recording);
   v.section("events", c.events);
   v.section("logging", c.logging);
   if constexpr (V::reading) {

@@ -57,6 +57,7 @@ std::string_view trim(std::string_view s) {
 std::optional<Duration> parse_duration(std::string_view text) {
   text = trim(text);
   if (text.empty()) return std::nullopt;
+  if (text == "0") return Duration(0);  // zero is zero in every unit ("retention: 0", keep forever)
   double total_ms = 0;
   while (!text.empty()) {
     auto number = take_number(text);
@@ -71,6 +72,8 @@ std::optional<Duration> parse_duration(std::string_view text) {
       scale = 60'000;
     } else if (unit == "h") {
       scale = 3'600'000;
+    } else if (unit == "d") {
+      scale = 86'400'000;  // retention periods (recording.retention: 30d)
     } else {
       return std::nullopt;
     }

@@ -11,8 +11,9 @@ namespace va {
 
 using Duration = std::chrono::milliseconds;
 
-// Accepts one or more <number><unit> parts, units ms, s, m, h (e.g. "1m30s", "1.5s", "250ms").
-// A bare number is rejected (the unit is not guessable); returns nullopt on any syntax error or overflow.
+// Accepts one or more <number><unit> parts, units ms, s, m, h, d (e.g. "1m30s", "1.5s", "250ms", "30d").
+// A bare number other than 0 is rejected (the unit is not guessable); returns nullopt on any syntax error or
+// overflow.
 std::optional<Duration> parse_duration(std::string_view text);
 // Renders the shortest exact form: 60000 ms → "1m", 1500 ms → "1500ms", 90 s → "1m30s".
 std::string format_duration(Duration d);

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "media/call_leg.hpp"
+#include "media/recording_mode.hpp"
 
 namespace va::media {
 
@@ -31,6 +32,7 @@ struct CallInfo {
   std::string participant;  // LiveKit: the caller participant's identity
   std::map<std::string, std::string> attributes;  // LiveKit: the participant's attributes (sip.*)
   std::string record_id;  // the call's id in the call records (src/calls), when it is recorded
+  RecordingMode record = RecordingMode::off;  // the route's `record`: the call's audio to WAV files
   // The call's media thread, for the handler's own timers (a handler runs only there).
   boost::asio::any_io_executor executor;
 };

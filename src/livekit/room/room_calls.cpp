@@ -104,6 +104,7 @@ class RoomCalls::Call : public media::CallLegObserver, public std::enable_shared
     auto info = call_info_from(caller);
     info.flow = route.flow;
     info.language = route.language;
+    info.record = route.record;
     info.executor = executor();
     info.room = job_.room_name;
     log_.info("livekit call", {{"caller", caller.identity},

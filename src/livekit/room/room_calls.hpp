@@ -46,6 +46,7 @@ struct RoomCallRoute {
   std::string flow;
   std::string language;
   std::string route;  // how it was chosen, for the log ("dialled +7999…", "room prefix call-", "default")
+  media::RecordingMode record = media::RecordingMode::off;  // the route's `record`
 };
 
 struct RoomCallsOptions {

@@ -57,4 +57,16 @@ InboundRouteChoice choose_inbound_route(const config::Routing& routing, std::str
   return {route, request_uri_user};
 }
 
+media::RecordingMode recording_mode(config::RecordMode mode) {
+  switch (mode) {
+    case config::RecordMode::off:
+      return media::RecordingMode::off;
+    case config::RecordMode::stereo:
+      return media::RecordingMode::stereo;
+    case config::RecordMode::split:
+      return media::RecordingMode::split;
+  }
+  return media::RecordingMode::off;
+}
+
 }  // namespace va::sip

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/config.hpp"
+#include "media/recording_mode.hpp"
 
 namespace va::sip {
 
@@ -29,5 +30,8 @@ struct InboundRouteChoice {
 // room in bridge mode, reaches the route the room belongs to.
 InboundRouteChoice choose_inbound_route(const config::Routing& routing, std::string_view request_uri_user,
                                         std::string_view to_user);
+
+// A route's `record` as the call handlers see it (media::CallInfo::record).
+media::RecordingMode recording_mode(config::RecordMode mode);
 
 }  // namespace va::sip

@@ -371,6 +371,7 @@ void UserAgentCore::new_invite(const ServerTransactionHandle& transaction, const
   }
   info.flow = route->flow;
   info.language = route->language == config::Language::en ? "en" : "ru";
+  info.record = recording_mode(route->record);
 
   // Our Contact and SDP address: sip.public_address when set, else the local address the INVITE arrived on
   // (for a wildcard listener: the address the kernel routes towards the caller).
@@ -493,6 +494,7 @@ PlacedCall UserAgentCore::place_call(OutboundCallRequest request) {
   info.outbound = true;
   info.trunk = request.trunk;
   info.record_id = request.record_id;
+  info.record = recording_mode(options_.routing.outbound.record);
 
   OutboundCallSetup setup;
   setup.target = *target;

@@ -15,6 +15,9 @@ TEST(Duration, ParsesUnitsAndCombinations) {
   EXPECT_EQ(parse_duration("1.5s"), Duration(1500ms));
   EXPECT_EQ(parse_duration(" 10s "), Duration(10s));
   EXPECT_EQ(parse_duration("0s"), Duration(0ms));
+  EXPECT_EQ(parse_duration("30d"), Duration(24h * 30));
+  EXPECT_EQ(parse_duration("1d12h"), Duration(36h));
+  EXPECT_EQ(parse_duration("0"), Duration(0ms));  // zero needs no unit
 }
 
 TEST(Duration, RejectsAmbiguousOrMalformedText) {
