@@ -746,6 +746,26 @@ int main(int argc, char** argv) {
       {"sqlite_version", sqlite3_libversion()},
       {"options", {{"calls", options.calls}, {"fill", options.fill}, {"queries", options.queries}}}};
 
+  // Writes the report and removes what the run created: at the end, or with the figures so far when
+  // --time-limit cut the run short.
+  auto finish = [&] {
+    report["cut_short_by_time_limit"] = deadline.passed();
+    if (deadline.passed()) std::printf("\n(cut short by --time-limit %.0f s)\n", options.time_limit_s);
+    if (!options.json_path.empty()) {
+      std::ofstream out(options.json_path);
+      out << report.dump(2) << "\n";
+      if (!out) fail("cannot write " + options.json_path);
+    }
+    store.reset();
+    reference_writer.reset();
+    reference_reader.reset();
+    if (!reference_file.empty())
+      for (const char* suffix : {"", "-wal", "-shm"})
+        std::filesystem::remove(reference_file.string() + suffix);
+    if (!scratch.empty()) std::filesystem::remove_all(scratch);
+    return 0;
+  };
+
   // 1. Call lives on a fresh store, alternating in three rounds so that a noisy moment hits all three.
   WriteRun one, four, ref;
   one.name = four.name = "call lives, fresh store";
@@ -800,6 +820,8 @@ int main(int argc, char** argv) {
   if (!deadline.passed()) store_lives(*store, options.calls / kRounds, 1, filled_run, deadline);
   print_write_run(filled_run, nullptr);
   report["writes_filled"] = write_run_json(filled_run);
+
+  if (deadline.passed()) return finish();
 
   // Deep pages: the cursors of a walk through every call, kMaxPageSize at a time (a cursor is a position in
   // the list, valid for any page size); the reference gets the last call of the page before instead.
@@ -958,19 +980,5 @@ int main(int argc, char** argv) {
   report["count_by_state"] = counts_latency.to_json();
   report["call_detail"] = detail_latency.to_json();
   report["reads_p95_within_20ms"] = all_within_target;
-  report["cut_short_by_time_limit"] = deadline.passed();
-  if (deadline.passed()) std::printf("\n(cut short by --time-limit %.0f s)\n", options.time_limit_s);
-
-  if (!options.json_path.empty()) {
-    std::ofstream out(options.json_path);
-    out << report.dump(2) << "\n";
-    if (!out) fail("cannot write " + options.json_path);
-  }
-  store.reset();
-  reference_writer.reset();
-  reference_reader.reset();
-  if (!reference_file.empty())
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(reference_file.string() + suffix);
-  if (!scratch.empty()) std::filesystem::remove_all(scratch);
-  return 0;
+  return finish();
 }
