@@ -90,10 +90,18 @@ VA_NODE_PEER_DIR=tests/node
 # outside the clone, $(va_python_peer_venv); redone when the lock changes.
 VA_PYTHON_PEER_DIR=tests/python
 
+# The OpenAPI validator of the admin API test (tests/integration/calls/admin_api_test.cpp): PyPI
+# openapi-spec-validator (Apache-2.0) and its dependencies from the hash-locked
+# tests/python/openapi-requirements.txt (its `openapi-spec-validator` pin must equal this version), installed by
+# scripts/setup into a venv of Debian's python3 outside the clone, $(va_openapi_validator_venv); redone when
+# the lock changes. Tests only; never part of the product.
+VA_OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+
 # Where scripts/setup puts tools built from source registries; the test harness looks there too.
 VA_TOOLS_DIR="${VA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/voice-agent/tools}"
 va_livekit_server_bin() { printf '%s/livekit-server-%s/server\n' "$VA_TOOLS_DIR" "$VA_LIVEKIT_SERVER_VERSION"; }
 va_python_peer_venv() { printf '%s/python-livekit-%s\n' "$VA_TOOLS_DIR" "$VA_LIVEKIT_PY_VERSION"; }
+va_openapi_validator_venv() { printf '%s/python-openapi-spec-validator-%s\n' "$VA_TOOLS_DIR" "$VA_OPENAPI_SPEC_VALIDATOR_VERSION"; }
 
 # Benchmark references (scripts/setup --bench).
 VA_APT_BENCH=(

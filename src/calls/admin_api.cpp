@@ -447,7 +447,17 @@ const std::string& admin_openapi_document() {
                    {{"application/json", {{"schema", {{"$ref", "#/components/schemas/CallDetail"}}}}}}}}},
                 {"401", error_response("no or a wrong bearer token")},
                 {"404", error_response("no such call")},
-                {"503", error_response("the store cannot be reached")}}}}}}}}},
+                {"503", error_response("the store cannot be reached")}}}}}}},
+          // Served without the token (an empty security list overrides the document's bearer default).
+          {"/openapi.json",
+           {{"get",
+             {{"summary", "This document"},
+              {"operationId", "getOpenApiDocument"},
+              {"security", json::array()},
+              {"responses",
+               {{"200",
+                 {{"description", "the OpenAPI 3.0 document of the admin API"},
+                  {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}}}}}}}}}},
         {"components",
          {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
           {"schemas", {{"Call", call}, {"CallDetail", detail}, {"Error", error}}}}}};

@@ -54,7 +54,7 @@ std::string iso8601(Timestamp t) {
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  std::array<char, 40> out{};
+  std::array<char, 80> out{};  // room for any ints in the fields: g++ -O2 -Wformat-truncation counts them
   std::snprintf(out.data(), out.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return out.data();

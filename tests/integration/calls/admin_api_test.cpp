@@ -1,16 +1,35 @@
 // The admin API of the real `voice-agent serve` (issue 12 item 5) through a real HTTP client, over records of
-// real SIPp calls: bearer authentication, filters, pagination, one call in detail, counts, clear 400s.
+// real SIPp calls: bearer authentication, filters, pagination, one call in detail, counts, clear 400s. Its
+// OpenAPI document is checked by a real validator (PyPI openapi-spec-validator, which scripts/setup installs
+// from tests/python/openapi-requirements.txt) and against the routes the API registers.
+#include "calls/admin_api.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
+#include "calls/orchestrator.hpp"
+#include "calls/sqlite_store.hpp"
+#include "common/metrics.hpp"
+#include "http/router.hpp"
 #include "support/agent_instance.hpp"
+#include "support/external_tool.hpp"
 #include "support/free_port.hpp"
 #include "support/http_client.hpp"
+#include "support/livekit_server.hpp"
 #include "support/sipp.hpp"
+#include "support/temp_directory.hpp"
+
+#ifndef VA_OPENAPI_SPEC_VALIDATOR_VERSION
+#error \
+    "VA_OPENAPI_SPEC_VALIDATOR_VERSION must carry the pinned PyPI openapi-spec-validator version (scripts/versions.sh)"
+#endif
 
 namespace va::test {
 namespace {
@@ -20,6 +39,41 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 
 constexpr const char* kToken = "admin-token-for-tests-0123456789";
+
+// $VA_OPENAPI_VALIDATOR, else the console script of the venv scripts/setup installs
+// (scripts/versions.sh va_openapi_validator_venv).
+std::filesystem::path openapi_validator() {
+  if (const char* env = std::getenv("VA_OPENAPI_VALIDATOR"); env != nullptr && *env != '\0') return env;
+  return test_tools_directory() / ("python-openapi-spec-validator-" VA_OPENAPI_SPEC_VALIDATOR_VERSION) /
+         "bin" / "openapi-spec-validator";
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The (method, path template) pairs add_admin_routes registers, read back from a router it filled. Each admin
+// route's metrics label is its path template (admin_api.cpp), so route_label names the path.
+std::set<std::pair<std::string, std::string>> registered_admin_routes() {
+  TempDirectory dir("openapi-routes");
+  auto opened = calls::open_sqlite_store((dir / "calls.db").string());
+  if (!opened.ok()) throw std::runtime_error(opened.error().message);
+  auto store = std::move(opened.value());
+  metrics::Registry metrics;
+  calls::Orchestrator orchestrator(*store, calls::OrchestratorOptions{"openapi-test"}, metrics);
+  http::Router router;
+  calls::add_admin_routes(router, *store, orchestrator, kToken);
+  std::set<std::pair<std::string, std::string>> routes;
+  for (std::size_t i = 0; i < router.route_count(); ++i) {
+    const auto& path = router.route_label(i);
+    for (auto method : router.methods_for(path))
+      if (method != http::Method::head)  // GET routes serve HEAD too; OpenAPI 3.0 documents GET
+        routes.emplace(lower(http::to_string(method)), path);
+  }
+  return routes;
+}
 
 TEST(AdminApi, ListsFiltersPagesAndShowsRecordedCallsToABearerOnly) {
   if (!Sipp::available()) GTEST_SKIP() << "sipp (Debian package sip-tester) is not installed";
@@ -115,6 +169,74 @@ TEST(AdminApi, ListsFiltersPagesAndShowsRecordedCallsToABearerOnly) {
   auto doc = json::parse(openapi.body);
   EXPECT_EQ(doc["openapi"], "3.0.3");
   EXPECT_TRUE(doc["paths"].contains("/v1/calls/{id}"));
+  EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+}
+
+TEST(AdminApi, OpenApiDocumentPassesARealValidatorAndNamesEveryRoute) {
+  const auto validator = openapi_validator();
+  ASSERT_TRUE(std::filesystem::exists(validator))
+      << "PyPI openapi-spec-validator " VA_OPENAPI_SPEC_VALIDATOR_VERSION " is not installed at " << validator
+      << " (run scripts/setup)";
+  AgentInstance agent({.sets = {"http.shutdown_timeout=5s"}, .env = {{"VOICE_AGENT_ADMIN_TOKEN", kToken}}});
+  ASSERT_TRUE(agent.listening()) << agent.log();
+  HttpClient http;
+  auto served = http.get(agent.url("/openapi.json"));  // no token: the document is public
+  ASSERT_EQ(served.status, 200) << served.body;
+  EXPECT_THAT(served.header("Content-Type").value_or(""), HasSubstr("application/json"));
+  const auto doc = json::parse(served.body);
+
+  // The document as served passes the validator: OpenAPI 3.0 structure, resolvable $refs, declared path
+  // parameters, unique operation ids.
+  TempDirectory dir("openapi");
+  const auto file = dir.write_file("openapi.json", served.body);
+  const std::vector<std::string> check{validator.string(), file.string()};
+  const auto run = run_tool(check);
+  EXPECT_TRUE(run.ok()) << run.describe(check);
+  EXPECT_THAT(run.out, HasSubstr("OK"));
+
+  // Negative controls: the same document broken in two ways the validator must see — an operation without
+  // `responses` (structure), a path template whose {id} is not declared as a parameter (a semantic rule).
+  auto no_responses = doc;
+  no_responses["paths"]["/v1/calls"]["get"].erase("responses");
+  const std::vector<std::string> check_no_responses{
+      validator.string(), dir.write_file("no-responses.json", no_responses.dump()).string()};
+  const auto refused_structure = run_tool(check_no_responses);
+  EXPECT_FALSE(refused_structure.ok()) << refused_structure.describe(check_no_responses);
+  EXPECT_THAT(refused_structure.out + refused_structure.err, HasSubstr("'responses' is a required property"));
+  auto undeclared_id = doc;
+  undeclared_id["paths"]["/v1/calls/{id}"]["get"].erase("parameters");
+  const std::vector<std::string> check_undeclared{
+      validator.string(), dir.write_file("undeclared-id.json", undeclared_id.dump()).string()};
+  const auto refused_semantics = run_tool(check_undeclared);
+  EXPECT_FALSE(refused_semantics.ok()) << refused_semantics.describe(check_undeclared);
+  EXPECT_THAT(refused_semantics.out + refused_semantics.err, HasSubstr("Path parameter 'id'"));
+
+  // Every route the admin API registers is documented with its method...
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, item] : doc["paths"].items())
+    for (const auto& [method, operation] : item.items())
+      if (method != "parameters" && method != "summary" && method != "description" && method != "servers")
+        documented.emplace(method, path);
+  const auto registered = registered_admin_routes();
+  ASSERT_TRUE(registered.count({"get", "/v1/calls/{id}"})) << "the routes were not read back from the router";
+  for (const auto& route : registered)
+    EXPECT_TRUE(documented.count(route)) << route.first << " " << route.second
+                                         << " is served, not documented: add it to admin_openapi_document()";
+
+  // ...and every documented operation is served by the running binary with one of its documented statuses.
+  const HeaderList auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  for (const auto& [method, path] : documented) {
+    ASSERT_EQ(method, "get") << path << ": only GET routes are served";
+    auto url = path;
+    if (auto at = url.find("{id}"); at != std::string::npos)
+      url.replace(at, 4, "0123456789abcdef0123456789abcdef");
+    auto r = http.get(agent.url(url), auth);
+    EXPECT_TRUE(doc["paths"][path][method]["responses"].contains(std::to_string(r.status)))
+        << "GET " << url << " answered " << r.status << ", which the document does not list: " << r.body;
+    if (r.status == 404) {
+      EXPECT_THAT(r.body, HasSubstr("no call")) << "the handler's 404, not the router's";
+    }
+  }
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
 }
 
