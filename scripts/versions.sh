@@ -17,6 +17,9 @@ VA_APT_BUILD=(
   libboost1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsqlite3-dev
+  # the PostgreSQL call-record store (storage.url: postgresql://…, several instances sharing it): libpqxx 6.4
+  # (Debian 12), which pulls in libpq
+  libpqxx-dev
   # protobuf: the LiveKit agent worker protocol and liblivekit_ffi's messages, generated at build time from the
   # descriptors of the pinned PyPI packages below (VA_LIVEKIT_*)
   libprotobuf-dev protobuf-compiler
@@ -45,6 +48,9 @@ VA_APT_TEST=(
   # the official LiveKit Python SDK as a caller participant (tests/python, its own venv), and the network
   # namespaces WebRTC tests run in (`ip`: lo up, a private veth pair; tests/support/network_namespace.hpp)
   python3-venv iproute2
+  # the real PostgreSQL 15 server the store tests start (tests/support/postgres_server.hpp: initdb, postgres,
+  # psql from /usr/lib/postgresql/15/bin, run as the postgres user it creates)
+  postgresql
 )
 
 # npm for `npm ci` of the Node peer. Installed only when no `npm` is on PATH: NodeSource's nodejs provides
