@@ -219,6 +219,7 @@ Result<CallRecords, std::string> open_call_records(const config::Config& cfg, me
     o.backoff.initial = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.events.backoff_initial);
     o.backoff.max = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.events.backoff_max);
     o.max_attempts = static_cast<int>(cfg.events.max_attempts);
+    o.instance = instance_name(cfg);
     records.outbox = std::make_unique<calls::Outbox>(*records.store, std::move(o), metrics);
     if (!records.outbox->error().empty()) return "call events: " + records.outbox->error();
     records.orchestrator->subscribe(

@@ -74,7 +74,7 @@ void Outbox::run() {
   while (!stopping_) {
     lock.unlock();
     bool more = false;
-    auto due = store_.due_events(now_ms(), options_.batch);
+    auto due = store_.due_events(now_ms(), options_.batch, options_.instance);
     if (!due.ok()) {
       log::warn("outbound events: the store cannot be read", {{"error", due.error().message}});
     } else {

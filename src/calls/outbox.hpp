@@ -36,6 +36,7 @@ struct OutboxOptions {
   std::size_t batch = 50;
   RetrySchedule backoff{std::chrono::milliseconds(1'000), std::chrono::milliseconds(300'000), 0};
   int max_attempts = 0;  // 0: retry forever; else park the event after this many failures
+  std::string instance;  // deliver only the events of this instance's calls (Store::due_events); empty: all
 };
 
 class Outbox {

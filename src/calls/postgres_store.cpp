@@ -624,7 +624,8 @@ class PostgresStore final : public Store {
     });
   }
 
-  StoreResult<std::vector<OutboundEvent>> due_events(Timestamp now, std::size_t limit) override {
+  StoreResult<std::vector<OutboundEvent>> due_events(Timestamp now, std::size_t limit,
+                                                     const std::string& instance) override {
     return read("due events", [&](pqxx::transaction_base& tx, PostgresConnection& pc) {
       std::vector<OutboundEvent> events;
       auto rows =
@@ -632,8 +633,9 @@ class PostgresStore final : public Store {
                std::string("SELECT ") + kEventColumns +
                    " FROM outbound_events e WHERE delivered_at IS NULL AND next_attempt_at <= $1 AND id = "
                    "(SELECT MIN(id) FROM outbound_events p WHERE p.call_id = e.call_id AND p.delivered_at IS "
-                   "NULL) ORDER BY id LIMIT $2",
-               Params().integer(to_ms(now)).integer(static_cast<std::int64_t>(limit)));
+                   "NULL) AND ($3 = '' OR e.call_id IN (SELECT c.id FROM calls c WHERE c.instance = $3)) "
+                   "ORDER BY id LIMIT $2",
+               Params().integer(to_ms(now)).integer(static_cast<std::int64_t>(limit)).text(instance));
       for (const auto& row : rows) events.push_back(read_event(row));
       return StoreResult<std::vector<OutboundEvent>>(std::move(events));
     });

@@ -683,17 +683,19 @@ class SqliteStore final : public Store {
     return counts;
   }
 
-  StoreResult<std::vector<OutboundEvent>> due_events(Timestamp now, std::size_t limit) override {
+  StoreResult<std::vector<OutboundEvent>> due_events(Timestamp now, std::size_t limit,
+                                                     const std::string& instance) override {
     std::lock_guard lock(read_mutex_);
     StoreStatus error;
     auto s = reader_.prepare(
         std::string("SELECT ") + kEventColumns +
             " FROM outbound_events e WHERE delivered_at IS NULL AND next_attempt_at <= ? AND id = "
             "(SELECT MIN(id) FROM outbound_events p WHERE p.call_id = e.call_id AND p.delivered_at IS NULL) "
+            "AND (? = '' OR e.call_id IN (SELECT c.id FROM calls c WHERE c.instance = ?)) "
             "ORDER BY id LIMIT ?",
         error);
     if (!s) return *error;
-    Binder(s).integer(to_ms(now)).integer(static_cast<std::int64_t>(limit));
+    Binder(s).integer(to_ms(now)).text(instance).text(instance).integer(static_cast<std::int64_t>(limit));
     std::vector<OutboundEvent> events;
     int rc = SQLITE_ROW;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) events.push_back(read_event(s));

@@ -109,8 +109,11 @@ class Store {
   virtual StoreResult<std::map<CallState, std::int64_t>> count_by_state() = 0;
 
   // Outbox (calls/outbox.hpp): undelivered events whose next attempt is due, oldest first, and only the
-  // oldest undelivered one of each call (events of a call go out in order, one at a time).
-  virtual StoreResult<std::vector<OutboundEvent>> due_events(Timestamp now, std::size_t limit) = 0;
+  // oldest undelivered one of each call (events of a call go out in order, one at a time). With `instance`,
+  // only the events of that instance's calls: instances sharing a store each deliver their own calls' events,
+  // so none is sent twice (a dead instance's are delivered when it starts again, as its calls are ended).
+  virtual StoreResult<std::vector<OutboundEvent>> due_events(Timestamp now, std::size_t limit,
+                                                             const std::string& instance = {}) = 0;
   virtual StoreStatus mark_delivered(std::int64_t event_id, Timestamp at) = 0;
   virtual StoreStatus mark_attempt_failed(std::int64_t event_id, Timestamp next_attempt,
                                           const std::string& error) = 0;

@@ -48,8 +48,9 @@ class DirectoryStore final : public Store {
   StoreResult<std::map<CallState, std::int64_t>> count_by_state() override {
     return inner_->count_by_state();
   }
-  StoreResult<std::vector<OutboundEvent>> due_events(Timestamp now, std::size_t limit) override {
-    return inner_->due_events(now, limit);
+  StoreResult<std::vector<OutboundEvent>> due_events(Timestamp now, std::size_t limit,
+                                                     const std::string& instance) override {
+    return inner_->due_events(now, limit, instance);
   }
   StoreStatus mark_delivered(std::int64_t id, Timestamp at) override {
     return inner_->mark_delivered(id, at);

@@ -410,6 +410,28 @@ TEST_P(StoreConformance, CountsCallsPerState) {
   EXPECT_EQ(counts->count(CallState::ended) ? (*counts)[CallState::ended] : 0, 0);
 }
 
+// Instances sharing a store each deliver their own calls' events: none is handed to two of them.
+TEST_P(StoreConformance, EachInstanceIsHandedOnlyItsOwnCallsEvents) {
+  auto other = sample_call("b1", kDay0 + 1);
+  other.instance = "instance-b";
+  insert(sample_call("a1"), {sample_event("a1", "call.started", kDay0)});
+  insert(other, {sample_event("b1", "call.started", kDay0 + 1)});
+  auto a = store().due_events(at_ms(kDay0 + 100), 10, "instance-a");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_EQ(a->size(), 1u);
+  EXPECT_EQ((*a)[0].call_id, "a1");
+  auto b = store().due_events(at_ms(kDay0 + 100), 10, "instance-b");
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ((*b)[0].call_id, "b1");
+  auto nobody = store().due_events(at_ms(kDay0 + 100), 10, "instance-c");
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_TRUE(nobody->empty());
+  auto all = store().due_events(at_ms(kDay0 + 100), 10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+}
+
 TEST_P(StoreConformance, TheOutboxHandsOutEachCallsEventsInOrderOneAtATime) {
   insert(sample_call("c1"), {sample_event("c1", "call.started", kDay0)});
   insert(sample_call("c2", kDay0 + 5), {sample_event("c2", "call.started", kDay0 + 5)});
