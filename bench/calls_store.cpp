@@ -141,16 +141,6 @@ CallRecord ringing_call(std::mt19937_64& random, Timestamp at) {
   return c;
 }
 
-OutboundEvent event(std::string_view type, const CallRecord& call, const CallEnd* end, Timestamp at) {
-  OutboundEvent e;
-  e.call_id = call.id;
-  e.type = std::string(type);
-  e.payload = call_event_payload(type, call, end, at);
-  e.created_at = at;
-  e.next_attempt_at = at;
-  return e;
-}
-
 TranscriptSegment segment(const std::string& call_id) {
   TranscriptSegment s;
   s.call_id = call_id;
@@ -191,13 +181,13 @@ CallLife call_life(std::mt19937_64& random) {
   const auto at = now();
   life.ringing = ringing_call(random, at);
   auto& c = life.ringing;
-  life.started = event("call.started", c, nullptr, at);
+  life.started = call_event("call.started", c, nullptr, at);
   life.to_answered = {c.id, CallState::ringing, CallState::answered, at, std::nullopt, 200, ""};
   life.answered_update = {at, std::nullopt};
   auto answered = c;
   answered.state = CallState::answered;
   answered.answered_at = at;
-  life.answered = event("call.answered", answered, nullptr, at);
+  life.answered = call_event("call.answered", answered, nullptr, at);
   life.to_active = {c.id, CallState::answered, CallState::active, at, std::nullopt, std::nullopt, ""};
   life.said = segment(c.id);
   life.metrics = turn(c.id);
@@ -214,7 +204,7 @@ CallLife call_life(std::mt19937_64& random) {
   ended.end_reason = EndReason::caller_hangup;
   ended.sip_status = 200;
   ended.ended_at = at;
-  life.ended = event("call.ended", ended, &end, at);
+  life.ended = call_event("call.ended", ended, &end, at);
   return life;
 }
 

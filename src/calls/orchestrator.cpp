@@ -37,16 +37,6 @@ StepError store_error(const StoreError& e) {
   return {StepError::Kind::store, e.message};
 }
 
-OutboundEvent event_of(std::string_view type, const CallRecord& call, const CallEnd* end, Timestamp at) {
-  OutboundEvent e;
-  e.call_id = call.id;
-  e.type = std::string(type);
-  e.payload = call_event_payload(type, call, end, at);
-  e.created_at = at;
-  e.next_attempt_at = at;
-  return e;
-}
-
 }  // namespace
 
 std::string iso8601(Timestamp t) {
@@ -191,7 +181,7 @@ Result<std::string, StepError> Orchestrator::call_started(const CallStart& start
   call.created_at = now_ms();
 
   auto began = std::chrono::steady_clock::now();
-  auto error = store_.insert_call(call, {event_of("call.started", call, nullptr, call.created_at)});
+  auto error = store_.insert_call(call, {call_event("call.started", call, nullptr, call.created_at)});
   store_latency_.with({"insert_call"})
       .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   if (error) {
@@ -265,7 +255,7 @@ StepStatus Orchestrator::step(const std::string& call_id, CallState to, std::str
   if (to == CallState::answered) {
     update.answered_at = t.at;
     call.answered_at = t.at;
-    events.push_back(event_of("call.answered", call, nullptr, t.at));
+    events.push_back(call_event("call.answered", call, nullptr, t.at));
   }
   return persist_step(call, std::move(t), update, std::move(events));
 }
@@ -303,7 +293,7 @@ StepStatus Orchestrator::call_ended(const std::string& call_id, const CallEnd& r
   call.end_reason = end.reason;
   call.sip_status = end.sip_status;
   call.ended_at = t.at;
-  auto event = event_of("call.ended", call, &end, t.at);
+  auto event = call_event("call.ended", call, &end, t.at);
   if (auto error = persist_step(call, t, update, {std::move(event)})) return error;
   ended_.with({std::string(to_string(end.reason))}).inc();
   if (call.answered_at) duration_.observe(talk_seconds(call));
@@ -373,7 +363,7 @@ Result<std::size_t, StepError> Orchestrator::recover_unfinished() {
         call.state = CallState::ended;
         call.end_reason = end.reason;
         call.ended_at = t.at;
-        auto error = store_.apply_transition(t, update, {event_of("call.ended", call, &end, t.at)});
+        auto error = store_.apply_transition(t, update, {call_event("call.ended", call, &end, t.at)});
         if (error && error->kind != StoreError::Kind::conflict) return store_error(*error);
         if (error) continue;  // another writer ended it meanwhile
         ++recovered;
@@ -453,6 +443,16 @@ void Orchestrator::publish(const CallEvent& event) {
     subscribers = subscribers_;
   }
   for (const auto& s : subscribers) s(event);
+}
+
+OutboundEvent call_event(std::string_view type, const CallRecord& call, const CallEnd* end, Timestamp at) {
+  OutboundEvent e;
+  e.call_id = call.id;
+  e.type = std::string(type);
+  e.payload = call_event_payload(type, call, end, at);
+  e.created_at = at;
+  e.next_attempt_at = at;
+  return e;
 }
 
 }  // namespace va::calls

@@ -137,6 +137,8 @@ class Orchestrator {
 // The JSON bodies of the outbound events (documented in docs/call-events.md).
 std::string call_event_payload(std::string_view type, const CallRecord& call, const CallEnd* end,
                                Timestamp at);
+// The outbound event `type` reporting `call` at `at`, due at once (what the orchestrator writes with a step).
+OutboundEvent call_event(std::string_view type, const CallRecord& call, const CallEnd* end, Timestamp at);
 
 // A fresh call id: 32 lowercase hex digits from a CSPRNG, unique across instances sharing a store.
 std::string new_call_id();

@@ -13,9 +13,17 @@
 #include <utility>
 
 #include "calls/postgres_connection_pool.hpp"
+#include "calls/store_rows.hpp"
 
 namespace va::calls {
 namespace {
+
+using rows::from_ms;
+using rows::kCallColumns;
+using rows::kEventColumns;
+using rows::make_cursor;
+using rows::parse_cursor;
+using rows::to_ms;
 
 // A statement parameter: text, or SQL NULL. Everything goes to the server as text (integers in decimal,
 // reals in their shortest exact form) and is read by the type of the column it meets.
@@ -145,20 +153,6 @@ CREATE INDEX events_due ON outbound_events (next_attempt_at, id) WHERE delivered
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
-constexpr const char* kCallColumns =
-    "id, direction, source, state, end_reason, sip_status, caller, called, trunk, room, "
-    "participant_identity, sip_call_id, flow, instance, attributes, recordings, created_at, answered_at, "
-    "ended_at";
-constexpr const char* kEventColumns =
-    "id, call_id, type, payload, created_at, attempts, next_attempt_at, delivered_at, last_error";
-
-std::int64_t to_ms(Timestamp t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-Timestamp from_ms(std::int64_t ms) {
-  return Timestamp(std::chrono::milliseconds(ms));
-}
-
 // The parameters of one statement, in order ($1, $2, ...).
 class Params {
  public:
@@ -282,19 +276,6 @@ OutboundEvent read_event(const pqxx::row& r) {
   e.delivered_at = optional_time(r[7]);
   e.last_error = text_of(r[8]);
   return e;
-}
-
-// The keyset cursor, as the SQLite store writes it: "<created_at ms>:<id>" of the last call of a page.
-std::string make_cursor(const CallRecord& c) {
-  return std::to_string(to_ms(c.created_at)) + ":" + c.id;
-}
-std::optional<std::pair<std::int64_t, std::string>> parse_cursor(const std::string& cursor) {
-  auto colon = cursor.find(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == cursor.size()) return std::nullopt;
-  std::int64_t ms = 0;
-  auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + colon, ms);
-  if (ec != std::errc() || end != cursor.data() + colon) return std::nullopt;
-  return std::make_pair(ms, cursor.substr(colon + 1));
 }
 
 bool succeeded(const StoreStatus& s) {

@@ -9,8 +9,17 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "calls/store_rows.hpp"
+
 namespace va::calls {
 namespace {
+
+using rows::from_ms;
+using rows::kCallColumns;
+using rows::kEventColumns;
+using rows::make_cursor;
+using rows::parse_cursor;
+using rows::to_ms;
 
 using json = nlohmann::json;
 
@@ -107,18 +116,6 @@ CREATE INDEX events_due ON outbound_events (next_attempt_at, id) WHERE delivered
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
-
-constexpr const char* kCallColumns =
-    "id, direction, source, state, end_reason, sip_status, caller, called, trunk, room, "
-    "participant_identity, "
-    "sip_call_id, flow, instance, attributes, recordings, created_at, answered_at, ended_at";
-
-std::int64_t to_ms(Timestamp t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-Timestamp from_ms(std::int64_t ms) {
-  return Timestamp(std::chrono::milliseconds(ms));
-}
 
 StoreError::Kind kind_of(int code) {
   switch (code & 0xff) {
@@ -321,21 +318,6 @@ OutboundEvent read_event(sqlite3_stmt* s) {
   e.delivered_at = column_optional_time(s, 7);
   e.last_error = column_text(s, 8);
   return e;
-}
-constexpr const char* kEventColumns =
-    "id, call_id, type, payload, created_at, attempts, next_attempt_at, delivered_at, last_error";
-
-// The keyset cursor: "<created_at ms>:<id>" of the last call of a page.
-std::string make_cursor(const CallRecord& c) {
-  return std::to_string(to_ms(c.created_at)) + ":" + c.id;
-}
-std::optional<std::pair<std::int64_t, std::string>> parse_cursor(const std::string& cursor) {
-  auto colon = cursor.find(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == cursor.size()) return std::nullopt;
-  std::int64_t ms = 0;
-  auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + colon, ms);
-  if (ec != std::errc() || end != cursor.data() + colon) return std::nullopt;
-  return std::make_pair(ms, cursor.substr(colon + 1));
 }
 
 class SqliteStore final : public Store {
