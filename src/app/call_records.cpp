@@ -301,6 +301,13 @@ void attach_conversation(calls::Orchestrator& orchestrator, const std::string& r
     turns.push_back(std::move(m));
   }
   (void)orchestrator.attach_conversation(record_id, std::move(transcript), std::move(turns));
+  // What the flow set (`set:` actions, the hang-up reason): the record's attributes, before call.ended
+  // carries them.
+  if (!conversation.metadata().empty()) {
+    calls::CallStart update;
+    update.attributes = conversation.metadata();
+    (void)orchestrator.update_metadata(record_id, update);
+  }
 }
 
 }  // namespace va::app

@@ -50,7 +50,8 @@ Result<CallRecordings, std::string> open_call_recordings(const config::Config& c
 void record_calls(media::CallHandlerRegistry& registry, calls::Orchestrator& orchestrator,
                   media::RecordingWriter* recordings = nullptr, LiveCallControl* control = nullptr);
 
-// The conversation's transcript and turns, kept with the live call until it ends.
+// The conversation's transcript and turns, kept with the live call until it ends, and the flow's metadata
+// (`set:`, the hang-up reason) merged into the call's attributes.
 void attach_conversation(calls::Orchestrator& orchestrator, const std::string& record_id,
                          const voice::Conversation& conversation);
 

@@ -239,6 +239,7 @@ TEST(AdminSteering, DialPlacesACallWhoseFlowSpeaksAndHangsUp) {
                                    "  notice:\n"
                                    "    say: \"This is a test call from voice agent. Goodbye.\"\n"
                                    "    actions:\n"
+                                   "      - set: {campaign: reminder}\n"
                                    "      - hangup: completed\n");
   AgentInstanceOptions options;
   options.config_yaml =
@@ -261,6 +262,8 @@ TEST(AdminSteering, DialPlacesACallWhoseFlowSpeaksAndHangsUp) {
   EXPECT_EQ(record["state"], "ended");
   EXPECT_EQ(record["end_reason"], "agent_hangup");
   EXPECT_EQ(record["flow"], "main");
+  EXPECT_EQ(record["attributes"].value("campaign", ""), "reminder") << "the flow's metadata";
+  EXPECT_EQ(record["attributes"].value("hangup_reason", ""), "completed");
   bool spoke = false;
   for (const auto& s : record["transcript"])
     spoke = spoke ||
