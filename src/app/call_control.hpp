@@ -27,7 +27,6 @@ class LiveCallControl final : public calls::CallControl {
   struct Slot {
     media::CallLeg* leg = nullptr;
     bool answered = false;
-    bool transferring = false;
   };
 
   explicit LiveCallControl(const config::Config& cfg);

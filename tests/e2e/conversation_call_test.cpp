@@ -11,11 +11,11 @@
 #include <string>
 #include <thread>
 
-#include "calls/sqlite_store.hpp"
 #include "support/agent_instance.hpp"
 #include "support/baresip.hpp"
 #include "support/external_tool.hpp"
 #include "support/spoken_audio.hpp"
+#include "support/stored_calls.hpp"
 #include "support/temp_directory.hpp"
 
 namespace va::test {
@@ -51,17 +51,9 @@ class ConversationCall : public ::testing::Test {
 // The agent's record of its one call (issue 12), read from its SQLite file once the call has ended.
 calls::CallDetail recorded_call(AgentInstance& agent) {
   EXPECT_EQ(agent.wait_for_metric("calls_state{state=\"active\"}", 0.0, 20s), 0.0) << agent.describe();
-  auto opened = calls::open_sqlite_store(agent.records_file().string());
-  if (!opened.ok()) {
-    ADD_FAILURE() << opened.error().message;
-    return {};
-  }
-  auto page = opened.value()->list_calls({});
-  EXPECT_TRUE(page.ok() && page->calls.size() == 1) << agent.describe();
-  if (!page.ok() || page->calls.empty()) return {};
-  auto detail = opened.value()->call_detail(page->calls.front().id);
-  EXPECT_TRUE(detail.ok() && *detail);
-  return detail.ok() && *detail ? **detail : calls::CallDetail{};
+  auto calls = stored_calls(agent.records_file());
+  EXPECT_EQ(calls.size(), 1u) << agent.describe();
+  return calls.empty() ? calls::CallDetail{} : calls.front();
 }
 
 std::string lower_ascii(std::string text) {

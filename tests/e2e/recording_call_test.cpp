@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "calls/sqlite_store.hpp"
 #include "support/agent_instance.hpp"
 #include "support/audio_files.hpp"
 #include "support/baresip.hpp"
 #include "support/external_tool.hpp"
 #include "support/http_client.hpp"
+#include "support/stored_calls.hpp"
 #include "support/temp_directory.hpp"
 
 namespace va::test {
@@ -153,15 +153,9 @@ class RecordingCall : public ::testing::Test {
 
   // The call's record (read with the store's own code, as the admin API does) and its recordings.
   calls::CallRecord record_of_the_call(AgentInstance& agent) {
-    auto opened = calls::open_sqlite_store(agent.records_file().string());
-    if (!opened.ok()) {
-      ADD_FAILURE() << opened.error().message;
-      return {};
-    }
-    auto page = opened.value()->list_calls({});
-    EXPECT_TRUE(page.ok() && page->calls.size() == 1) << agent.describe();
-    if (!page.ok() || page->calls.empty()) return {};
-    return page->calls.front();
+    auto calls = stored_calls(agent.records_file());
+    EXPECT_EQ(calls.size(), 1u) << agent.describe();
+    return calls.empty() ? calls::CallRecord{} : calls.front().call;
   }
 
   // The caller's channel: the sweep is there, where it was played (after kCallerLead), and nothing before.

@@ -143,7 +143,6 @@ class UserAgentCore : public TransactionUser,
   PlacedCall place_call(OutboundCallRequest request);
 
   void shutdown(std::function<void()> done, std::chrono::milliseconds drain_timeout) {
-    draining_ = true;
     accepting_outbound_ = false;
     asio::post(layer_.strand(), [this, self = shared_from_this(), done = std::move(done),
                                  drain_timeout]() mutable {
@@ -165,7 +164,6 @@ class UserAgentCore : public TransactionUser,
       check_drained();
     });
   }
-  bool draining() const { return draining_.load(); }
 
   // TransactionUser, on the SIP strand.
   void on_request(const ServerTransactionHandle& transaction, const IncomingMessage& request) override;
@@ -244,7 +242,6 @@ class UserAgentCore : public TransactionUser,
   metrics::Counter& rtp_received_;
   std::atomic<bool> stopped_{false};
   std::atomic<bool> accepting_outbound_{false};  // between start() and shutdown()/stop()
-  std::atomic<bool> draining_{false};
   std::atomic<std::size_t> active_{0};
 
   // SIP strand only.
@@ -542,9 +539,6 @@ const std::vector<ListeningPoint>& UserAgent::listening_points() const {
 }
 void UserAgent::shutdown(std::function<void()> done, std::chrono::milliseconds drain_timeout) {
   core_->shutdown(std::move(done), drain_timeout);
-}
-bool UserAgent::draining() const {
-  return core_->draining();
 }
 void UserAgent::stop() {
   core_->stop();

@@ -112,7 +112,6 @@ class UserAgent {
   void stop();
 
   std::size_t active_calls() const;
-  bool draining() const;  // shutdown() was called
 
   // Places a call (outbound_call.hpp). Checks the request at once (target URI, From, proxy, handler) and
   // returns the Call-ID; everything after is reported to the handler (on_answered, on_ended with

@@ -18,6 +18,7 @@
 #include "support/free_port.hpp"
 #include "support/running_http_server.hpp"
 #include "support/sipp.hpp"
+#include "support/stored_calls.hpp"
 
 namespace va::test {
 namespace {
@@ -45,21 +46,6 @@ std::unique_ptr<calls::Store> open_records(const std::filesystem::path& file) {
   return std::move(opened.value());
 }
 
-std::vector<calls::CallDetail> all_calls(calls::Store& store) {
-  std::vector<calls::CallDetail> details;
-  calls::CallFilter filter;
-  filter.limit = calls::kMaxPageSize;
-  auto page = store.list_calls(filter);
-  EXPECT_TRUE(page.ok()) << (page.ok() ? "" : page.error().message);
-  if (!page.ok()) return details;
-  for (const auto& c : page->calls) {
-    auto d = store.call_detail(c.id);
-    EXPECT_TRUE(d.ok() && *d);
-    if (d.ok() && *d) details.push_back(**d);
-  }
-  return details;
-}
-
 std::vector<std::string> event_types(const calls::CallDetail& d) {
   std::vector<std::string> types;
   for (const auto& e : d.events) types.push_back(e.type);
@@ -84,9 +70,7 @@ TEST(CallRecords, EverySipCallIsKeptFromRingToByeWithItsEvents) {
   EXPECT_EQ(agent.metric(R"(calls_started_total{direction="inbound",source="sip"})"), 3.0);
   EXPECT_EQ(agent.metric(R"(calls_state{state="active"})"), 0.0);
 
-  auto store = open_records(agent.records_file());
-  ASSERT_TRUE(store);
-  auto calls = all_calls(*store);
+  auto calls = stored_calls(agent.records_file());
   ASSERT_EQ(calls.size(), 3u);
   std::set<std::string> sip_call_ids;
   for (const auto& d : calls) {
@@ -126,9 +110,7 @@ TEST(CallRecords, HoldAndUnholdAreStepsOfTheCall) {
                 30s);
   ASSERT_TRUE(caller.exit.exited_with(0) && caller.all_successful()) << caller.describe();
   EXPECT_EQ(agent.wait_for_metric(R"(calls_ended_total{reason="caller_hangup"})", 1.0), 1.0) << agent.log();
-  auto store = open_records(agent.records_file());
-  ASSERT_TRUE(store);
-  auto calls = all_calls(*store);
+  auto calls = stored_calls(agent.records_file());
   ASSERT_EQ(calls.size(), 1u);
   std::vector<calls::CallState> steps;
   for (const auto& t : calls[0].transitions) steps.push_back(t.to);
@@ -177,9 +159,7 @@ TEST(CallRecords, AfterKillNineTheRestartEndsTheCallsThatWereActiveOnce) {
   EXPECT_EQ(second.count_log_lines("\"calls_ended_at_start\":20"), 1u) << second.log();
   EXPECT_TRUE(second.stop().exited_with(0)) << second.log();
 
-  auto store = open_records(records);
-  ASSERT_TRUE(store);
-  auto calls = all_calls(*store);
+  auto calls = stored_calls(records);
   ASSERT_EQ(calls.size(), static_cast<std::size_t>(kCalls));
   for (const auto& d : calls) {
     SCOPED_TRACE(d.call.id);

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "calls/sqlite_store.hpp"
 #include "integration/binary.hpp"
 #include "support/agent_instance.hpp"
 #include "support/free_port.hpp"
 #include "support/http_client.hpp"
 #include "support/sipp.hpp"
+#include "support/stored_calls.hpp"
 #include "support/temp_directory.hpp"
 
 namespace va::test {
@@ -41,22 +41,6 @@ AgentInstanceOptions echo_agent(std::uint16_t sip_port, const PortReservation& m
           .flow = "echo",
           .sets = std::move(sets),
           .env = {{"VOICE_AGENT_ADMIN_TOKEN", kToken}}};
-}
-
-std::vector<calls::CallRecord> stored_calls(const std::filesystem::path& file) {
-  auto store = calls::open_sqlite_store(file.string());
-  if (!store.ok()) {
-    ADD_FAILURE() << store.error().message;
-    return {};
-  }
-  calls::CallFilter filter;
-  filter.limit = calls::kMaxPageSize;
-  auto page = (*store)->list_calls(filter);
-  if (!page.ok()) {
-    ADD_FAILURE() << page.error().message;
-    return {};
-  }
-  return page->calls;
 }
 
 HeaderList auth() {
@@ -120,9 +104,9 @@ TEST(Drain, SigtermLetsTheCallsInProgressFinishRefusesNewOnesAndExitsZero) {
 
   auto calls = stored_calls(agent.records_file());
   ASSERT_EQ(calls.size(), static_cast<std::size_t>(kCalls)) << "the refused INVITE is not a call";
-  for (const auto& c : calls) {
-    EXPECT_EQ(c.state, calls::CallState::ended) << c.id;
-    EXPECT_EQ(c.end_reason, calls::EndReason::caller_hangup) << c.id;
+  for (const auto& d : calls) {
+    EXPECT_EQ(d.call.state, calls::CallState::ended) << d.call.id;
+    EXPECT_EQ(d.call.end_reason, calls::EndReason::caller_hangup) << d.call.id;
   }
 }
 
@@ -149,7 +133,7 @@ TEST(Drain, CallsStillInProgressAtTheDrainTimeoutEndAsDrained) {
   EXPECT_TRUE(agent.process().wait_for_exit(20s).exited_with(0)) << agent.log();
   auto calls = stored_calls(agent.records_file());
   ASSERT_EQ(calls.size(), static_cast<std::size_t>(kCalls));
-  for (const auto& c : calls) EXPECT_EQ(c.end_reason, calls::EndReason::drained) << c.id;
+  for (const auto& d : calls) EXPECT_EQ(d.call.end_reason, calls::EndReason::drained) << d.call.id;
 }
 
 // The admin API and the CLI over it: hang up one live SIPp call, transfer another (REFER accepted, NOTIFY

@@ -5,9 +5,12 @@
 #include <algorithm>
 
 #include "common/config.hpp"
+#include "unit/common/config_diagnostics.hpp"
 
 namespace va::config {
 namespace {
+
+using test::errors;
 
 using namespace std::chrono_literals;
 
@@ -26,12 +29,6 @@ LoadOptions no_env() {
 
 LoadResult load_agent(const std::string& agent) {
   return load_string(std::string(kLiveKit) + "  agent:\n" + agent, no_env());
-}
-
-std::string errors(const LoadResult& r) {
-  std::string s;
-  for (const auto& d : r.errors) s += d.to_string() + "\n";
-  return s;
 }
 
 const Diagnostic* find(const std::vector<Diagnostic>& list, const std::string& path) {

@@ -5,9 +5,13 @@
 #include <algorithm>
 
 #include "common/config.hpp"
+#include "unit/common/config_diagnostics.hpp"
 
 namespace va::config {
 namespace {
+
+using test::errors;
+using test::has_error;
 
 constexpr const char* kBase = R"(livekit:
   url: ws://127.0.0.1:7880
@@ -20,18 +24,6 @@ LoadResult load(const std::string& provisioning) {
   LoadOptions options;
   options.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
   return load_string(std::string(kBase) + "  provisioning:\n" + provisioning, options);
-}
-
-std::string errors(const LoadResult& r) {
-  std::string s;
-  for (const auto& d : r.errors) s += d.to_string() + "\n";
-  return s;
-}
-
-bool has_error(const LoadResult& r, const std::string& path, const std::string& fragment) {
-  return std::any_of(r.errors.begin(), r.errors.end(), [&](const Diagnostic& d) {
-    return d.path == path && d.message.find(fragment) != std::string::npos;
-  });
 }
 
 TEST(ConfigProvisioning, DefaultsWhenTheSectionIsAbsent) {

@@ -6,9 +6,13 @@
 #include <algorithm>
 
 #include "common/config.hpp"
+#include "unit/common/config_diagnostics.hpp"
 
 namespace va::config {
 namespace {
+
+using test::errors;
+using test::has_error;
 
 using namespace std::chrono_literals;
 
@@ -17,18 +21,6 @@ LoadResult load(const std::string& text, const std::string& base_directory = "/e
   options.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
   options.base_directory = base_directory;
   return load_string(text, options);
-}
-
-std::string errors(const LoadResult& r) {
-  std::string s;
-  for (const auto& d : r.errors) s += d.to_string() + "\n";
-  return s;
-}
-
-bool has_error(const LoadResult& r, const std::string& path, const std::string& fragment) {
-  return std::any_of(r.errors.begin(), r.errors.end(), [&](const Diagnostic& d) {
-    return d.path == path && d.message.find(fragment) != std::string::npos;
-  });
 }
 
 TEST(ConfigRecording, OffByDefaultWithThirtyDaysBesideTheConfiguration) {
