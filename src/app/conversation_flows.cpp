@@ -1,13 +1,16 @@
 #include "app/conversation_flows.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
 #include "common/log.hpp"
+#include "engines/llm/openai_chat_model.hpp"
 #include "http/client.hpp"
 #include "voice/flow/flow_dialogue.hpp"
 #include "voice/flow/flow_loader.hpp"
+#include "voice/llm/llm_dialogue.hpp"
 
 namespace va::app {
 namespace {
@@ -58,6 +61,58 @@ voice::Conversation::Fetcher make_fetcher(std::shared_ptr<voice::WorkerPool> poo
       done(busy);
     }
   };
+}
+
+// agent.llm → what the AI dialogue is told and may do.
+std::shared_ptr<voice::llm::LlmSettings> llm_settings(const config::Agent& agent) {
+  auto out = std::make_shared<voice::llm::LlmSettings>();
+  const auto& c = agent.llm;
+  out->system_prompt = c.system_prompt;
+  if (!agent.greeting.empty()) out->greeting[language_code(agent.language)] = agent.greeting;
+  for (const auto& t : c.transfer_targets) out->transfer_targets[t.name] = t.target;
+  for (const auto& t : c.tools) {
+    voice::llm::HttpTool tool;
+    tool.name = t.name;
+    tool.description = t.description;
+    tool.url = t.url;
+    tool.method = t.method;
+    tool.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(t.timeout);
+    for (const auto& h : t.headers) tool.headers[h.name] = h.value;
+    nlohmann::json properties = nlohmann::json::object();
+    nlohmann::json required = nlohmann::json::array();
+    for (const auto& p : t.parameters) {
+      nlohmann::json property{{"type", p.type}};
+      if (!p.description.empty()) property["description"] = p.description;
+      if (!p.values.empty()) property["enum"] = p.values;
+      properties[p.name] = std::move(property);
+      if (p.required) required.push_back(p.name);
+    }
+    tool.parameters =
+        nlohmann::json{{"type", "object"}, {"properties", properties}, {"required", required}}.dump();
+    out->tools.push_back(std::move(tool));
+  }
+  out->max_tokens = static_cast<int>(c.max_tokens);
+  out->temperature = c.temperature;
+  out->timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.timeout);
+  out->max_turns = static_cast<int>(c.max_turns);
+  out->max_call_tokens = static_cast<int>(c.max_call_tokens);
+  out->failure_transfer = c.failure_transfer;
+  return out;
+}
+
+// The language model agent.engines.llm names; null for none.
+Result<std::shared_ptr<voice::LanguageModel>, voice::ChatError> make_language_model(
+    const config::Agent& agent) {
+  if (agent.engines.llm == "openai") {
+    engines::llm::OpenAiChatSettings settings;
+    settings.base_url = agent.llm.base_url;
+    settings.model = agent.llm.model;
+    settings.api_key = agent.llm.api_key;
+    return engines::llm::make_openai_chat_model(settings);
+  }
+  if (agent.engines.llm == "llama.cpp")
+    return voice::ChatError{voice::ChatError::Kind::engine, "llama.cpp", "not built into this binary yet"};
+  return std::shared_ptr<voice::LanguageModel>();
 }
 
 class ConversationHandler final : public media::CallHandler {
@@ -240,12 +295,41 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
     setup.error = text;
     return setup;
   }
-  service->dialogue = voice::flow::flow_dialogue_factory(loaded.flow);
+  auto model = make_language_model(agent);
+  if (!model) {
+    setup.error = "agent.engines.llm: " + model.error().to_string();
+    return setup;
+  }
+  e.llm = *model;
+  if (e.llm) {
+    // Requests to a server wait on the network: a few threads of their own, apart from speech.
+    e.llm_pool = std::make_shared<voice::WorkerPool>(e.llm->concurrent() ? 4 : 1, 32, "voice-llm");
+    service->llm_pool = e.llm_pool;
+  }
+  if (!e.llm && voice::flow::uses_llm(*loaded.flow)) {
+    setup.error = "flow " + agent.flow_file +
+                  ": a state hands the call to the LLM (llm:), but agent.engines.llm is none";
+    return setup;
+  }
+  voice::flow::LlmDialogueFactory make_llm;
+  if (e.llm) {
+    auto settings = llm_settings(agent);
+    make_llm = [settings](const std::string& instructions, std::function<void(std::string)> on_return) {
+      return std::make_unique<voice::llm::LlmDialogue>(settings, instructions, std::move(on_return));
+    };
+  }
+  if (e.llm && agent.flow_file.empty()) {
+    // No flow of the operator's: the model talks from the first word.
+    service->dialogue = [make_llm](const voice::CallContext&) { return make_llm({}, {}); };
+  } else {
+    service->dialogue = voice::flow::flow_dialogue_factory(loaded.flow, make_llm);
+  }
   log::info("conversation ready",
             {{"flow", agent.flow_file.empty() ? std::string("built-in reception") : agent.flow_file},
              {"vad", agent.engines.vad},
              {"stt", e.recognizer ? std::string(e.recognizer->name()) : std::string("none")},
              {"tts", agent.engines.tts},
+             {"llm", agent.engines.llm},
              {"workers", static_cast<std::int64_t>(workers)},
              {"problems", static_cast<std::int64_t>(service->problems.size())}});
   setup.service = std::move(service);

@@ -28,6 +28,7 @@ struct ConversationService {
   std::string default_language;
   std::vector<std::string> problems;              // engines that could not be set up (also logged)
   std::shared_ptr<voice::WorkerPool> fetch_pool;  // the business HTTP calls' threads
+  std::shared_ptr<voice::WorkerPool> llm_pool;    // the language model's requests
   // A call's conversation is over (transcript and turn metrics final), before its leg reports the end: for
   // the call records. `record_id` is media::CallInfo::record_id; not called for unrecorded calls.
   std::function<void(const std::string& record_id, const voice::Conversation&)> finished;
@@ -37,6 +38,7 @@ struct ConversationService {
   void stop_workers() {
     if (engines.pool) engines.pool->stop();
     if (fetch_pool) fetch_pool->stop();
+    if (llm_pool) llm_pool->stop();
   }
 };
 

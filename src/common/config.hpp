@@ -266,6 +266,51 @@ struct ConversationTuning {
   std::vector<std::string> backchannels;  // caller words that do not interrupt a prompt
 };
 
+// The AI dialogue (agent.llm; docs/llm.md): the model, what it is told, and what it may do.
+struct LlmToolParameter {
+  std::string name;
+  std::string type;  // string, integer, number, boolean
+  std::string description;
+  bool required = true;
+  std::vector<std::string> values;  // allowed values (JSON Schema enum); empty: any
+};
+struct HttpHeader {
+  std::string name;
+  std::string value;  // secret: masked in output (an API token)
+};
+// A business tool: the model's arguments, checked against `parameters`, are sent as JSON to `url`.
+struct LlmTool {
+  std::string name;
+  std::string description;
+  std::string url;
+  std::string method;
+  std::vector<HttpHeader> headers;
+  Duration timeout{};
+  std::vector<LlmToolParameter> parameters;
+};
+// A place transfer_call may send the caller to: the model names it, never a number of its own.
+struct TransferTarget {
+  std::string name;    // "operator", "sales"
+  std::string target;  // a SIP URI or a number
+};
+struct Llm {
+  std::string base_url;  // openai: the compatible API's base URL
+  std::string model;
+  std::string api_key;  // secret
+  std::string gguf;     // llama.cpp: the weights; empty: the model scripts/setup installed
+  std::int64_t threads = 2;
+  std::int64_t context = 2048;
+  std::string system_prompt;
+  std::vector<TransferTarget> transfer_targets;
+  std::vector<LlmTool> tools;
+  std::int64_t max_tokens = 200;
+  double temperature = 0.3;
+  Duration timeout{};
+  std::int64_t max_turns = 30;
+  std::int64_t max_call_tokens = 20000;
+  std::string failure_transfer;  // a transfer target's name; empty: hang up
+};
+
 struct Agent {
   Language language = Language::ru;
   std::string voice;
@@ -275,6 +320,7 @@ struct Agent {
   std::string stt_model;         // empty: the model scripts/setup installed
   std::int64_t stt_threads = 1;  // threads per recognition
   ConversationTuning conversation;
+  Llm llm;
 };
 
 struct Monitoring {

@@ -807,6 +807,98 @@ void visit(V& v, ConversationTuning& c) {
           std::vector<std::string>{"угу", "ага", "да-да", "mhm", "mm-hmm", "uh-huh", "ok", "okay"});
 }
 
+std::optional<std::string> check_tool_name(const std::string& name) {
+  static const std::regex pattern("[A-Za-z][A-Za-z0-9_-]{0,63}");
+  if (!std::regex_match(name, pattern))
+    return "'" + name + "' is not a tool name (a letter, then letters, digits, _ or -; at most 64)";
+  for (const char* reserved : {"transfer_call", "end_call", "send_dtmf", "return_to_flow"})
+    if (name == reserved) return "'" + name + "' is a built-in tool's name";
+  return std::nullopt;
+}
+
+template <class V>
+void visit(V& v, LlmToolParameter& c) {
+  v.required("name", c.name, {}, Check<std::string>([](const std::string& s) -> std::optional<std::string> {
+               static const std::regex pattern("[A-Za-z_][A-Za-z0-9_]{0,63}");
+               if (std::regex_match(s, pattern)) return std::nullopt;
+               return "'" + s + "' is not a parameter name (letters, digits, _)";
+             }));
+  v.field("type", c.type, std::string("string"), {}, one_of({"string", "integer", "number", "boolean"}));
+  v.field("description", c.description, std::string());
+  v.field("required", c.required, true);
+  v.field("values", c.values, {});
+}
+
+template <class V>
+void visit(V& v, HttpHeader& c) {
+  v.required("name", c.name, {}, Check<std::string>(check_sip_header_name));
+  v.field("value", c.value, std::string(), {.secret = true});
+}
+
+template <class V>
+void visit(V& v, LlmTool& c) {
+  v.required("name", c.name, {}, Check<std::string>(check_tool_name));
+  v.required("description", c.description);
+  v.required("url", c.url, {}, Check<std::string>([](const std::string& s) -> std::optional<std::string> {
+               if (s.starts_with("http://") || s.starts_with("https://")) return std::nullopt;
+               return "'" + s + "' is not an http(s) URL";
+             }));
+  v.field("method", c.method, std::string("POST"), {}, one_of({"POST", "PUT", "PATCH"}));
+  v.field("headers", c.headers, {});
+  v.field("timeout", c.timeout, Duration(5s), {}, duration_between(100ms, 60s));
+  v.field("parameters", c.parameters, {});
+}
+
+template <class V>
+void visit(V& v, TransferTarget& c) {
+  v.required("name", c.name, {}, Check<std::string>(check_tool_name));
+  v.required("target", c.target);
+}
+
+template <class V>
+void visit(V& v, Llm& c) {
+  v.field("base_url", c.base_url, std::string("https://api.openai.com/v1"), {.env = "LLM_BASE_URL"},
+          Check<std::string>([](const std::string& s) -> std::optional<std::string> {
+            if (s.starts_with("http://") || s.starts_with("https://")) return std::nullopt;
+            return "'" + s + "' is not an http(s) URL";
+          }));
+  v.field("model", c.model, std::string(), {.env = "LLM_MODEL"});
+  v.field("api_key", c.api_key, std::string(), {.secret = true, .env = "LLM_API_KEY"});
+  v.field("gguf", c.gguf, std::string());
+  v.field("threads", c.threads, std::int64_t{2}, {}, in_range(1, 64));
+  v.field("context", c.context, std::int64_t{2048}, {}, in_range(256, 131072));
+  v.field("system_prompt", c.system_prompt, std::string());
+  v.field("transfer_targets", c.transfer_targets, {});
+  v.field("tools", c.tools, {});
+  v.field("max_tokens", c.max_tokens, std::int64_t{200}, {}, in_range(16, 4096));
+  v.field("temperature", c.temperature, 0.3, {},
+          Check<double>([](const double& t) -> std::optional<std::string> {
+            if (t >= 0 && t <= 2) return std::nullopt;
+            return "must be between 0 and 2";
+          }));
+  v.field("timeout", c.timeout, Duration(8s), {}, duration_between(500ms, 120s));
+  v.field("max_turns", c.max_turns, std::int64_t{30}, {}, in_range(1, 1000));
+  v.field("max_call_tokens", c.max_call_tokens, std::int64_t{20000}, {}, in_range(1000, 10'000'000));
+  v.field("failure_transfer", c.failure_transfer, std::string());
+  if constexpr (V::reading) {
+    std::set<std::string> names;
+    for (const auto& t : c.tools)
+      if (!names.insert(t.name).second) v.error("tools", "tool '" + t.name + "' is declared twice");
+    std::set<std::string> targets;
+    for (const auto& t : c.transfer_targets)
+      if (!targets.insert(t.name).second)
+        v.error("transfer_targets", "target '" + t.name + "' is listed twice");
+    if (!c.failure_transfer.empty() && !targets.contains(c.failure_transfer))
+      v.error("failure_transfer", "'" + c.failure_transfer + "' is not one of transfer_targets");
+    if (!c.gguf.empty()) {
+      c.gguf = base_dir_path(v.context(), c.gguf);
+      std::error_code ec;
+      if (v.context().check_files && !std::filesystem::is_regular_file(c.gguf, ec))
+        v.error("gguf", "file '" + c.gguf + "' not found");
+    }
+  }
+}
+
 template <class V>
 void visit(V& v, Agent& c) {
   v.field("language", c.language, Language::ru);
@@ -819,7 +911,10 @@ void visit(V& v, Agent& c) {
   // (docs/benchmarks.md, "Speech recognition"); parallel calls still decode in parallel.
   v.field("stt_threads", c.stt_threads, std::int64_t{1}, {}, in_range(1, 64));
   v.section("conversation", c.conversation);
+  v.section("llm", c.llm);
   if constexpr (V::reading) {
+    if (c.engines.llm == "openai" && c.llm.model.empty())
+      v.error("llm", "model is required when engines.llm is openai (or set LLM_MODEL)");
     if (!c.flow_file.empty()) {
       // Relative to the configuration file: the pipeline opens it from wherever the process runs.
       c.flow_file = base_dir_path(v.context(), c.flow_file);

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,12 +77,23 @@ class Client {
   ClientResult request(std::string_view method, std::string_view target, const std::vector<Header>& headers,
                        std::string_view body);
 
+  // The response body as it arrives: `on_chunk(status, content_type, bytes)` for each piece (the status and
+  // headers are known before the first); returning false stops reading and closes the connection. The
+  // request timeout applies to the headers and then to each wait for more bytes, not to the whole body.
+  // The result carries the status and headers with an empty body. Always on a connection of its own.
+  using ChunkHandler =
+      std::function<bool(unsigned status, std::string_view content_type, std::string_view bytes)>;
+  ClientResult request_streaming(std::string_view method, std::string_view target,
+                                 const std::vector<Header>& headers, std::string_view body,
+                                 const ChunkHandler& on_chunk);
+
   const Origin& origin() const { return origin_; }
   // Drops the kept-alive connection (the next request opens a new one).
   void close();
 
  private:
   struct Connection;
+  std::optional<ClientError> connect_locked();  // with mutex_ held
   Origin origin_;
   ClientOptions options_;
   std::mutex mutex_;

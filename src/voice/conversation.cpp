@@ -59,7 +59,7 @@ struct Conversation::Prompt {
   std::string text;
   std::string language;
   SayOptions options;
-  std::function<void(bool)> on_said;
+  SaidCallback on_said;
   std::vector<std::int16_t> pcm;  // synthesised so far
   std::size_t read = 0;           // samples handed to the leg (rewound to the cut by a barge-in)
   std::vector<std::pair<std::size_t, std::size_t>> sentence_ends;  // (sample, byte in text) per sentence
@@ -98,6 +98,13 @@ struct Conversation::Prompt {
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
   }
+};
+
+struct Conversation::ChatJob {
+  std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+  ChatCallbacks callbacks;
+  Clock::time_point started = Clock::now();
+  bool first_text = true;
 };
 
 struct Conversation::PlayItem {
@@ -244,6 +251,8 @@ void Conversation::on_ended(const media::CallEnded& ended) {
   if (no_input_) no_input_->cancel();
   for (auto& [id, timer] : timers_) timer->cancel();
   timers_.clear();
+  for (auto& [id, job] : chats_) job->cancel->store(true);  // the model stops at its next token
+  chats_.clear();
   // A prompt being played when the call ended is kept in the transcript as far as it was played.
   for (auto& item : playout_) {
     if (!item->prompt) continue;
@@ -403,7 +412,7 @@ bool Conversation::is_backchannel(std::string_view text) const {
 
 // --- speaking --------------------------------------------------------------------------------------------
 
-void Conversation::say(std::string text, SayOptions options, std::function<void(bool)> on_said) {
+void Conversation::say(std::string text, SayOptions options, SaidCallback on_said) {
   if (ended_) return;
   auto prompt = std::make_unique<Prompt>();
   prompt->id = next_prompt_id_++;
@@ -647,7 +656,7 @@ void Conversation::finish_front_prompt(bool played_fully) {
     }
     transcript_.push_back(std::move(entry));
   }
-  if (p.on_said) p.on_said(played_fully);
+  if (p.on_said) p.on_said(Said{played_fully, played_fully ? p.text : p.played_text(p.read)});
 }
 
 void Conversation::barge_in() {
@@ -685,7 +694,7 @@ void Conversation::abandon_paused_prompt() {
         first = false;
         continue;
       }
-      if (front->prompt->on_said) front->prompt->on_said(false);
+      if (front->prompt->on_said) front->prompt->on_said(Said{false, {}});
     } else {
       kept.push_back(std::move(front));
     }
@@ -811,6 +820,88 @@ void Conversation::cancel_timer(int id) {
   if (it == timers_.end()) return;
   it->second->cancel();
   timers_.erase(it);
+}
+
+// --- the language model ---------------------------------------------------------------------------------
+
+int Conversation::chat(ChatRequest request, ChatCallbacks callbacks) {
+  const int id = next_chat_id_++;
+  if (ended_) return id;
+  auto job = std::make_shared<ChatJob>();
+  job->callbacks = std::move(callbacks);
+  chats_.emplace(id, job);
+  auto fail = [this, id](ChatError::Kind kind, std::string message) {
+    post([id, kind, message = std::move(message)](Conversation& self) {
+      self.finish_chat(id, ChatError{kind, "llm", message});
+    });
+  };
+  const auto model = engines_.llm;
+  if (!model) {
+    fail(ChatError::Kind::engine, "no language model configured (agent.engines.llm)");
+    return id;
+  }
+  auto work = [weak = weak_from_this(), executor = executor_, id, model, cancel = job->cancel,
+               request = std::move(request)] {
+    auto on_text = [&weak, &executor, id](std::string_view text) {
+      asio::post(executor, [weak, id, text = std::string(text)] {
+        if (auto self = weak.lock(); self && !self->ended_) self->on_chat_text(id, text);
+      });
+    };
+    auto result = model->complete(request, on_text, *cancel);
+    asio::post(executor, [weak, id, result = std::move(result)]() mutable {
+      if (auto self = weak.lock(); self && !self->ended_) self->finish_chat(id, std::move(result));
+    });
+  };
+  const auto& pool = engines_.llm_pool ? engines_.llm_pool : engines_.pool;
+  if (!pool || !pool->submit(std::move(work))) {
+    count_error(model->name(), "pool_full");
+    fail(ChatError::Kind::engine, "no worker free for the language model");
+  }
+  return id;
+}
+
+void Conversation::cancel_chat(int id) {
+  auto it = chats_.find(id);
+  if (it == chats_.end()) return;
+  it->second->cancel->store(true);
+  auto job = it->second;
+  chats_.erase(it);
+  post([job](Conversation&) {
+    if (job->callbacks.on_done)
+      job->callbacks.on_done(ChatError{ChatError::Kind::cancelled, "llm", "cancelled"});
+  });
+}
+
+void Conversation::on_chat_text(int id, const std::string& text) {
+  auto it = chats_.find(id);
+  if (it == chats_.end()) return;
+  auto job = it->second;
+  if (job->first_text) {
+    job->first_text = false;
+    const double ms = ms_between(job->started, Clock::now());
+    observe("llm_first_token", ms);
+    if (open_turn_ && !open_turn_->llm_first_token) open_turn_->llm_first_token = ms;
+  }
+  if (job->callbacks.on_text) job->callbacks.on_text(text);
+}
+
+void Conversation::finish_chat(int id, Result<ChatResult, ChatError> result) {
+  auto it = chats_.find(id);
+  if (it == chats_.end()) return;
+  auto job = it->second;
+  chats_.erase(it);
+  if (!result) {
+    const auto& error = result.error();
+    if (error.kind != ChatError::Kind::cancelled) {
+      count_error(error.engine, to_string(error.kind));
+      log::warn("conversation: language model failed", {{"call_id", call_.call_id},
+                                                        {"kind", std::string(to_string(error.kind))},
+                                                        {"error", error.message}});
+    }
+  } else {
+    observe("llm_complete", ms_between(job->started, Clock::now()));
+  }
+  if (job->callbacks.on_done) job->callbacks.on_done(std::move(result));
 }
 
 // --- no input, fallbacks, metrics ------------------------------------------------------------------------

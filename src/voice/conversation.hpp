@@ -35,6 +35,7 @@
 #include "media/call_leg.hpp"
 #include "voice/dialogue.hpp"
 #include "voice/endpointer.hpp"
+#include "voice/language_model.hpp"
 #include "voice/prompt_cache.hpp"
 #include "voice/speech_recognizer.hpp"
 #include "voice/speech_synthesizer.hpp"
@@ -79,6 +80,9 @@ struct ConversationEngines {
   std::shared_ptr<SpeechSynthesizer> fallback_voice;                 // any language (espeak-ng)
   std::shared_ptr<WorkerPool> pool;
   std::shared_ptr<PromptCache> prompt_cache;  // may be null
+  std::shared_ptr<LanguageModel> llm;         // null: DialogueHost::chat fails
+  // The language model's requests (they wait on a server, or hold a core for seconds); null: `pool`.
+  std::shared_ptr<WorkerPool> llm_pool;
 };
 
 // Prometheus families, created once per process (make_conversation_metrics).
@@ -117,7 +121,7 @@ class Conversation : public media::CallLegObserver,
 
   // DialogueHost
   const CallContext& call() const override { return call_; }
-  void say(std::string text, SayOptions options, std::function<void(bool)> on_said) override;
+  void say(std::string text, SayOptions options, SaidCallback on_said) override;
   void transfer(std::string target) override;
   void hang_up(HangupReason reason) override;
   void send_dtmf(std::string digits) override;
@@ -126,6 +130,8 @@ class Conversation : public media::CallLegObserver,
   void fetch(FetchRequest request, std::function<void(FetchResponse)> done) override;
   int start_timer(std::chrono::milliseconds delay, std::function<void()> fire) override;
   void cancel_timer(int id) override;
+  int chat(ChatRequest request, ChatCallbacks callbacks) override;
+  void cancel_chat(int id) override;
 
   // Business endpoints (FetchRequest): set by the composition root; without it fetch() answers status 0.
   using Fetcher = std::function<void(FetchRequest, std::function<void(FetchResponse)>)>;
@@ -135,6 +141,7 @@ class Conversation : public media::CallLegObserver,
  private:
   struct Prompt;
   struct PlayItem;
+  struct ChatJob;
   using Clock = std::chrono::steady_clock;
 
   void top_up();
@@ -154,6 +161,8 @@ class Conversation : public media::CallLegObserver,
                      bool barged_in, std::chrono::milliseconds speech);
   void deliver_turn(UserTurn turn);
   void on_fetched(const std::string& url, const FetchResponse& response);
+  void on_chat_text(int id, const std::string& text);
+  void finish_chat(int id, Result<ChatResult, ChatError> result);
   void arm_no_input();
   void disarm_no_input();
   void say_fallback();
@@ -208,6 +217,8 @@ class Conversation : public media::CallLegObserver,
   Fetcher fetcher_;
   std::map<int, std::unique_ptr<boost::asio::steady_timer>> timers_;
   int next_timer_id_ = 1;
+  std::map<int, std::shared_ptr<ChatJob>> chats_;
+  int next_chat_id_ = 1;
   std::function<void(const Conversation&)> on_finished_;
 };
 

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "voice/language_model.hpp"
+
 namespace va::voice {
 
 // What the dialogue knows of the call.
@@ -56,6 +58,21 @@ struct FetchResponse {
   std::string error;  // when status is 0
 };
 
+// How a prompt ended: played to its end, or cut (barge-in, a failure, the call's end) after `heard`.
+struct Said {
+  bool played_fully = false;
+  std::string heard;  // the words the caller heard: all the text when played fully
+};
+using SaidCallback = std::function<void(const Said&)>;
+
+// A streamed chat completion: `on_text` for each piece of the reply as it comes, then `on_done` once with
+// the whole result or the error (also when cancelled by cancel_chat: a `cancelled` error). Both on the
+// call's thread.
+struct ChatCallbacks {
+  std::function<void(std::string_view text)> on_text;
+  std::function<void(Result<ChatResult, ChatError> result)> on_done;
+};
+
 enum class HangupReason { completed, caller_request, no_input, no_match, error };
 std::string_view to_string(HangupReason reason);
 
@@ -64,10 +81,9 @@ class DialogueHost {
  public:
   virtual ~DialogueHost() = default;
   virtual const CallContext& call() const = 0;
-  // Queues a prompt after anything already queued; on_said(played_fully) runs when it has been played or
-  // was cut by barge-in or a failure.
-  virtual void say(std::string text, SayOptions options = {},
-                   std::function<void(bool played_fully)> on_said = {}) = 0;
+  // Queues a prompt after anything already queued; on_said runs when it has been played or was cut by
+  // barge-in or a failure.
+  virtual void say(std::string text, SayOptions options = {}, SaidCallback on_said = {}) = 0;
   // Blind transfer of the caller (REFER on SIP, TransferSIPParticipant on LiveKit) after the queued prompts.
   virtual void transfer(std::string target) = 0;
   // Ends the call after the queued prompts.
@@ -81,6 +97,11 @@ class DialogueHost {
   // After `delay` (on the call's thread) unless cancelled or the call ended; returns a timer id.
   virtual int start_timer(std::chrono::milliseconds delay, std::function<void()> fire) = 0;
   virtual void cancel_timer(int id) = 0;
+  // Streams a chat completion from the call's language model (off the call's thread); returns a request
+  // id for cancel_chat. Without a model, on_done gets an `engine` error (on the call's thread, later).
+  virtual int chat(ChatRequest request, ChatCallbacks callbacks) = 0;
+  // Stops a request: its on_text is not called again and on_done gets a `cancelled` error.
+  virtual void cancel_chat(int id) = 0;
 };
 
 class Dialogue {

@@ -37,6 +37,7 @@ struct TurnMetrics {
   std::optional<double> endpointing;                 // the trailing silence waited for (part of total)
   std::optional<double> recognition_compute;         // engine time of the recognition
   std::optional<double> synthesis_compute;           // engine time to the first audio
+  std::optional<double> llm_first_token;             // the language model's request → its first text
 };
 
 }  // namespace va::voice

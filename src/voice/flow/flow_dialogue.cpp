@@ -8,8 +8,8 @@
 
 namespace va::voice::flow {
 
-FlowDialogue::FlowDialogue(std::shared_ptr<const Flow> flow)
-    : flow_(std::move(flow)), self_(std::make_shared<FlowDialogue*>(this)) {}
+FlowDialogue::FlowDialogue(std::shared_ptr<const Flow> flow, LlmDialogueFactory llm)
+    : flow_(std::move(flow)), make_llm_(std::move(llm)), self_(std::make_shared<FlowDialogue*>(this)) {}
 
 FlowDialogue::~FlowDialogue() = default;
 
@@ -27,6 +27,7 @@ void FlowDialogue::start(DialogueHost& host) {
 }
 
 void FlowDialogue::on_user_turn(const UserTurn& turn) {
+  if (llm_) return llm_->on_user_turn(turn);
   if (finished_ || state_ == nullptr || waiting_for_http_) return;
   hops_ = 0;
   if (state_->listen) {
@@ -37,6 +38,7 @@ void FlowDialogue::on_user_turn(const UserTurn& turn) {
 }
 
 bool FlowDialogue::understands(const UserTurn& turn) const {
+  if (llm_) return llm_->understands(turn);
   if (turn.kind == UserTurn::Kind::dtmf || finished_ || state_ == nullptr || waiting_for_http_) return true;
   if (match_speech(flow_->global_intents, turn.text, language_)) return true;
   if (state_->listen) return match_speech(state_->listen->intents, turn.text, language_).has_value();
@@ -45,6 +47,7 @@ bool FlowDialogue::understands(const UserTurn& turn) const {
 }
 
 void FlowDialogue::on_no_input() {
+  if (llm_) return llm_->on_no_input();
   if (finished_ || state_ == nullptr || waiting_for_http_) return;
   if (digit_timer_) return;  // the caller is keying digits: the inter-digit timeout decides
   hops_ = 0;
@@ -59,6 +62,36 @@ void FlowDialogue::on_call_ended() {
   // No host call after this: timers and requests of the host die with the call.
   finished_ = true;
   digit_timer_.reset();
+  if (llm_) llm_->on_call_ended();
+}
+
+void FlowDialogue::hand_to_llm(const LlmHandover& handover) {
+  if (!make_llm_) {
+    // The composition root refuses such a flow without a model; a test may still build one.
+    host_->hang_up(HangupReason::error);
+    finish();
+    return;
+  }
+  std::weak_ptr<FlowDialogue*> weak = self_;
+  llm_ = make_llm_(handover.instructions, [weak](std::string reason) {
+    if (auto self = weak.lock()) (*self)->on_llm_returned(reason);
+  });
+  host_->set_metadata("llm_state", state_name_);
+  llm_->start(*host_);
+}
+
+void FlowDialogue::on_llm_returned(const std::string& reason) {
+  if (!llm_ || finished_) return;
+  llm_.reset();
+  host_->set_metadata("llm_return", reason);
+  const auto return_to = state_ && state_->llm ? state_->llm->return_to : std::string();
+  hops_ = 0;
+  if (return_to.empty()) {
+    host_->hang_up(HangupReason::completed);
+    finish();
+    return;
+  }
+  enter(return_to);
 }
 
 void FlowDialogue::finish() {
@@ -89,6 +122,7 @@ void FlowDialogue::enter(const std::string& name) {
   waiting_for_http_ = false;
   if (state_->say) say(*state_->say, state_->interruptible);
   if (run(state_->actions)) return;
+  if (state_->llm) return hand_to_llm(*state_->llm);
   if (state_->listen || state_->slot) return;  // wait for the caller
   enter(state_->next);
 }
@@ -315,10 +349,15 @@ std::optional<std::string> FlowDialogue::lookup(const std::string& name) const {
   return std::nullopt;
 }
 
-DialogueFactory flow_dialogue_factory(std::shared_ptr<const Flow> flow) {
-  return [flow](const CallContext&) -> std::unique_ptr<Dialogue> {
-    return std::make_unique<FlowDialogue>(flow);
+DialogueFactory flow_dialogue_factory(std::shared_ptr<const Flow> flow, LlmDialogueFactory llm) {
+  return [flow, llm](const CallContext&) -> std::unique_ptr<Dialogue> {
+    return std::make_unique<FlowDialogue>(flow, llm);
   };
+}
+
+bool uses_llm(const Flow& flow) {
+  return std::any_of(flow.states.begin(), flow.states.end(),
+                     [](const auto& entry) { return entry.second.llm.has_value(); });
 }
 
 }  // namespace va::voice::flow

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,11 +18,16 @@
 
 namespace va::voice::flow {
 
+// Makes the AI dialogue a state hands the call to (State::llm): `instructions` for its system prompt,
+// `on_return` called (from a host timer, never inside a dialogue call) when it hands back.
+using LlmDialogueFactory = std::function<std::unique_ptr<Dialogue>(
+    const std::string& instructions, std::function<void(std::string reason)> on_return)>;
+
 class FlowDialogue final : public Dialogue {
  public:
   static constexpr int kMaxHops = 50;
 
-  explicit FlowDialogue(std::shared_ptr<const Flow> flow);
+  explicit FlowDialogue(std::shared_ptr<const Flow> flow, LlmDialogueFactory llm = {});
   ~FlowDialogue() override;
 
   void start(DialogueHost& host) override;
@@ -51,6 +57,8 @@ class FlowDialogue final : public Dialogue {
   void finish_slot_digits(const Slot& slot);
   void fill(const Slot& slot, std::string value);
   void start_http(std::shared_ptr<const HttpCall> call);
+  void hand_to_llm(const LlmHandover& handover);
+  void on_llm_returned(const std::string& reason);
 
   void start_digit_timer(std::chrono::milliseconds delay, void (FlowDialogue::*on_timeout)());
   void cancel_digit_timer();
@@ -59,6 +67,8 @@ class FlowDialogue final : public Dialogue {
   std::optional<std::string> lookup(const std::string& name) const;
 
   std::shared_ptr<const Flow> flow_;
+  LlmDialogueFactory make_llm_;
+  std::unique_ptr<Dialogue> llm_;  // while a state has handed the call to the AI dialogue
   DialogueHost* host_ = nullptr;
   const State* state_ = nullptr;
   std::string state_name_;
@@ -76,6 +86,8 @@ class FlowDialogue final : public Dialogue {
   std::shared_ptr<FlowDialogue*> self_;
 };
 
-DialogueFactory flow_dialogue_factory(std::shared_ptr<const Flow> flow);
+DialogueFactory flow_dialogue_factory(std::shared_ptr<const Flow> flow, LlmDialogueFactory llm = {});
+// Whether any state of the flow hands the call to the LLM (then an LLM must be configured).
+bool uses_llm(const Flow& flow);
 
 }  // namespace va::voice::flow

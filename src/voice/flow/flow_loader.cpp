@@ -799,6 +799,22 @@ void Loader::state(const YAML::Node& node, const std::string& path, State& st) {
   if (s) slot(*s, m.at("slot"), st);
   if (l && s)
     error(m.at("slot"), *s, "a state either listens for intents or fills a slot, not both: split it in two");
+  if (auto v = m.get("llm")) {
+    if (l || s) {
+      error(m.at("llm"), *v, "a state that hands the call to the LLM neither listens nor fills a slot");
+    } else {
+      Map h(*this, *v, m.at("llm"));
+      if (h.valid()) {
+        LlmHandover handover;
+        if (auto t = h.get("instructions"))
+          handover.instructions = text(*t, h.at("instructions"), "text").value_or("");
+        if (auto r = h.get("return_to")) state_ref(*r, h.at("return_to"), handover.return_to);
+        h.finish();
+        st.llm = std::move(handover);
+      }
+    }
+    l = v;  // like listening: the state waits for the caller (through the model)
+  }
   bool ends = ends_state(st.actions);
   if (auto v = m.get("next")) {
     if (l || s) {

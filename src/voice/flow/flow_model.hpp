@@ -146,6 +146,13 @@ struct Slot {
   Outcome filled;
 };
 
+// The call is handed to the AI dialogue (llm/llm_dialogue.hpp) until it hands back: the model's
+// return_to_flow tool, its failures or limits enter `return_to` (none: the call ends).
+struct LlmHandover {
+  std::string instructions;  // added to the system prompt
+  std::string return_to;
+};
+
 struct State {
   std::string name;
   std::optional<Prompt> say;
@@ -153,6 +160,7 @@ struct State {
   std::vector<Action> actions;  // run after the prompt is queued
   std::optional<Listen> listen;
   std::optional<Slot> slot;
+  std::optional<LlmHandover> llm;
   std::string next;  // when the state neither listens nor collects nor ends in an action
 };
 

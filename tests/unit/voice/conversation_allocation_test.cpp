@@ -182,7 +182,7 @@ class OnePromptDialogue : public Dialogue {
  public:
   explicit OnePromptDialogue(std::string prompt) : prompt_(std::move(prompt)) {}
   void start(DialogueHost& host) override {
-    if (!prompt_.empty()) host.say(prompt_, {}, [this](bool) { said = true; });
+    if (!prompt_.empty()) host.say(prompt_, {}, [this](const Said&) { said = true; });
   }
   void on_user_turn(const UserTurn&) override {}
   void on_no_input() override {}

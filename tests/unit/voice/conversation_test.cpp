@@ -475,7 +475,7 @@ TEST_F(ConversationTest, AFixedPromptIsSynthesisedOncePerProcess) {
     class Fixed : public Dialogue {
      public:
       void start(DialogueHost& host) override {
-        host.say("Welcome.", SayOptions{true, true}, [this](bool) { done = true; });
+        host.say("Welcome.", SayOptions{true, true}, [this](const Said&) { done = true; });
       }
       void on_user_turn(const UserTurn&) override {}
       void on_no_input() override {}

@@ -40,12 +40,26 @@ class RecordingDialogueHost final : public DialogueHost {
   std::vector<FetchRequest> requests;
   std::deque<PendingFetch> pending_fetches;
   std::map<int, Timer> timers;  // active ones
+  // false: prompts stay "playing" until the test ends them (finish_said, cut_said).
+  bool auto_said = true;
+  std::deque<std::pair<std::string, SaidCallback>> pending_said;
+  struct PendingChat {
+    int id = 0;
+    ChatRequest request;
+    ChatCallbacks callbacks;
+  };
+  std::deque<PendingChat> chats;
+  std::vector<int> cancelled_chats;
   int cancelled_timers = 0;
 
   const CallContext& call() const override { return context; }
-  void say(std::string text, SayOptions options, std::function<void(bool)> on_said) override {
-    said.push_back({std::move(text), options});
-    if (on_said) on_said(true);
+  void say(std::string text, SayOptions options, SaidCallback on_said) override {
+    said.push_back({text, options});
+    if (!auto_said) {
+      pending_said.push_back({std::move(text), std::move(on_said)});
+    } else if (on_said) {
+      on_said(voice::Said{true, text});
+    }
   }
   void transfer(std::string target) override { transfers.push_back(std::move(target)); }
   void hang_up(HangupReason reason) override { hangups.push_back(reason); }
@@ -64,6 +78,46 @@ class RecordingDialogueHost final : public DialogueHost {
     return last_timer_;
   }
   void cancel_timer(int id) override { cancelled_timers += static_cast<int>(timers.erase(id)); }
+  int chat(ChatRequest request, ChatCallbacks callbacks) override {
+    chats.push_back({++last_chat_, std::move(request), std::move(callbacks)});
+    return last_chat_;
+  }
+  void cancel_chat(int id) override {
+    cancelled_chats.push_back(id);
+    for (auto it = chats.begin(); it != chats.end(); ++it) {
+      if (it->id != id) continue;
+      auto callbacks = std::move(it->callbacks);
+      chats.erase(it);
+      if (callbacks.on_done) callbacks.on_done(ChatError{ChatError::Kind::cancelled, "test", "cancelled"});
+      return;
+    }
+  }
+  // Streams `pieces` of the oldest outstanding chat, then (if `result` is set) finishes it.
+  void stream_chat(const std::vector<std::string>& pieces) {
+    for (const auto& piece : pieces) chats.front().callbacks.on_text(piece);
+  }
+  void finish_chat(Result<ChatResult, ChatError> result) {
+    auto pending = std::move(chats.front());
+    chats.pop_front();
+    pending.callbacks.on_done(std::move(result));
+  }
+  // The oldest prompt still playing ends: fully, or cut after `heard`.
+  void finish_said() {
+    auto [text, done] = std::move(pending_said.front());
+    pending_said.pop_front();
+    if (done) done(voice::Said{true, text});
+  }
+  void cut_said(std::string heard) {
+    auto [text, done] = std::move(pending_said.front());
+    pending_said.pop_front();
+    if (done) done(voice::Said{false, std::move(heard)});
+    // A barge-in drops the prompts queued behind the cut one.
+    while (!pending_said.empty()) {
+      auto [rest, rest_done] = std::move(pending_said.front());
+      pending_said.pop_front();
+      if (rest_done) rest_done(voice::Said{false, {}});
+    }
+  }
 
   // The texts said since the last call.
   std::vector<std::string> take_said() {
@@ -87,6 +141,7 @@ class RecordingDialogueHost final : public DialogueHost {
 
  private:
   int last_timer_ = 0;
+  int last_chat_ = 0;
 };
 
 }  // namespace va::voice::test

@@ -1,0 +1,107 @@
+#include "engines/llm/openai_chat_model.hpp"
+
+#include "engines/llm/chat_stream.hpp"
+#include "http/client.hpp"
+
+namespace va::engines::llm {
+namespace {
+
+using voice::ChatError;
+
+class OpenAiChatModel final : public voice::LanguageModel {
+ public:
+  OpenAiChatModel(OpenAiChatSettings settings, http::Origin origin)
+      : settings_(std::move(settings)), origin_(std::move(origin)) {}
+
+  std::string_view name() const override { return "openai"; }
+
+  Result<voice::ChatResult, ChatError> complete(const voice::ChatRequest& request,
+                                                const std::function<void(std::string_view)>& on_text,
+                                                const std::atomic<bool>& cancelled) override {
+    http::ClientOptions options;
+    options.connect_timeout = settings_.connect_timeout;
+    options.request_timeout = request.timeout;  // first byte, and between bytes once streaming
+    options.ca_file = settings_.ca_file;
+    http::Client client(origin_, options);
+    std::vector<http::Header> headers{{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
+    if (!settings_.api_key.empty()) headers.push_back({"Authorization", "Bearer " + settings_.api_key});
+    const auto body = chat_request_body(request, settings_.model);
+
+    SseParser sse;
+    ChatChunkDecoder decoder;
+    bool broken = false;
+    bool oversized = false;
+    auto on_event = [&](std::string_view, std::string_view data) {
+      if (!broken && !decoder.done() && !decoder.on_data(data, on_text)) broken = true;
+    };
+    unsigned status = 0;
+    std::string content_type;
+    std::string error_body;
+    auto on_chunk = [&](unsigned code, std::string_view type, std::string_view bytes) {
+      status = code;
+      content_type = type;
+      if (cancelled.load()) return false;
+      if (code < 200 || code >= 300 || content_type.find("text/event-stream") == std::string::npos) {
+        if (error_body.size() < 64 * 1024) error_body.append(bytes);
+        return true;
+      }
+      if (!sse.feed(bytes, on_event)) {
+        broken = true;
+        oversized = true;
+      }
+      return !broken && !decoder.done();
+    };
+    auto result = client.request_streaming("POST", "/chat/completions", headers, body, on_chunk);
+    if (cancelled.load()) return ChatError{ChatError::Kind::cancelled, "openai", "cancelled"};
+    if (auto* failure = std::get_if<http::ClientError>(&result)) {
+      auto kind = failure->kind == http::ClientErrorKind::timeout ? ChatError::Kind::timeout
+                  : failure->kind == http::ClientErrorKind::connect ||
+                          failure->kind == http::ClientErrorKind::resolve ||
+                          failure->kind == http::ClientErrorKind::tls
+                      ? ChatError::Kind::connect
+                      : ChatError::Kind::protocol;
+      // A stream cut after [DONE] (the server closed without finishing the chunked body) lost nothing.
+      if (!decoder.done())
+        return ChatError{kind, "openai",
+                         std::string(http::to_string(failure->kind)) + ": " + failure->message};
+    }
+    if (status < 200 || status >= 300) {
+      std::string message = "status " + std::to_string(status);
+      ChatChunkDecoder reader;
+      if (!reader.on_whole(error_body, {}) && !reader.error().empty()) message += ": " + reader.error();
+      return ChatError{ChatError::Kind::status, "openai", message};
+    }
+    if (content_type.find("text/event-stream") == std::string::npos) {
+      // A server that ignored "stream": the whole answer at once.
+      if (!decoder.on_whole(error_body, on_text))
+        return ChatError{ChatError::Kind::protocol, "openai", decoder.error()};
+      return decoder.result();
+    }
+    sse.finish(on_event);
+    if (broken)
+      return ChatError{ChatError::Kind::protocol, "openai",
+                       oversized ? "an event larger than 1 MiB" : decoder.error()};
+    auto done = decoder.result();
+    if (!decoder.done() && done.finish_reason.empty())
+      return ChatError{ChatError::Kind::protocol, "openai", "the event stream ended before [DONE]"};
+    return done;
+  }
+
+ private:
+  OpenAiChatSettings settings_;
+  http::Origin origin_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<voice::LanguageModel>, voice::ChatError> make_openai_chat_model(
+    const OpenAiChatSettings& settings) {
+  std::string error;
+  auto origin = http::Origin::parse(settings.base_url, error);
+  if (!origin)
+    return ChatError{ChatError::Kind::engine, "openai", "base_url '" + settings.base_url + "': " + error};
+  if (settings.model.empty()) return ChatError{ChatError::Kind::engine, "openai", "no model configured"};
+  return std::shared_ptr<voice::LanguageModel>(std::make_shared<OpenAiChatModel>(settings, *origin));
+}
+
+}  // namespace va::engines::llm

@@ -1,0 +1,110 @@
+#include "voice/llm/sentence_splitter.hpp"
+
+namespace va::voice::llm {
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// The UTF-8 character that ends at byte `end` (exclusive) is a single letter word: "т." in "т.е.", "A."
+bool single_letter_before(std::string_view text, std::size_t end) {
+  if (end == 0) return false;
+  std::size_t start = end - 1;
+  while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
+  if (start == 0) return true;
+  char before = text[start - 1];
+  return is_space(before) || before == '.' || before == '(';
+}
+
+// Where the sentence ends (exclusive), scanning `text`; npos when it does not yet.
+std::size_t sentence_end(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') return i + 1;
+    bool terminator = c == '.' || c == '!' || c == '?';
+    std::size_t len = 1;
+    if (text.substr(i, 3) == "…") {
+      terminator = true;
+      len = 3;
+    }
+    if (!terminator) continue;
+    std::size_t j = i + len;
+    // A run: "?!", "...", "».", closing quotes and brackets belong to the sentence.
+    while (j < text.size()) {
+      if (text[j] == '.' || text[j] == '!' || text[j] == '?' || text[j] == '"' || text[j] == ')' ||
+          text[j] == '\'') {
+        ++j;
+      } else if (text.substr(j, 3) == "…") {
+        j += 3;
+      } else if (text.substr(j, 2) == "»") {
+        j += 2;
+      } else {
+        break;
+      }
+    }
+    if (j >= text.size()) return std::string_view::npos;  // the next character decides
+    if (!is_space(text[j])) {
+      i = j - 1;
+      continue;  // "3.5", "example.com", "т.е"
+    }
+    if (c == '.' && j == i + 1 && single_letter_before(text, i)) continue;
+    return j;
+  }
+  return std::string_view::npos;
+}
+
+bool has_word(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string speakable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool line_start = true;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '*' || c == '_' || c == '`' || c == '#') continue;
+    if (line_start && (c == '-' || c == '+') && i + 1 < text.size() && text[i + 1] == ' ') continue;
+    if (c == '\n') line_start = true;
+    if (is_space(c)) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+      continue;
+    }
+    line_start = false;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::optional<std::string> SentenceSplitter::next() {
+  while (true) {
+    std::size_t end = sentence_end(buffer_);
+    if (end == std::string::npos && buffer_.size() > max_chars_) {
+      // A run-on: cut at the last comma, else the last space, within the limit.
+      std::string_view head(buffer_.data(), max_chars_);
+      std::size_t cut = head.rfind(", ");
+      if (cut == std::string_view::npos) cut = head.rfind(' ');
+      end = cut == std::string_view::npos ? max_chars_ : cut + 1;
+      while (end < buffer_.size() && (static_cast<unsigned char>(buffer_[end]) & 0xC0) == 0x80) ++end;
+    }
+    if (end == std::string::npos) return std::nullopt;
+    std::string sentence = speakable(std::string_view(buffer_).substr(0, end));
+    buffer_.erase(0, end);
+    if (has_word(sentence)) return sentence;
+  }
+}
+
+std::string SentenceSplitter::flush() {
+  std::string rest = speakable(buffer_);
+  buffer_.clear();
+  return has_word(rest) ? rest : std::string();
+}
+
+}  // namespace va::voice::llm
