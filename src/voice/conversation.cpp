@@ -396,8 +396,9 @@ void Conversation::deliver_turn(UserTurn turn) {
     open_turn_.reset();  // latency turns are speech turns
   }
   dialogue_->on_user_turn(turn);
-  if (open_turn_ && !open_turn_->final_to_reply) {
-    // The dialogue said nothing in answer: the turn closes without an agent reply.
+  // The dialogue said nothing in answer, and is not waiting for its model: the turn closes without an agent
+  // reply. (While the model writes, the turn stays open for its first sentence.)
+  if (open_turn_ && !open_turn_->final_to_reply && chats_.empty()) {
     turn_metrics_.push_back(*open_turn_);
     open_turn_.reset();
   }
@@ -902,6 +903,10 @@ void Conversation::finish_chat(int id, Result<ChatResult, ChatError> result) {
     observe("llm_complete", ms_between(job->started, Clock::now()));
   }
   if (job->callbacks.on_done) job->callbacks.on_done(std::move(result));
+  if (open_turn_ && !open_turn_->final_to_reply && chats_.empty() && playout_.empty()) {
+    turn_metrics_.push_back(*open_turn_);  // the model's answer was never spoken (a failure said nothing)
+    open_turn_.reset();
+  }
 }
 
 // --- no input, fallbacks, metrics ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/ usr / bin / env python3
 """A chat-completions server that misbehaves on purpose (test peer, Python standard library only).
 
 POST /v1/chat/completions answers according to the request's "model", one scenario each:
@@ -25,9 +25,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def chunk(text, finish=None):
-    return {"id": "c1", "object": "chat.completion.chunk", "model": "m",
-            "choices": [{"index": 0, "delta": {"content": text} if text is not None else {},
-                         "finish_reason": finish}]}
+    return {
+  "id" : "c1", "object" : "chat.completion.chunk", "model" : "m", "choices" : [ {
+    "index" : 0, "delta" : {
+      "content" : text
+    }
+    if text
+      is not None else {}, "finish_reason" : finish
+  } ]}
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -391,7 +391,7 @@ void LlmDialogue::on_user_turn(const UserTurn& turn) {
   if (generating()) cancel_request();  // the caller spoke while the model was writing: it answers this
   reply_open_ = false;
   if (turn.kind == UserTurn::Kind::speech && turn.text.empty()) {
-    host_->say(phrase(settings_->fallback_phrase));
+    host_->say(phrase(settings_->not_heard_phrase));
     return;
   }
   if (++turns_ > settings_->max_turns) return finish_dialogue("turn_limit", true);

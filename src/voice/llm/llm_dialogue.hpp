@@ -60,7 +60,12 @@ struct LlmSettings {
   int max_failures = 2;                     // failed requests in a row before giving up
   std::string failure_transfer;             // a transfer target name for giving up; empty: hang up
   // By language ("ru", "en").
+  // The model gave no usable answer (timeout, error, a tool loop).
   std::map<std::string, std::string> fallback_phrase{
+      {"ru", "Извините, я не успела ответить. Повторите, пожалуйста, вопрос."},
+      {"en", "Sorry, I could not answer in time. Could you ask again?"}};
+  // The caller's words were not recognised (an empty transcript).
+  std::map<std::string, std::string> not_heard_phrase{
       {"ru", "Извините, я не расслышала. Повторите, пожалуйста."},
       {"en", "Sorry, I did not catch that. Could you say it again?"}};
   std::map<std::string, std::string> failure_phrase{

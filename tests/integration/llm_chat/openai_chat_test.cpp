@@ -6,41 +6,18 @@
 #include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "engines/llm/openai_chat_model.hpp"
-#include "support/process.hpp"
+#include "support/misbehaving_chat_server.hpp"
 
 namespace va {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-class MisbehavingServer {
- public:
-  MisbehavingServer()
-      : process_(test::ProcessOptions{
-            {"python3", std::string(VA_SOURCE_DIR) + "/tests/support/misbehaving_chat_server.py"}, {}, {}, {},
-            false}) {
-    std::smatch m;
-    const std::regex ready("listening (\\d+)");
-    if (!process_.wait_for_output(ready, test::Stream::out, 10s))
-      throw std::runtime_error("the chat server did not start: " + process_.stderr_text());
-    auto out = process_.stdout_text();
-    std::regex_search(out, m, ready);
-    port_ = std::stoi(m[1]);
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  std::string log() const { return process_.stderr_text(); }
-
- private:
-  test::Process process_;
-  int port_ = 0;
-};
 
 struct Outcome {
   Result<voice::ChatResult, voice::ChatError> result = voice::ChatError{};
@@ -50,7 +27,7 @@ struct Outcome {
 
 class OpenAiChatTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new MisbehavingServer(); }
+  static void SetUpTestSuite() { server_ = new test::MisbehavingChatServer(); }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -65,8 +42,10 @@ class OpenAiChatTest : public ::testing::Test {
     auto model = engines::llm::make_openai_chat_model(settings);
     EXPECT_TRUE(model.ok());
     voice::ChatRequest request;
-    request.messages = {{voice::ChatRole::system, "Be brief.", {}, {}}, {voice::ChatRole::user, "Привет", {}, {}}};
-    request.tools = {{"transfer_call", "Transfer", R"({"type":"object","properties":{"target":{"type":"string"}}})"}};
+    request.messages = {{voice::ChatRole::system, "Be brief.", {}, {}},
+                        {voice::ChatRole::user, "Привет", {}, {}}};
+    request.tools = {
+        {"transfer_call", "Transfer", R"({"type":"object","properties":{"target":{"type":"string"}}})"}};
     request.timeout = timeout;
     std::atomic<bool> never{false};
     Outcome out;
@@ -77,9 +56,9 @@ class OpenAiChatTest : public ::testing::Test {
     return out;
   }
 
-  static MisbehavingServer* server_;
+  static test::MisbehavingChatServer* server_;
 };
-MisbehavingServer* OpenAiChatTest::server_ = nullptr;
+test::MisbehavingChatServer* OpenAiChatTest::server_ = nullptr;
 
 std::string joined(const std::vector<std::string>& pieces) {
   std::string out;
@@ -97,7 +76,7 @@ TEST_F(OpenAiChatTest, StreamsTextPiecesAsTheyComeWithUsage) {
   EXPECT_EQ(out.result->prompt_tokens, 21);
   EXPECT_EQ(out.result->completion_tokens, 7);
   // What the server received: a streamed request with the tools, the key as a bearer token.
-  auto log = server_->log();
+  auto log = server_->requests();
   auto line = log.substr(log.rfind("{\"path\""));
   auto sent = nlohmann::json::parse(line.substr(0, line.find('\n')));
   EXPECT_EQ(sent["auth"], "Bearer sk-test-123");

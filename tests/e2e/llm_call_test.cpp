@@ -1,0 +1,116 @@
+// The AI dialogue on real SIP calls (issue 13): baresip calls the real `voice-agent serve`, plays synthesised
+// caller speech; whisper recognises it, the LLM dialogue asks a chat server, the reply is spoken (RHVoice)
+// and what baresip received is recognised again.
+//
+// The chat server here is the scripted test peer (support/misbehaving_chat_server.hpp): its answers are
+// fixed per scenario, so the call's course is deterministic — a tool call that transfers, a server that
+// never answers. The same dialogue against a real model is in llm_local_call_test.cpp.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+#include "support/agent_instance.hpp"
+#include "support/baresip.hpp"
+#include "support/external_tool.hpp"
+#include "support/misbehaving_chat_server.hpp"
+#include "support/spoken_audio.hpp"
+#include "support/stored_calls.hpp"
+#include "support/temp_directory.hpp"
+
+namespace va::test {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+class LlmCall : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!Baresip::available()) GTEST_FAIL() << "baresip is not installed (scripts/setup installs it)";
+    if (!find_program("sox")) GTEST_FAIL() << "sox is not installed (scripts/setup installs it)";
+  }
+
+  AgentInstanceOptions options(const std::string& scenario, const std::string& timeout = "8s") {
+    AgentInstanceOptions o;
+    o.config_yaml =
+        "routing:\n  inbound:\n    - match: \"*\"\n      flow: main\n      language: ru\n"
+        "agent:\n  language: ru\n  greeting: Здравствуйте! Чем могу помочь?\n"
+        "  conversation:\n    no_input_timeout: 20s\n"
+        "  engines:\n    llm: openai\n"
+        "  llm:\n    base_url: " +
+        server.base_url() + "\n    model: " + scenario +
+        "\n    api_key: sk-e2e-secret\n    timeout: " + timeout +
+        "\n    system_prompt: Ты вежливый помощник компании Пример.\n"
+        "    transfer_targets:\n      - {name: operator, target: \"sip:operator@127.0.0.1:9\"}\n";
+    o.sip_transports = {"udp"};
+    o.sets = {"logging.level=debug", "logging.mask_phone_numbers=false"};
+    return o;
+  }
+
+  MisbehavingChatServer server;
+  TempDirectory dir{"llm-e2e"};
+};
+
+TEST_F(LlmCall, TheModelsToolCallTransfersTheCallerWhoHearsItAnnounced) {
+  auto wav = spoken_wav(dir, "operator", "ru", "Соедините меня с оператором, пожалуйста.", 8000, 4.0, 12.0);
+  AgentInstance agent(options("tool"));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  Baresip caller(baresip_peer("caller", kBaresipPcma, wav, 0, 10));
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok) << caller.describe("caller");
+  ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << caller.describe("caller") << agent.describe();
+
+  // The model answered the caller's words with transfer_call(operator): a REFER to the configured target.
+  auto transfer = caller.next_event("TRANSFER", 60s);
+  ASSERT_TRUE(transfer) << caller.describe_events() << agent.describe();
+  EXPECT_THAT(transfer->param, HasSubstr("operator@127.0.0.1"));
+  caller.hangup();
+  caller.stop();
+
+  // What the model was sent: the system prompt, the greeting as its own words, the caller's words as
+  // recognised, the tools, the key only in the Authorization header.
+  auto requests = server.requests();
+  EXPECT_THAT(requests, HasSubstr("Ты вежливый помощник компании Пример."));
+  EXPECT_THAT(requests, HasSubstr("Здравствуйте! Чем могу помочь?"));
+  EXPECT_THAT(requests, HasSubstr("ператор"));
+  EXPECT_THAT(requests, HasSubstr("\"transfer_call\""));
+  EXPECT_THAT(requests, HasSubstr("Bearer sk-e2e-secret"));
+  EXPECT_THAT(agent.log(), ::testing::Not(HasSubstr("sk-e2e-secret"))) << "the key is masked in the log";
+
+  auto recordings = caller.received_recordings();
+  ASSERT_FALSE(recordings.empty());
+  auto heard = transcribe(recordings.front(), "ru");
+  EXPECT_THAT(heard, HasSubstr("дравствуйте"));
+  EXPECT_THAT(heard, HasSubstr("оединяю")) << "the sentence the model wrote before its tool call";
+
+  EXPECT_EQ(agent.wait_for_metric("calls_state{state=\"active\"}", 0.0, 20s), 0.0) << agent.describe();
+  auto calls = stored_calls(agent.records_file());
+  ASSERT_EQ(calls.size(), 1u) << agent.describe();
+  bool transferring = false;
+  for (const auto& t : calls.front().transitions) transferring |= t.to == calls::CallState::transferring;
+  EXPECT_TRUE(transferring) << agent.describe();
+  ASSERT_FALSE(calls.front().turns.empty()) << agent.describe();
+  EXPECT_GT(calls.front().turns.front().total_ms.value_or(0), 0.0) << agent.log();
+}
+
+TEST_F(LlmCall, AModelThatNeverAnswersGetsTheSpokenFallbackAndTheCallGoesOn) {
+  auto wav = spoken_wav(dir, "question", "ru", "Когда вы работаете?", 8000, 4.0, 14.0);
+  AgentInstance agent(options("silent", "2s"));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  Baresip caller(baresip_peer("caller", kBaresipPcma, wav, 0, 10));
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok) << caller.describe("caller");
+  ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << caller.describe("caller") << agent.describe();
+  // The caller's question at 4 s, its recognition, 2 s of the model's silence, then the fallback (played).
+  ASSERT_TRUE(agent.process().wait_for_output("не успела ответить", Stream::err, 40s)) << agent.describe();
+  EXPECT_FALSE(caller.next_event("CALL_CLOSED", 6s)) << "the call goes on after one failure";
+  caller.hangup();
+  caller.stop();
+  auto recordings = caller.received_recordings();
+  ASSERT_FALSE(recordings.empty());
+  EXPECT_THAT(transcribe(recordings.front(), "ru"), HasSubstr("овторите"));
+  EXPECT_EQ(agent.count_log_lines("\"msg\":\"llm: no answer within the timeout\""), 1u) << agent.describe();
+}
+
+}  // namespace
+}  // namespace va::test
