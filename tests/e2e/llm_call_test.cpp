@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -110,6 +112,56 @@ TEST_F(LlmCall, AModelThatNeverAnswersGetsTheSpokenFallbackAndTheCallGoesOn) {
   ASSERT_FALSE(recordings.empty());
   EXPECT_THAT(transcribe(recordings.front(), "ru"), HasSubstr("овторите"));
   EXPECT_EQ(agent.count_log_lines("\"msg\":\"llm: no answer within the timeout\""), 1u) << agent.describe();
+}
+
+TEST_F(LlmCall, ACallerWhoInterruptsALongAnswerLeavesOnlyWhatTheyHeardInTheModelsHistory) {
+  // The question at 4 s; the long answer starts a few seconds later; the caller cuts in about 6 s into it.
+  auto question = spoken_wav(dir, "question", "ru", "Когда вы работаете?", 8000, 4.0, 0.2);
+  auto interruption =
+      spoken_wav(dir, "interruption", "ru", "Подождите, у меня другой вопрос.", 8000, 7.0, 12.0);
+  auto wav = dir / "caller.wav";
+  run_tool_or_throw({"sox", question.string(), interruption.string(), wav.string()});
+  AgentInstance agent(options("long"));
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  Baresip caller(baresip_peer("caller", kBaresipPcma, wav, 0, 10));
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok) << caller.describe("caller");
+  ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << caller.describe("caller") << agent.describe();
+  // The second request to the model carries the answer as far as it was heard.
+  ASSERT_TRUE(agent.process().wait_for_output("Хорошо, слушаю ваш вопрос.", Stream::err, 60s))
+      << agent.describe();
+  caller.hangup();
+  caller.stop();
+  EXPECT_GE(agent.count_log_lines("\"msg\":\"conversation: barge-in\""), 1u) << agent.describe();
+
+  std::vector<nlohmann::json> requests;
+  std::istringstream lines(server.requests());
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with("{")) requests.push_back(nlohmann::json::parse(line)["body"]);
+  ASSERT_GE(requests.size(), 2u) << server.requests();
+  std::string cut;
+  for (const auto& m : requests[1]["messages"])
+    if (m["role"] == "assistant") cut = m["content"];  // the last one: the interrupted answer
+  ASSERT_FALSE(cut.empty()) << requests[1].dump(2);
+  EXPECT_TRUE(cut.ends_with("…")) << cut;
+  EXPECT_THAT(cut, HasSubstr("Мы работаем"));
+  EXPECT_THAT(cut, ::testing::Not(HasSubstr("с удовольствием расскажу"))) << "never played: " << cut;
+  const std::string full =
+      "Мы работаем каждый день с девяти утра до девяти вечера, без перерыва на обед и без выходных. "
+      "В праздничные дни расписание может меняться, и мы заранее сообщаем об этом на нашем сайте.";
+  EXPECT_TRUE(full.starts_with(cut.substr(0, cut.size() - std::string("…").size())) || cut.find(full) == 0)
+      << "the heard part is a prefix of what the model wrote: " << cut;
+  std::string last_user;
+  for (const auto& m : requests[1]["messages"])
+    if (m["role"] == "user") last_user = m["content"];
+  EXPECT_THAT(last_user, HasSubstr("вопрос")) << "the interruption is the caller's new turn";
+
+  // The record marks the answer as interrupted.
+  EXPECT_EQ(agent.wait_for_metric("calls_state{state=\"active\"}", 0.0, 20s), 0.0) << agent.describe();
+  auto calls = stored_calls(agent.records_file());
+  ASSERT_EQ(calls.size(), 1u);
+  bool interrupted = false;
+  for (const auto& segment : calls.front().transcript) interrupted |= segment.interrupted;
+  EXPECT_TRUE(interrupted) << agent.describe();
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ POST /v1/chat/completions answers according to the request's "model", one scenar
   huge        a data line of 2 MiB without an end
   whole       "stream" ignored: one application/json completion
   utf8split   a multi-byte character split between two TCP writes
+  long        the first answer is five long sentences (for barge-in); later answers are one short one
 Prints "listening <port>" once ready. Every request is logged to stderr as a JSON line.
 """
 import json
@@ -67,6 +68,7 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write(json.dumps({"path": self.path, "auth": self.headers.get("Authorization", ""),
                                      "body": body}, ensure_ascii=False) + "\n")
         sys.stderr.flush()
+        self.body = body
         scenario = body.get("model", "ok")
         if self.path != "/v1/chat/completions":
             self.send_response(404)
@@ -171,6 +173,24 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    LONG = ["Мы работаем каждый день с девяти утра до девяти вечера, без перерыва на обед и без выходных. ",
+            "В праздничные дни расписание может меняться, и мы заранее сообщаем об этом на нашем сайте. ",
+            "Кроме того, вы всегда можете оставить заявку через мобильное приложение в любое время суток. ",
+            "Наши специалисты перезвонят вам в течение одного рабочего часа после получения заявки. ",
+            "Если у вас остались вопросы, я с удовольствием расскажу подробнее о каждой из наших услуг."]
+
+    def scenario_long(self):
+        messages = self.body.get("messages", [])
+        answered = sum(1 for m in messages if m.get("role") == "assistant")
+        self.start_stream()
+        pieces = self.LONG if answered <= 1 else ["Хорошо, слушаю ваш вопрос."]
+        for piece in pieces:
+            self.event(chunk(piece))
+            time.sleep(0.1)
+        self.event(chunk(None, "stop"))
+        self.event("[DONE]")
+        self.end()
 
     def scenario_utf8split(self):
         self.start_stream()
