@@ -51,6 +51,13 @@ ConversationMetrics make_conversation_metrics(metrics::Registry& registry) {
       "Business endpoint calls (a flow's http action) without a 2xx answer, by kind: timeout, connect, "
       "resolve, tls, io, response_too_large, bad_response, status (a non-2xx answer), other",
       {"kind"});
+  m.llm_requests = &registry.counter(
+      "voice_llm_requests_total",
+      "Language model requests by result: ok, timeout, connect, status, protocol, cancelled, engine",
+      {"result"});
+  m.llm_tokens = &registry.counter(
+      "voice_llm_tokens_total",
+      "Language model tokens by kind (prompt, completion), as the model counted them", {"kind"});
   return m;
 }
 
@@ -867,6 +874,7 @@ void Conversation::cancel_chat(int id) {
   it->second->cancel->store(true);
   auto job = it->second;
   chats_.erase(it);
+  if (metrics_.llm_requests) metrics_.llm_requests->with({"cancelled"}).inc();
   post([job](Conversation&) {
     if (job->callbacks.on_done)
       job->callbacks.on_done(ChatError{ChatError::Kind::cancelled, "llm", "cancelled"});
@@ -891,6 +899,14 @@ void Conversation::finish_chat(int id, Result<ChatResult, ChatError> result) {
   if (it == chats_.end()) return;
   auto job = it->second;
   chats_.erase(it);
+  if (metrics_.llm_requests)
+    metrics_.llm_requests->with({result ? std::string("ok") : std::string(to_string(result.error().kind))})
+        .inc();
+  if (result && metrics_.llm_tokens) {
+    if (result->prompt_tokens > 0) metrics_.llm_tokens->with({"prompt"}).inc(result->prompt_tokens);
+    if (result->completion_tokens > 0)
+      metrics_.llm_tokens->with({"completion"}).inc(result->completion_tokens);
+  }
   if (!result) {
     const auto& error = result.error();
     if (error.kind != ChatError::Kind::cancelled) {

@@ -92,6 +92,8 @@ struct ConversationMetrics {
   metrics::Family<metrics::Counter>* engine_errors = nullptr;    // {engine, kind}
   metrics::Family<metrics::Counter>* turns = nullptr;            // {kind}: speech, dtmf, empty
   metrics::Family<metrics::Counter>* fetch_errors = nullptr;     // {kind}: timeout, connect, ..., status
+  metrics::Family<metrics::Counter>* llm_requests = nullptr;     // {result}: ok, timeout, status, ...
+  metrics::Family<metrics::Counter>* llm_tokens = nullptr;       // {kind}: prompt, completion
 };
 ConversationMetrics make_conversation_metrics(metrics::Registry& registry);
 

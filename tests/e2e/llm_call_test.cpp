@@ -112,6 +112,7 @@ TEST_F(LlmCall, AModelThatNeverAnswersGetsTheSpokenFallbackAndTheCallGoesOn) {
   ASSERT_FALSE(recordings.empty());
   EXPECT_THAT(transcribe(recordings.front(), "ru"), HasSubstr("овторите"));
   EXPECT_EQ(agent.count_log_lines("\"msg\":\"llm: no answer within the timeout\""), 1u) << agent.describe();
+  EXPECT_GE(agent.metric("voice_llm_requests_total{result=\"cancelled\"}"), 1.0) << agent.describe();
 }
 
 TEST_F(LlmCall, ACallerWhoInterruptsALongAnswerLeavesOnlyWhatTheyHeardInTheModelsHistory) {
