@@ -164,3 +164,42 @@ else()
   message(STATUS "Speech: PocketSphinx NOT found (English streaming STT; scripts/setup installs libpocketsphinx-dev)")
 endif()
 set(VA_POCKETSPHINX_MODEL_DIR "${_va_ps_models}" CACHE PATH "PocketSphinx model directory (holds en-us/)")
+
+# --- llama.cpp (the in-process LLM) -------------------------------------------------------------------------
+# va::llama: llama.cpp's prebuilt shared libraries (npm @node-llama-cpp/linux-x64) and headers (the matching
+# release's git bundle in npm node-llama-cpp), installed by scripts/setup into VA_LLAMA_DIR. Sets
+# VA_LLAMA_FOUND. The model (VA_LLM_MODEL) is not a build input.
+# - The libraries are linked by full path; CMake's build RPATH and the install RPATH set below name their
+#   directory (src/CMakeLists.txt gives voice-agent that install RPATH), so binaries find them at run time
+#   (their own RUNPATH $ORIGIN finds each other).
+# - The CPU backend is one of the libggml-cpu-<arch>.so variants ggml loads at run time from the same
+#   directory (ggml_backend_load_all_from_path, engines/llm/llama_model.cpp).
+# - whisper.cpp links its own ggml statically into the same binaries. Its symbols must not be exported from
+#   the executable, or libllama's calls into ggml would bind to that other ggml (ELF interposition): linked
+#   with va::llama, those archives' symbols are hidden (--exclude-libs).
+file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../scripts/versions.sh" _va_llama_pin REGEX "^VA_LLAMA_CPP_RELEASE=")
+string(REGEX REPLACE "^VA_LLAMA_CPP_RELEASE=([^ #]*).*" "\\1" VA_LLAMA_CPP_RELEASE "${_va_llama_pin}")
+set(VA_LLAMA_DIR "${_va_tools_dir}/llama.cpp-${VA_LLAMA_CPP_RELEASE}"
+  CACHE PATH "llama.cpp prefix (scripts/setup puts lib/libllama.*.so and include/ there)")
+set(VA_LLM_MODEL "${_va_tools_dir}/models/gemma-3-270m-q4_k_m.gguf"
+  CACHE FILEPATH "Default GGUF chat model of the in-process LLM (scripts/setup assembles it there)")
+set(VA_LLAMA_FOUND FALSE)
+find_path(VA_LLAMA_INCLUDE_DIR llama.h PATHS "${VA_LLAMA_DIR}/include" NO_DEFAULT_PATH)
+find_file(VA_LLAMA_LIB_llama "libllama.${VA_LLAMA_CPP_RELEASE}.so" PATHS "${VA_LLAMA_DIR}/lib" NO_DEFAULT_PATH)
+find_file(VA_LLAMA_LIB_ggml "libggml.${VA_LLAMA_CPP_RELEASE}.so" PATHS "${VA_LLAMA_DIR}/lib" NO_DEFAULT_PATH)
+find_file(VA_LLAMA_LIB_ggml_base "libggml-base.so" PATHS "${VA_LLAMA_DIR}/lib" NO_DEFAULT_PATH)
+if(VA_LLAMA_INCLUDE_DIR AND VA_LLAMA_LIB_llama AND VA_LLAMA_LIB_ggml AND VA_LLAMA_LIB_ggml_base)
+  add_library(va::llama SHARED IMPORTED GLOBAL)
+  set_target_properties(va::llama PROPERTIES IMPORTED_LOCATION "${VA_LLAMA_LIB_llama}"
+    IMPORTED_SONAME "libllama.${VA_LLAMA_CPP_RELEASE}.so"
+    INTERFACE_INCLUDE_DIRECTORIES "${VA_LLAMA_INCLUDE_DIR}"
+    INTERFACE_LINK_LIBRARIES "${VA_LLAMA_LIB_ggml};${VA_LLAMA_LIB_ggml_base};${CMAKE_DL_LIBS}"
+    INTERFACE_LINK_OPTIONS "LINKER:--exclude-libs,libwhisper.a:libparakeet.a:libggml.a:libggml-cpu.a:libggml-base.a")
+  set(VA_LLAMA_FOUND TRUE)
+  message(STATUS "LLM: llama.cpp ${VA_LLAMA_CPP_RELEASE} found in ${VA_LLAMA_DIR} (va::llama)")
+  if(NOT EXISTS "${VA_LLM_MODEL}")
+    message(STATUS "LLM: model missing at ${VA_LLM_MODEL} (run scripts/setup)")
+  endif()
+else()
+  message(STATUS "LLM: llama.cpp NOT found in ${VA_LLAMA_DIR}: the in-process LLM is built out (run scripts/setup)")
+endif()

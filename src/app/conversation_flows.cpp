@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "engines/llm/llama_model.hpp"
 #include "engines/llm/openai_chat_model.hpp"
 #include "http/client.hpp"
 #include "voice/flow/flow_dialogue.hpp"
@@ -110,8 +111,13 @@ Result<std::shared_ptr<voice::LanguageModel>, voice::ChatError> make_language_mo
     settings.api_key = agent.llm.api_key;
     return engines::llm::make_openai_chat_model(settings);
   }
-  if (agent.engines.llm == "llama.cpp")
-    return voice::ChatError{voice::ChatError::Kind::engine, "llama.cpp", "not built into this binary yet"};
+  if (agent.engines.llm == "llama.cpp") {
+    engines::LlamaSettings settings;
+    settings.model = agent.llm.gguf;
+    settings.threads = static_cast<int>(agent.llm.threads);
+    settings.context = static_cast<int>(agent.llm.context);
+    return engines::make_llama_model(settings);
+  }
   return std::shared_ptr<voice::LanguageModel>();
 }
 
