@@ -51,6 +51,8 @@ struct ChatRequest {
   // The model has this long to produce its first token, then as long again between tokens; past it the
   // request fails with a timeout (the dialogue speaks its fallback).
   std::chrono::milliseconds timeout{8000};
+  // "" (the server's default: auto), "auto", "none", "required", or a tool's name to force that call.
+  std::string tool_choice;
 };
 
 struct ChatResult {

@@ -133,7 +133,9 @@ bool ChatChunkDecoder::on_data(std::string_view data, const std::function<void(s
       auto& tool = tools_[index];
       if (auto id = string_field(call, "id"); !id.empty()) tool.id = id;
       if (auto fn = call.find("function"); fn != call.end() && fn->is_object()) {
-        if (auto name = string_field(*fn, "name"); !name.empty()) tool.name += name;
+        // OpenAI sends the name once; llama-cpp-python repeats it whole in every delta; a name in pieces
+        // is joined.
+        if (auto name = string_field(*fn, "name"); !name.empty() && name != tool.name) tool.name += name;
         tool.arguments += string_field(*fn, "arguments");
         if (tool.arguments.size() > 64 * 1024) {
           error_ = "tool call arguments too long";
@@ -231,6 +233,11 @@ std::string chat_request_body(const voice::ChatRequest& request, const std::stri
             {{"name", tool.name}, {"description", tool.description}, {"parameters", parameters}}}});
     }
     body["tools"] = std::move(tools);
+    if (request.tool_choice == "auto" || request.tool_choice == "none" || request.tool_choice == "required") {
+      body["tool_choice"] = request.tool_choice;
+    } else if (!request.tool_choice.empty()) {
+      body["tool_choice"] = {{"type", "function"}, {"function", {{"name", request.tool_choice}}}};
+    }
   }
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }

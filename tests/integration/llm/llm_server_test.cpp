@@ -6,12 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "engines/llm/openai_chat_model.hpp"
 #include "support/http_client.hpp"
 
 namespace va::test {
@@ -127,6 +129,69 @@ TEST(LlmServer, StreamsARequestedToolCallAsToolCallDeltas) {
   std::cout << "[ server   ] tool call " << name << " " << arguments << "\n";
   EXPECT_EQ(name, "transfer_call");
   EXPECT_FALSE(arguments.empty());
+}
+
+// The product's OpenAI-compatible engine (engines/llm/openai_chat_model) against this real server.
+std::shared_ptr<voice::LanguageModel> product_engine() {
+  engines::llm::OpenAiChatSettings settings;
+  settings.base_url = server().base_url();
+  settings.model = server().model_id();
+  settings.api_key = "not-checked";
+  auto model = engines::llm::make_openai_chat_model(settings);
+  EXPECT_TRUE(model.ok());
+  return model ? *model : nullptr;
+}
+
+TEST(LlmServer, TheProductsEngineStreamsARealModelsReplyPieceByPiece) {
+  VA_REQUIRE_LLM_SERVER();
+  auto model = product_engine();
+  voice::ChatRequest request;
+  request.messages = {{voice::ChatRole::system, "You are a helpful assistant on a phone call.", {}, {}},
+                      {voice::ChatRole::user, "Say hello to the caller in one short sentence.", {}, {}}};
+  request.max_tokens = 40;
+  request.temperature = 0;
+  request.timeout = std::chrono::seconds(30);
+  std::vector<std::string> pieces;
+  std::atomic<bool> never{false};
+  auto result = model->complete(
+      request, [&](std::string_view text) { pieces.emplace_back(text); }, never);
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  std::string joined;
+  for (const auto& p : pieces) joined += p;
+  EXPECT_GT(pieces.size(), 1u) << "streamed in pieces, not at once";
+  EXPECT_FALSE(joined.empty());
+  EXPECT_EQ(result->text, joined);
+  EXPECT_FALSE(result->finish_reason.empty());
+  // llama-cpp-python sends no usage chunk when streaming (stream_options is ignored): -1, "not said".
+  EXPECT_TRUE(result->completion_tokens == -1 ||
+              (result->completion_tokens > 0 && result->completion_tokens <= 40))
+      << result->completion_tokens;
+}
+
+TEST(LlmServer, TheProductsEngineDecodesARealToolCall) {
+  VA_REQUIRE_LLM_SERVER();
+  auto model = product_engine();
+  voice::ChatRequest request;
+  request.messages = {{voice::ChatRole::system, "You route phone calls.", {}, {}},
+                      {voice::ChatRole::user, "Put me through to the operator, please.", {}, {}}};
+  request.tools = {
+      {"transfer_call", "Transfer the caller to a person or department.",
+       R"({"type":"object","properties":{"target":{"type":"string","enum":["operator","sales"]}},)"
+       R"("required":["target"]})"}};
+  request.tool_choice = "transfer_call";  // the small model is made to call it (grammar-constrained)
+  request.max_tokens = 60;
+  request.temperature = 0;
+  request.timeout = std::chrono::seconds(30);
+  std::atomic<bool> never{false};
+  auto result = model->complete(request, {}, never);
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  ASSERT_EQ(result->tool_calls.size(), 1u) << result->text;
+  EXPECT_EQ(result->tool_calls[0].name, "transfer_call");
+  EXPECT_FALSE(result->tool_calls[0].id.empty());
+  auto args = nlohmann::json::parse(result->tool_calls[0].arguments, nullptr, false);
+  ASSERT_FALSE(args.is_discarded()) << result->tool_calls[0].arguments;
+  ASSERT_TRUE(args.contains("target")) << result->tool_calls[0].arguments;
+  EXPECT_TRUE(args["target"] == "operator" || args["target"] == "sales") << args.dump();
 }
 
 }  // namespace
