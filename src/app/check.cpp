@@ -187,7 +187,8 @@ int check(const ConfigSource& source, bool json) {
                       {"reason", log::mask(r.reason)},
                       {"hint", r.hint}});
     }
-    std::cout << nlohmann::json{{"config", describe(source)}, {"ok", !failed}, {"checks", list}}.dump(2)
+    std::cout << nlohmann::json{{"config", describe(source)}, {"ok", !failed}, {"checks", list}}.dump(
+                     2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
     bool color = isatty(STDOUT_FILENO) != 0;

@@ -1,11 +1,14 @@
 #include "app/check_engines.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "app/conversation_flows.hpp"
 #include "engines/engine_registry.hpp"
+#include "engines/llm/llama_model.hpp"
 #include "media/audio_frame.hpp"
 
 namespace va::app {
@@ -171,12 +174,76 @@ CheckResult check_tts(const config::Config& cfg, const engines::EngineRegistry& 
   return r;
 }
 
+// The model is made as serve makes it and asked for a one-word reply: the URL, the key, the model name (or
+// the GGUF file) all work, and how long its first words take.
+CheckResult check_llm(const config::Config& cfg) {
+  CheckResult r{"language model", CheckOutcome::pass, "", ""};
+  const auto& agent = cfg.agent;
+  if (agent.engines.llm == "none") {
+    r.outcome = CheckOutcome::skip;
+    r.reason = "agent.engines.llm is none: scripted flows only";
+    r.hint = "set agent.engines.llm (openai, llama.cpp) for the AI dialogue (docs/llm.md)";
+    return r;
+  }
+  const std::string where = agent.engines.llm == "openai"
+                                ? agent.llm.model + " at " + agent.llm.base_url
+                                : (agent.llm.gguf.empty() ? "the default model" : agent.llm.gguf);
+  auto model = make_language_model(agent);
+  if (!model) {
+    r.outcome = CheckOutcome::fail;
+    r.reason = model.error().to_string();
+    r.hint = "serve refuses to start with this agent.engines.llm; see docs/llm.md";
+    return r;
+  }
+  voice::ChatRequest request;
+  request.messages = {{voice::ChatRole::system, "You are being tested. Reply with one word.", {}, {}},
+                      {voice::ChatRole::user, "Say OK.", {}, {}}};
+  request.max_tokens = 8;
+  request.temperature = 0;
+  request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(agent.llm.timeout);
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<double> first_ms;
+  std::atomic<bool> never{false};
+  auto result = (*model)->complete(
+      request,
+      [&](std::string_view) {
+        if (!first_ms)
+          first_ms =
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      },
+      never);
+  if (!result) {
+    r.outcome = CheckOutcome::fail;
+    r.reason = agent.engines.llm + " (" + where + "): " + result.error().message;
+    r.hint =
+        result.error().kind == voice::ChatError::Kind::status
+            ? "check agent.llm.model and agent.llm.api_key (LLM_API_KEY)"
+            : "check agent.llm.base_url and that the server is up; calls hear the fallback phrase meanwhile";
+    return r;
+  }
+  char text[64];
+  std::snprintf(text, sizeof text, "first words after %.0f ms", first_ms.value_or(-1));
+  r.reason =
+      agent.engines.llm + " (" + where + "): answered \"" +
+      std::string(
+          std::string_view(result->text)
+              .substr(0, engines::utf8_complete_prefix(std::string_view(result->text).substr(0, 40)))) +
+      "\", " + text;
+  if (result->text.empty()) {
+    r.outcome = CheckOutcome::warn;
+    r.reason = agent.engines.llm + " (" + where + "): an empty answer";
+    r.hint = "the model answered nothing to a simple request; try another model";
+  }
+  return r;
+}
+
 }  // namespace
 
 std::vector<CheckResult> check_speech_engines(const config::Config& config) {
   engines::EngineRegistry registry;
   engines::register_builtin_engines(registry);
-  return {check_vad(config, registry), check_stt(config, registry), check_tts(config, registry)};
+  return {check_vad(config, registry), check_stt(config, registry), check_tts(config, registry),
+          check_llm(config)};
 }
 
 }  // namespace va::app

@@ -10,7 +10,8 @@
 
 namespace va::app {
 
-// "speech engine: VAD", "speech engine: STT", "speech engine: TTS", in that order.
+// "speech engine: VAD", "speech engine: STT", "speech engine: TTS", "language model", in that order.
+// - language model: SKIP for none; FAIL when it cannot be made or does not answer a one-word request.
 // - VAD, STT: FAIL when the engine cannot be made (the reason names it: the missing model file, the unknown
 //   engine); `serve` refuses to start then. STT is SKIP for `none` (DTMF-only calls).
 // - TTS: WARN when a language falls back to eSpeak NG (robotic; also when espeak-ng is the engine chosen),

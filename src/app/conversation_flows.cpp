@@ -101,7 +101,8 @@ std::shared_ptr<voice::llm::LlmSettings> llm_settings(const config::Agent& agent
   return out;
 }
 
-// The language model agent.engines.llm names; null for none.
+}  // namespace
+
 Result<std::shared_ptr<voice::LanguageModel>, voice::ChatError> make_language_model(
     const config::Agent& agent) {
   if (agent.engines.llm == "openai") {
@@ -120,6 +121,8 @@ Result<std::shared_ptr<voice::LanguageModel>, voice::ChatError> make_language_mo
   }
   return std::shared_ptr<voice::LanguageModel>();
 }
+
+namespace {
 
 class ConversationHandler final : public media::CallHandler {
  public:

@@ -15,6 +15,7 @@
 #include "engines/engine_registry.hpp"
 #include "media/call_handler.hpp"
 #include "voice/conversation.hpp"
+#include "voice/language_model.hpp"
 #include "voice/worker_pool.hpp"
 
 namespace va::app {
@@ -62,6 +63,11 @@ struct LanguageEngineChoice {
   std::string voice;
 };
 LanguageEngineChoice engines_for_language(const config::Agent& agent, const std::string& language);
+
+// The language model agent.engines.llm names, made as serve makes it (null for `none`); for serve and
+// `voice-agent check`.
+Result<std::shared_ptr<voice::LanguageModel>, voice::ChatError> make_language_model(
+    const config::Agent& agent);
 
 // The flow name routes use for the conversation (routing.inbound[].flow: main). Other names are the
 // diagnostic flows (echo, dtmf-echo, ring); a name nobody registered is answered 480.

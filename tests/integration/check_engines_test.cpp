@@ -10,6 +10,7 @@
 #include <string>
 
 #include "integration/binary.hpp"
+#include "support/misbehaving_chat_server.hpp"
 
 namespace va::test {
 namespace {
@@ -133,6 +134,41 @@ TEST_F(CheckEngines, AVoiceTheEngineDoesNotHaveWarnsOfTheFallbackVoice) {
   EXPECT_THAT(r.text("speech engine: TTS"), HasSubstr("test phrase said: ru "));
   // A WARN does not fail the suite.
   EXPECT_TRUE(r.run.status.exited_with(0)) << r.run.status.describe() << "\n" << r.describe();
+}
+
+// The language model (issue 13): SKIP without one; with one it is asked for a word, through the scripted chat
+// server here (support/misbehaving_chat_server: its model name picks the behaviour) and the real local model.
+TEST_F(CheckEngines, WithoutALanguageModelItsCheckIsSkipped) {
+  auto r = check_json(dir.write("voice-agent.yaml", config_yaml()));
+  EXPECT_EQ(r.result("language model"), "SKIP") << r.describe();
+  EXPECT_THAT(r.text("language model"), HasSubstr("agent.engines.llm is none"));
+}
+
+TEST_F(CheckEngines, AnAnsweringServerPassesWithTheTimeToItsFirstWords) {
+  MisbehavingChatServer server;
+  auto r = check_json(dir.write(
+      "voice-agent.yaml", config_yaml("  engines: {llm: openai}\n  llm: {base_url: \"" + server.base_url() +
+                                      "\", model: ok, api_key: sk-check-secret}\n")));
+  EXPECT_EQ(r.result("language model"), "PASS") << r.text("language model") << r.describe();
+  EXPECT_THAT(r.text("language model"), HasSubstr("first words after"));
+  EXPECT_THAT(r.run.out + r.run.err, Not(HasSubstr("sk-check-secret")));
+  EXPECT_THAT(server.requests(), HasSubstr("Bearer sk-check-secret"));
+}
+
+TEST_F(CheckEngines, AFailingServerFailsWithItsMessageAndAHint) {
+  MisbehavingChatServer server;
+  auto file = dir.write("voice-agent.yaml", config_yaml("  engines: {llm: openai}\n  llm: {base_url: \"" +
+                                                        server.base_url() + "\", model: error500}\n"));
+  auto text = run({"check", "--config", file}, {}, 90s);
+  EXPECT_TRUE(text.status.exited_with(1)) << text.status.describe() << "\n" << text.out << text.err;
+  EXPECT_THAT(text.out, HasSubstr("[FAIL] language model: openai (error500 at " + server.base_url() +
+                                  "): status 500: the server reported: model overloaded"));
+}
+
+TEST_F(CheckEngines, TheLocalModelAnswers) {
+  auto r = check_json(dir.write("voice-agent.yaml", config_yaml("  engines: {llm: llama.cpp}\n")));
+  EXPECT_EQ(r.result("language model"), "PASS") << r.text("language model") << r.describe();
+  EXPECT_THAT(r.text("language model"), HasSubstr("llama.cpp (the default model): answered"));
 }
 
 }  // namespace
