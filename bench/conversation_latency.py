@@ -5,8 +5,9 @@
   conversation_latency.py --trailing-silence-ms 700 --header          the table's header
 
 Framework overhead of a turn = total - recognition compute - (reply -> first synthesised audio, the
-synthesis engine's time to its first audio) - the configured trailing silence: what the pipeline itself
-adds between the caller's last word and the agent's first frame. Lines that are not JSON are skipped.
+synthesis engine's time to its first audio) - (for a turn the language model answered: final -> reply, the
+model's time to its first sentence) - the configured trailing silence: what the pipeline itself adds between
+the caller's last word and the agent's first frame. Lines that are not JSON are skipped.
 Prints the row as a Markdown table row; exits 1 when no turn was measured.
 
   conversation_latency.py --calls --capture FILE DIR... [--label L]   the caller's side, speech and DTMF
@@ -35,6 +36,7 @@ STAGES = [
     ("reply→first audio", "reply_to_first_audio_ms"),
     ("first audio→frame", "first_audio_to_first_frame_ms"),
     ("recognition", "recognition_ms"),
+    ("llm first token", "llm_first_token_ms"),
     ("overhead", None),
 ]
 
@@ -150,6 +152,8 @@ def main():
             if key is not None and turn.get(key, -1) >= 0:
                 columns[name].append(turn[key])
         engine = max(turn.get("recognition_ms", -1), 0) + max(turn.get("reply_to_first_audio_ms", -1), 0)
+        if turn.get("llm_first_token_ms", -1) >= 0:  # the model's time to its first sentence is the engine's
+            engine += max(turn.get("final_to_reply_ms", -1), 0)
         columns["overhead"].append(total - engine - args.trailing_silence_ms)
     if count == 0:
         print(f"no measured turn in {' '.join(args.logs)}", file=sys.stderr)

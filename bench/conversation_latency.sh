@@ -3,17 +3,20 @@
 # to voice-agent over SIP on 127.0.0.1, and the agent's per-turn latency log lines are summarised by
 # bench/conversation_latency.py (p50/p95 of every stage and of the framework overhead).
 #   bench/conversation_latency.sh [--turns N] [--levels "1 2 4 6 8"] [--concurrent-turns N] [--skip-single]
-#       [--skip-concurrency]
+#       [--skip-concurrency] [--llm]
 # 1. Single calls: one call per language (ru, en) and codec (PCMA, G.722) with --turns utterances (default
 #    20), each answered by the bench flow (bench/conversation_flow.yaml) with one short phrase.
 # 2. Concurrency: N simultaneous calls (PCMA, ru) at each level, --concurrent-turns utterances each, with
 #    the default engines; stops at the first level whose p95 total is twice N=1's. Then the same levels
 #    with DTMF turns (key 1, RFC 4733 from baresip) and no speech recognition (agent.engines.stt=none).
+# 3. --llm (issue 13): the AI dialogue against the scripted flow in one run, ru PCMA, --turns utterances each
+#    with 10 s after each: the bench flow (the baseline), Gemma 3 270M in-process (agent.engines.llm=llama.cpp),
+#    and the same model behind llama-cpp-python's OpenAI-compatible server (agent.engines.llm=openai).
 # VA_BIN picks the binary (default: build/release/bin/voice-agent, built here). Every call is bounded by
 # its WAV and a timeout; the agent is stopped (SIGTERM) after each run. Results print as Markdown.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-turns=20 concurrent_turns=6 levels="1 2 4 6 8" single=1 concurrency=1
+turns=20 concurrent_turns=6 levels="1 2 4 6 8" single=1 concurrency=1 llm=0
 while (($#)); do
   case "$1" in
     --turns) turns="$2"; shift 2 ;;
@@ -21,6 +24,7 @@ while (($#)); do
     --levels) levels="$2"; shift 2 ;;
     --skip-single) single=0; shift ;;
     --skip-concurrency) concurrency=0; shift ;;
+    --llm) llm=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -37,6 +41,7 @@ work="$(mktemp -d -t va-conv-bench.XXXXXX)"
 agent_pid=""
 cleanup() {
   [[ -n "$agent_pid" ]] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  [[ -n "${llm_server_pid:-}" ]] && kill -INT "$llm_server_pid" 2>/dev/null && wait "$llm_server_pid" 2>/dev/null
   jobs -p | xargs -r kill 2>/dev/null || true
   [[ -n "${VA_BENCH_KEEP:-}" ]] || rm -rf "$work"
 }
@@ -192,4 +197,44 @@ if ((concurrency)); then
     done
     print_tables
   done
+fi
+
+if ((llm)); then
+  source "$root/scripts/versions.sh"
+  echo
+  echo "### The AI dialogue against the scripted flow (ru, PCMA, $turns turns each, 10 s after each utterance)"
+  # The model's server for the third run: llama-cpp-python (scripts/setup builds its venv) on the same GGUF.
+  llm_port=$(pick_port)
+  "$(va_llm_server_venv)/bin/python" -m llama_cpp.server --model "$(va_llm_model)" --host 127.0.0.1 \
+    --port "$llm_port" --n_ctx 2048 --n_threads 2 --chat_format chatml-function-calling \
+    >"$work/llm-server.log" 2>&1 &
+  llm_server_pid=$!
+  for _ in $(seq 1 600); do
+    curl -fsS "http://127.0.0.1:$llm_port/v1/models" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  llm_common=(--set agent.flow_file= --set agent.llm.max_tokens=40 --set agent.llm.timeout=30s)
+  for run in flow llama.cpp openai; do
+    name="llm-$run"
+    case "$run" in
+      flow) start_agent "$name" ru ;;
+      llama.cpp) start_agent "$name" ru "${llm_common[@]}" --set agent.engines.llm=llama.cpp ;;
+      openai)
+        start_agent "$name" ru "${llm_common[@]}" --set agent.engines.llm=openai \
+          --set "agent.llm.base_url=http://127.0.0.1:$llm_port/v1" --set "agent.llm.model=$(va_llm_model)"
+        ;;
+    esac
+    speech_plan ru "$turns" 10
+    load_before=$(load_now)
+    call_n "$name" 1 PCMA ru
+    label="$run (load $load_before–$(load_now))"
+    sleep 1
+    stop_agent
+    agent_rows+="$("${summarise[@]}" --label "$label" "$work/$name/agent.log" || true)"$'\n'
+    caller_rows+="$(caller_side_of "$name" "$label" || true)"$'\n'
+  done
+  kill -INT "$llm_server_pid" 2>/dev/null || true
+  wait "$llm_server_pid" 2>/dev/null || true
+  llm_server_pid=""
+  print_tables
 fi
