@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -163,6 +164,49 @@ TEST_F(LlmCall, ACallerWhoInterruptsALongAnswerLeavesOnlyWhatTheyHeardInTheModel
   bool interrupted = false;
   for (const auto& segment : calls.front().transcript) interrupted |= segment.interrupted;
   EXPECT_TRUE(interrupted) << agent.describe();
+}
+
+// A menu first, free talk after, and back: key 2 hands the call to the model, which calls return_to_flow.
+TEST_F(LlmCall, TheMenuHandsTheCallToTheModelWhichHandsItBack) {
+  auto flow = dir / "menu.yaml";
+  {
+    std::ofstream out(flow);
+    out << "flow: menu-then-ai\nlanguage: ru\nlanguages: [ru]\nstart: menu\nstates:\n"
+           "  menu:\n    say: \"Главное меню. Нажмите два, чтобы задать вопрос.\"\n"
+           "    listen:\n      intents:\n        - {name: question, dtmf: \"2\", next: free_talk}\n"
+           "      no_input: {retries: 5, next: menu}\n"
+           "  free_talk:\n    say: \"Задайте ваш вопрос.\"\n"
+           "    llm:\n      instructions: Отвечай только про доставку.\n      return_to: menu\n";
+  }
+  auto wav = spoken_wav(dir, "question", "ru", "Сколько стоит доставка?", 8000, 9.0, 14.0);
+  auto o = options("handback");
+  *o.config_yaml += "  flow_file: " + flow.string() + "\n";
+  AgentInstance agent(o);
+  ASSERT_TRUE(agent.ready()) << agent.describe();
+  Baresip caller(baresip_peer("caller", kBaresipPcma, wav, 0, 10));
+  ASSERT_TRUE(caller.dial(agent.sip_uri("100")).ok) << caller.describe("caller");
+  ASSERT_TRUE(caller.next_event("CALL_ESTABLISHED", 20s)) << caller.describe("caller") << agent.describe();
+  std::this_thread::sleep_for(4s);  // the menu prompt
+  ASSERT_TRUE(caller.send_dtmf('2').ok);
+  // The model's answer, then the menu again.
+  ASSERT_TRUE(agent.process().wait_for_output(
+      [](const std::string&, const std::string& err) {
+        auto back = err.find("возвращаю вас в меню");
+        return back != std::string::npos && err.find("Главное меню", back) != std::string::npos;
+      },
+      60s))
+      << agent.describe();
+  caller.hangup();
+  caller.stop();
+  auto requests = server.requests();
+  EXPECT_THAT(requests, HasSubstr("Отвечай только про доставку."));
+  EXPECT_THAT(requests, HasSubstr("\"return_to_flow\""));
+  EXPECT_THAT(requests, HasSubstr("оставк")) << "the caller's question reached the model";
+  EXPECT_EQ(agent.wait_for_metric("calls_state{state=\"active\"}", 0.0, 20s), 0.0) << agent.describe();
+  auto calls = stored_calls(agent.records_file());
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls.front().call.attributes["llm_state"], "free_talk") << agent.describe();
+  EXPECT_EQ(calls.front().call.attributes["llm_return"], "return_to_flow") << agent.describe();
 }
 
 }  // namespace

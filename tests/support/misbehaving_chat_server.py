@@ -16,6 +16,7 @@ POST /v1/chat/completions answers according to the request's "model", one scenar
   whole       "stream" ignored: one application/json completion
   utf8split   a multi-byte character split between two TCP writes
   long        the first answer is five long sentences (for barge-in); later answers are one short one
+  handback    a sentence, then a call of return_to_flow (a flow's llm: state hands the call back)
 Prints "listening <port>" once ready. Every request is logged to stderr as a JSON line.
 """
 import json
@@ -189,6 +190,16 @@ class Handler(BaseHTTPRequestHandler):
             self.event(chunk(piece))
             time.sleep(0.1)
         self.event(chunk(None, "stop"))
+        self.event("[DONE]")
+        self.end()
+
+    def scenario_handback(self):
+        self.start_stream()
+        self.event(chunk("Хорошо, возвращаю вас в меню. "))
+        call = {"index": 0, "id": "call_back", "type": "function",
+                "function": {"name": "return_to_flow", "arguments": "{}"}}
+        self.event({"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": None}]})
+        self.event(chunk(None, "tool_calls"))
         self.event("[DONE]")
         self.end()
 
