@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -14,8 +15,11 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
+
+#include "engines/stt/whisper_recognizer.hpp"
 
 namespace va::test {
 namespace {
@@ -297,6 +301,25 @@ TEST(LlamaModel, RequestWithToolsIsAnsweredAndACallLineIsNeverSpoken) {
     EXPECT_EQ(result.finish_reason, "tool_calls");
   }
   EXPECT_EQ(result.text.find("\"tool\""), std::string::npos) << "a call line was streamed as text";
+}
+
+// whisper.cpp's ggml is linked statically into the same binary as llama.cpp's shared one
+// (cmake/speech_engines.cmake): both must work in one process, one after the other and again.
+TEST(LlamaModel, WorksBesideWhisperInOneProcess) {
+  VA_REQUIRE_GEMMA(model);
+  auto whisper = engines::make_whisper_recognizer({});
+  if (!whisper) GTEST_SKIP() << whisper.error().to_string();
+  std::mt19937 random(11);
+  std::normal_distribution<double> noise(0.0, 3000.0);  // loud enough to be decoded, not speech
+  std::vector<std::int16_t> pcm(16000 * 2);
+  for (auto& s : pcm) s = static_cast<std::int16_t>(std::clamp(noise(random), -32000.0, 32000.0));
+  for (int round = 0; round < 2; ++round) {
+    auto heard = (*whisper)->recognize(pcm, "en", {});
+    ASSERT_TRUE(heard.ok()) << heard.error().to_string();
+    const auto reply = run(*model, ask("Say hello in one short sentence.", 8));
+    ASSERT_TRUE(reply.result.ok()) << reply.result.error().to_string();
+    EXPECT_GT(reply.result->completion_tokens, 0);
+  }
 }
 
 // A figure for docs/engines.md, not a pass/fail threshold.
