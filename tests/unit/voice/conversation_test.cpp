@@ -119,7 +119,7 @@ class EchoDialogue : public Dialogue {
   void start(DialogueHost& host) override {
     host_ = &host;
     host.say("Hello, this is the test agent. How can I help?", {},
-             [this](bool full) { greeting_full = full; });
+             [this](const Said& said) { greeting_full = said.played_fully; });
   }
   void on_user_turn(const UserTurn& turn) override {
     turns.push_back(turn);
