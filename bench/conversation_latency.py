@@ -36,9 +36,14 @@ STAGES = [
     ("reply→first audio", "reply_to_first_audio_ms"),
     ("first audio→frame", "first_audio_to_first_frame_ms"),
     ("recognition", "recognition_ms"),
-    ("llm first token", "llm_first_token_ms"),
+    ("llm first token", "llm_ttft_ms"),
     ("overhead", None),
 ]
+
+
+def number(value):
+    """A logged figure, or -1 for one that is absent or not a number."""
+    return value if isinstance(value, (int, float)) else -1
 
 
 def percentile(values, fraction):
@@ -149,10 +154,10 @@ def main():
             continue  # a turn the agent never answered (the call ended first)
         count += 1
         for name, key in STAGES:
-            if key is not None and turn.get(key, -1) >= 0:
+            if key is not None and number(turn.get(key)) >= 0:
                 columns[name].append(turn[key])
         engine = max(turn.get("recognition_ms", -1), 0) + max(turn.get("reply_to_first_audio_ms", -1), 0)
-        if turn.get("llm_first_token_ms", -1) >= 0:  # the model's time to its first sentence is the engine's
+        if number(turn.get("llm_ttft_ms")) >= 0:  # the model's time to its first sentence is the engine's
             engine += max(turn.get("final_to_reply_ms", -1), 0)
         columns["overhead"].append(total - engine - args.trailing_silence_ms)
     if count == 0:

@@ -24,10 +24,17 @@ namespace {
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-std::string llm_config(const std::string& language, const std::string& greeting, const std::string& llm) {
-  return "routing:\n  inbound:\n    - match: \"*\"\n      flow: main\n      language: " + language +
-         "\nagent:\n  language: " + language + "\n  greeting: " + greeting +
-         "\n  conversation:\n    no_input_timeout: 30s\n" + llm;
+// serve with the AI dialogue: `llm` is the rest of the agent section (engines, llm).
+AgentInstanceOptions llm_agent(const std::string& language, const std::string& greeting,
+                               const std::string& llm) {
+  AgentInstanceOptions options;
+  options.config_yaml =
+      "routing:\n  inbound:\n    - match: \"*\"\n      flow: main\n      language: " + language +
+      "\nagent:\n  language: " + language + "\n  greeting: " + greeting +
+      "\n  conversation:\n    no_input_timeout: 30s\n" + llm;
+  options.sip_transports = {"udp"};
+  options.sets = {"logging.level=debug", "logging.mask_phone_numbers=false"};
+  return options;
 }
 
 class LlmLocalCall : public ::testing::Test {
@@ -91,16 +98,12 @@ class LlmLocalCall : public ::testing::Test {
 
 TEST_F(LlmLocalCall, InProcessGemmaAnswersAnEnglishCallerAndTheAnswerIsSpokenAndRecorded) {
   const std::string greeting = "Hello! This is Example Company.";
-  AgentInstanceOptions options;
-  options.config_yaml = llm_config("en", greeting,
-                                   "  engines:\n    llm: llama.cpp\n    languages:\n"
-                                   "      - {language: en, tts: flite}\n"
-                                   "  llm:\n    max_tokens: 60\n    timeout: 30s\n"
-                                   "    system_prompt: You are the receptionist of Example Company. "
-                                   "We are open from nine to six on weekdays.\n");
-  options.sip_transports = {"udp"};
-  options.sets = {"logging.level=debug", "logging.mask_phone_numbers=false"};
-  AgentInstance agent(options);
+  AgentInstance agent(llm_agent("en", greeting,
+                                "  engines:\n    llm: llama.cpp\n    languages:\n"
+                                "      - {language: en, tts: flite}\n"
+                                "  llm:\n    max_tokens: 60\n    timeout: 30s\n"
+                                "    system_prompt: You are the receptionist of Example Company. "
+                                "We are open from nine to six on weekdays.\n"));
   ASSERT_TRUE(agent.ready()) << agent.describe();
   auto record = call(agent, "en", "Hello. When are you open?");
   expect_answered(record, greeting, agent);
@@ -117,17 +120,12 @@ TEST_F(LlmLocalCall, GemmaBehindLlamaCppPythonsServerAnswersARussianCaller) {
   }
   LlmServer server;
   const std::string greeting = "Здравствуйте! Компания Пример.";
-  AgentInstanceOptions options;
-  options.config_yaml = llm_config("ru", greeting,
-                                   "  engines:\n    llm: openai\n"
-                                   "  llm:\n    base_url: " +
-                                       server.base_url() + "\n    model: " + server.model_id() +
-                                       "\n    max_tokens: 60\n    timeout: 30s\n"
-                                       "    system_prompt: Ты администратор компании Пример. "
-                                       "Мы работаем с девяти до шести по будням.\n");
-  options.sip_transports = {"udp"};
-  options.sets = {"logging.level=debug", "logging.mask_phone_numbers=false"};
-  AgentInstance agent(options);
+  AgentInstance agent(llm_agent("ru", greeting,
+                                "  engines:\n    llm: openai\n  llm:\n    base_url: " + server.base_url() +
+                                    "\n    model: " + server.model_id() +
+                                    "\n    max_tokens: 60\n    timeout: 30s\n"
+                                    "    system_prompt: Ты администратор компании Пример. "
+                                    "Мы работаем с девяти до шести по будням.\n"));
   ASSERT_TRUE(agent.ready()) << agent.describe();
   auto record = call(agent, "ru", "Здравствуйте. Когда вы работаете?");
   expect_answered(record, greeting, agent);

@@ -88,21 +88,28 @@ void SseParser::dispatch(const OnEvent& on_event) {
   has_data_ = false;
 }
 
+std::optional<nlohmann::json> ChatChunkDecoder::open(std::string_view text, std::string not_an_object) {
+  auto doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    error_ = std::move(not_an_object);
+    return std::nullopt;
+  }
+  if (auto message = error_message(doc); !message.empty()) {
+    error_ = "the server reported: " + message;
+    return std::nullopt;
+  }
+  read_usage(doc, result_);
+  return doc;
+}
+
 bool ChatChunkDecoder::on_data(std::string_view data, const std::function<void(std::string_view)>& on_text) {
   if (data == "[DONE]") {
     done_ = true;
     return true;
   }
-  auto doc = json::parse(data, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    error_ = "not a JSON object in the event stream: " + std::string(data.substr(0, 120));
-    return false;
-  }
-  if (auto message = error_message(doc); !message.empty()) {
-    error_ = "the server reported: " + message;
-    return false;
-  }
-  read_usage(doc, result_);
+  auto parsed = open(data, "not a JSON object in the event stream: " + std::string(data.substr(0, 120)));
+  if (!parsed) return false;
+  const auto& doc = *parsed;
   auto choices = doc.find("choices");
   if (choices == doc.end() || !choices->is_array()) return true;  // a usage-only chunk
   for (const auto& choice : *choices) {
@@ -148,16 +155,9 @@ bool ChatChunkDecoder::on_data(std::string_view data, const std::function<void(s
 }
 
 bool ChatChunkDecoder::on_whole(std::string_view body, const std::function<void(std::string_view)>& on_text) {
-  auto doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    error_ = "the answer is not a JSON object";
-    return false;
-  }
-  if (auto message = error_message(doc); !message.empty()) {
-    error_ = "the server reported: " + message;
-    return false;
-  }
-  read_usage(doc, result_);
+  auto parsed = open(body, "the answer is not a JSON object");
+  if (!parsed) return false;
+  const auto& doc = *parsed;
   auto choices = doc.find("choices");
   if (choices == doc.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
     error_ = "the answer has no choices";

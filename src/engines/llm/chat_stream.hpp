@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,6 +55,9 @@ class ChatChunkDecoder {
   voice::ChatResult result() const;
 
  private:
+  // `text` as a JSON object that is not an error report (its usage read); nullopt with error_ set otherwise.
+  std::optional<nlohmann::json> open(std::string_view text, std::string not_an_object);
+
   voice::ChatResult result_;
   std::map<long, voice::ToolCall> tools_;  // by index
   bool done_ = false;

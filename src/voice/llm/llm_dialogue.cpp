@@ -157,7 +157,7 @@ void LlmDialogue::request() {
     const auto& m = history_[i];
     if (m.role == ChatRole::assistant && m.content.empty() && m.tool_calls.empty()) continue;
     auto& last = req.messages.back();
-    if (m.role == ChatRole::user && last.role == ChatRole::user && i != first) {
+    if (m.role == ChatRole::user && last.role == ChatRole::user) {
       last.content += "\n" + m.content;
       continue;
     }
@@ -377,7 +377,10 @@ void LlmDialogue::finish_dialogue(std::string reason, bool hang_up) {
     // Not from inside this call: the flow that owns this dialogue replaces it.
     std::weak_ptr<LlmDialogue*> weak = self_;
     host_->start_timer(0ms, [weak, reason] {
-      if (auto self = weak.lock()) (*self)->on_return_(reason);
+      auto self = weak.lock();
+      if (!self) return;
+      auto hand_back = (*self)->on_return_;  // the flow destroys this dialogue while handling it
+      hand_back(reason);
     });
     return;
   }
