@@ -153,7 +153,8 @@ class ConversationHandler final : public media::CallHandler {
                        {"final_to_reply_ms", turn.final_to_reply.value_or(-1)},
                        {"reply_to_first_audio_ms", turn.reply_to_first_audio.value_or(-1)},
                        {"first_audio_to_first_frame_ms", turn.first_audio_to_first_frame.value_or(-1)},
-                       {"recognition_ms", turn.recognition_compute.value_or(-1)}});
+                       {"recognition_ms", turn.recognition_compute.value_or(-1)},
+                       {"llm_first_token_ms", turn.llm_first_token.value_or(-1)}});
         });
     conversation_->start(leg, info.executor, !info.outbound);
   }
