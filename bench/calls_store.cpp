@@ -163,6 +163,7 @@ TurnMetrics turn(const std::string& call_id) {
   t.reply_to_first_audio_ms = 180.4;
   t.first_audio_to_first_frame_ms = 19.2;
   t.recognition_ms = 288.0;
+  t.llm_first_token_ms = 231.6;
   return t;
 }
 
@@ -284,8 +285,8 @@ class RawSqlite {
         "VALUES (?,?,?,?,?,?,?,NULL)");
     insert_turn_ = prepare(
         "INSERT INTO turn_metrics (call_id, turn, total_ms, endpointing_ms, end_of_speech_to_final_ms, "
-        "final_to_reply_ms, reply_to_first_audio_ms, first_audio_to_first_frame_ms, recognition_ms) "
-        "VALUES (?,?,?,?,?,?,?,?,?)");
+        "final_to_reply_ms, reply_to_first_audio_ms, first_audio_to_first_frame_ms, recognition_ms, "
+        "llm_first_token_ms) VALUES (?,?,?,?,?,?,?,?,?,?)");
   }
   ~RawSqlite() {
     for (auto* s :
@@ -325,7 +326,7 @@ class RawSqlite {
       const auto& t = l.metrics;
       bind(insert_turn_, t.call_id, t.turn, *t.total_ms, *t.endpointing_ms, *t.end_of_speech_to_final_ms,
            *t.final_to_reply_ms, *t.reply_to_first_audio_ms, *t.first_audio_to_first_frame_ms,
-           *t.recognition_ms);
+           *t.recognition_ms, *t.llm_first_token_ms);
       step(insert_turn_);
       exec("COMMIT");
       return 0;

@@ -298,6 +298,7 @@ void attach_conversation(calls::Orchestrator& orchestrator, const std::string& r
     m.reply_to_first_audio_ms = t.reply_to_first_audio;
     m.first_audio_to_first_frame_ms = t.first_audio_to_first_frame;
     m.recognition_ms = t.recognition_compute;
+    m.llm_first_token_ms = t.llm_first_token;
     turns.push_back(std::move(m));
   }
   (void)orchestrator.attach_conversation(record_id, std::move(transcript), std::move(turns));

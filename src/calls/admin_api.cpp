@@ -282,15 +282,36 @@ const std::string& admin_openapi_document() {
                    {"ended_at", nullable_time},
                    {"end_reason", {{"type", "string"}, {"enum", reason_enum}, {"nullable", true}}},
                    {"sip_status", {{"type", "integer"}, {"nullable", true}}}}}};
-    json detail = {{"allOf",
-                    {{{"$ref", "#/components/schemas/Call"}},
-                     {{"type", "object"},
-                      {"properties",
-                       {{"transitions", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-                        {"transcript", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-                        {"metrics", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-                        {"dtmf", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-                        {"events", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}}}};
+    // One caller-stops → agent-speaks turn (calls::TurnMetrics, call_json.cpp): milliseconds, null where the
+    // turn had no such stage.
+    auto stage_ms = [](const std::string& description) {
+      return json{{"type", "number"}, {"nullable", true}, {"description", description}};
+    };
+    json turn_metrics = {
+        {"type", "object"},
+        {"required", {"turn"}},
+        {"properties",
+         {{"turn", {{"type", "integer"}, {"description", "1 for the call's first turn"}}},
+          {"total_ms", stage_ms("the caller stopped speaking → the agent started")},
+          {"endpointing_ms", stage_ms("the trailing silence waited for (part of total)")},
+          {"end_of_speech_to_final_ms",
+           stage_ms("the endpoint (after the trailing silence) → the final transcript")},
+          {"final_to_reply_ms", stage_ms("the final transcript → the dialogue's first prompt")},
+          {"reply_to_first_audio_ms", stage_ms("that prompt → its first synthesised audio")},
+          {"first_audio_to_first_frame_ms", stage_ms("that audio → its first frame handed to the call")},
+          {"recognition_ms", stage_ms("engine time of the recognition")},
+          {"llm_first_token_ms",
+           stage_ms("the language model's request → its first text; null when no LLM answered the turn")}}}};
+    json detail = {
+        {"allOf",
+         {{{"$ref", "#/components/schemas/Call"}},
+          {{"type", "object"},
+           {"properties",
+            {{"transitions", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+             {"transcript", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+             {"metrics", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/TurnMetrics"}}}}},
+             {"dtmf", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+             {"events", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}}}};
     json error = {{"type", "object"},
                   {"required", {"error"}},
                   {"properties",
@@ -460,7 +481,8 @@ const std::string& admin_openapi_document() {
                   {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}}}}}}}}}},
         {"components",
          {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
-          {"schemas", {{"Call", call}, {"CallDetail", detail}, {"Error", error}}}}}};
+          {"schemas",
+           {{"Call", call}, {"CallDetail", detail}, {"TurnMetrics", turn_metrics}, {"Error", error}}}}}};
     return doc.dump(2);
   }();
   return document;

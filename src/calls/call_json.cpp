@@ -72,7 +72,8 @@ nlohmann::json detail_json(const CallDetail& d) {
                      {"final_to_reply_ms", ms(t.final_to_reply_ms)},
                      {"reply_to_first_audio_ms", ms(t.reply_to_first_audio_ms)},
                      {"first_audio_to_first_frame_ms", ms(t.first_audio_to_first_frame_ms)},
-                     {"recognition_ms", ms(t.recognition_ms)}});
+                     {"recognition_ms", ms(t.recognition_ms)},
+                     {"llm_first_token_ms", ms(t.llm_first_token_ms)}});
   }
   auto& dtmf = j["dtmf"] = nlohmann::json::array();
   for (const auto& x : d.dtmf)

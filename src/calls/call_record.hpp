@@ -85,6 +85,7 @@ struct TurnMetrics {
   std::optional<double> reply_to_first_audio_ms;
   std::optional<double> first_audio_to_first_frame_ms;
   std::optional<double> recognition_ms;
+  std::optional<double> llm_first_token_ms;  // the LLM's request → its first text; empty without an LLM
 };
 
 struct DtmfRecord {

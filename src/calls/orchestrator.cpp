@@ -123,7 +123,8 @@ std::string call_event_payload(std::string_view type, const CallRecord& call, co
                        {"final_to_reply_ms", optional_value(t.final_to_reply_ms)},
                        {"reply_to_first_audio_ms", optional_value(t.reply_to_first_audio_ms)},
                        {"first_audio_to_first_frame_ms", optional_value(t.first_audio_to_first_frame_ms)},
-                       {"recognition_ms", optional_value(t.recognition_ms)}});
+                       {"recognition_ms", optional_value(t.recognition_ms)},
+                       {"llm_first_token_ms", optional_value(t.llm_first_token_ms)}});
     }
     std::string digits;
     for (const auto& d : end->dtmf) digits.push_back(d.digit);

@@ -50,7 +50,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Held for the length of a migration's transaction: instances starting together migrate one after the
 // other, and the second finds the work done. Any constant unique among this database's advisory locks.
@@ -149,6 +149,11 @@ CREATE TABLE outbound_events (
 CREATE INDEX events_of_call ON outbound_events (call_id, id);
 CREATE INDEX events_pending ON outbound_events (call_id, id) WHERE delivered_at IS NULL;
 CREATE INDEX events_due ON outbound_events (next_attempt_at, id) WHERE delivered_at IS NULL;
+)sql",
+    // 2: the language model's request → its first text, per turn (voice::TurnMetrics::llm_first_token);
+    // null for turns that no LLM answered, and for every turn stored before this version.
+    R"sql(
+ALTER TABLE turn_metrics ADD COLUMN llm_first_token_ms double precision;
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
@@ -475,8 +480,8 @@ class PostgresStore final : public Store {
             exec(tx, pc,
                  "INSERT INTO turn_metrics (call_id, turn, total_ms, endpointing_ms, "
                  "end_of_speech_to_final_ms, "
-                 "final_to_reply_ms, reply_to_first_audio_ms, first_audio_to_first_frame_ms, recognition_ms) "
-                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 "final_to_reply_ms, reply_to_first_audio_ms, first_audio_to_first_frame_ms, recognition_ms, "
+                 "llm_first_token_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                  Params()
                      .text(x.call_id)
                      .integer(x.turn)
@@ -486,7 +491,8 @@ class PostgresStore final : public Store {
                      .maybe(x.final_to_reply_ms)
                      .maybe(x.reply_to_first_audio_ms)
                      .maybe(x.first_audio_to_first_frame_ms)
-                     .maybe(x.recognition_ms));
+                     .maybe(x.recognition_ms)
+                     .maybe(x.llm_first_token_ms));
           return StoreStatus();
         },
         turns.size() == 1);
@@ -805,7 +811,8 @@ class PostgresStore final : public Store {
     for (const auto& r : exec(tx, pc,
                               "SELECT turn, total_ms, endpointing_ms, end_of_speech_to_final_ms, "
                               "final_to_reply_ms, reply_to_first_audio_ms, first_audio_to_first_frame_ms, "
-                              "recognition_ms FROM turn_metrics WHERE call_id = $1 ORDER BY turn, row_id",
+                              "recognition_ms, llm_first_token_ms FROM turn_metrics WHERE call_id = $1 "
+                              "ORDER BY turn, row_id",
                               key)) {
       TurnMetrics x;
       x.call_id = id;
@@ -817,6 +824,7 @@ class PostgresStore final : public Store {
       x.reply_to_first_audio_ms = optional_real(r[5]);
       x.first_audio_to_first_frame_ms = optional_real(r[6]);
       x.recognition_ms = optional_real(r[7]);
+      x.llm_first_token_ms = optional_real(r[8]);
       d.turns.push_back(std::move(x));
     }
     for (const auto& r : exec(tx, pc,

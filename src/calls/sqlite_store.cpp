@@ -23,7 +23,7 @@ using rows::to_ms;
 
 using json = nlohmann::json;
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Migration n brings the schema from version n-1 to n. Times are INTEGER milliseconds since the epoch (UTC);
 // attributes and recordings are JSON text (read and merged here, never queried by SQL).
@@ -113,6 +113,11 @@ CREATE TABLE outbound_events (
 CREATE INDEX events_of_call ON outbound_events (call_id, id);
 CREATE INDEX events_pending ON outbound_events (call_id, id) WHERE delivered_at IS NULL;
 CREATE INDEX events_due ON outbound_events (next_attempt_at, id) WHERE delivered_at IS NULL;
+)sql",
+    // 2: the language model's request → its first text, per turn (voice::TurnMetrics::llm_first_token);
+    // empty for turns that no LLM answered, and for every turn stored before this version.
+    R"sql(
+ALTER TABLE turn_metrics ADD COLUMN llm_first_token_ms REAL;
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
@@ -515,8 +520,8 @@ class SqliteStore final : public Store {
         StoreStatus error;
         auto s = writer_.prepare(
             "INSERT INTO turn_metrics (call_id, turn, total_ms, endpointing_ms, end_of_speech_to_final_ms, "
-            "final_to_reply_ms, reply_to_first_audio_ms, first_audio_to_first_frame_ms, recognition_ms) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
+            "final_to_reply_ms, reply_to_first_audio_ms, first_audio_to_first_frame_ms, recognition_ms, "
+            "llm_first_token_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
             error);
         if (!s) return error;
         Binder(s)
@@ -528,7 +533,8 @@ class SqliteStore final : public Store {
             .maybe(x.final_to_reply_ms)
             .maybe(x.reply_to_first_audio_ms)
             .maybe(x.first_audio_to_first_frame_ms)
-            .maybe(x.recognition_ms);
+            .maybe(x.recognition_ms)
+            .maybe(x.llm_first_token_ms);
         if (auto e = step_done(s, "insert turn of " + x.call_id)) return e;
       }
       return std::nullopt;
@@ -846,7 +852,8 @@ class SqliteStore final : public Store {
     if (!e)
       e = each_row(
           "SELECT turn, total_ms, endpointing_ms, end_of_speech_to_final_ms, final_to_reply_ms, "
-          "reply_to_first_audio_ms, first_audio_to_first_frame_ms, recognition_ms FROM turn_metrics "
+          "reply_to_first_audio_ms, first_audio_to_first_frame_ms, recognition_ms, llm_first_token_ms "
+          "FROM turn_metrics "
           "WHERE call_id = ? ORDER BY turn, rowid",
           id, [&](sqlite3_stmt* s) {
             TurnMetrics x;
@@ -859,6 +866,7 @@ class SqliteStore final : public Store {
             x.reply_to_first_audio_ms = column_optional_real(s, 5);
             x.first_audio_to_first_frame_ms = column_optional_real(s, 6);
             x.recognition_ms = column_optional_real(s, 7);
+            x.llm_first_token_ms = column_optional_real(s, 8);
             d.turns.push_back(std::move(x));
           });
     if (!e)

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 
+#include "calls/call_json.hpp"
 #include "calls/orchestrator.hpp"
 #include "calls/sqlite_store.hpp"
 #include "common/metrics.hpp"
@@ -170,6 +171,32 @@ TEST(AdminApi, ListsFiltersPagesAndShowsRecordedCallsToABearerOnly) {
   EXPECT_EQ(doc["openapi"], "3.0.3");
   EXPECT_TRUE(doc["paths"].contains("/v1/calls/{id}"));
   EXPECT_TRUE(agent.stop().exited_with(0)) << agent.log();
+}
+
+// A client generated from the document sees every turn figure the API answers with, the LLM's included.
+TEST(AdminApi, OpenApiDocumentNamesEveryTurnMetricTheApiAnswers) {
+  calls::CallDetail detail;
+  detail.call.id = "c1";
+  calls::TurnMetrics turn;
+  turn.call_id = "c1";
+  turn.turn = 1;
+  turn.llm_first_token_ms = 412.25;
+  detail.turns = {turn};
+  auto answered = calls::detail_json(detail)["metrics"];
+  ASSERT_EQ(answered.size(), 1u);
+  EXPECT_EQ(answered[0]["llm_first_token_ms"], 412.25);
+  EXPECT_TRUE(answered[0]["total_ms"].is_null());
+
+  auto doc = json::parse(calls::admin_openapi_document());
+  ASSERT_TRUE(doc["components"]["schemas"].contains("TurnMetrics"));
+  auto& schema = doc["components"]["schemas"]["TurnMetrics"];
+  EXPECT_EQ(doc["components"]["schemas"]["CallDetail"]["allOf"][1]["properties"]["metrics"]["items"]["$ref"],
+            "#/components/schemas/TurnMetrics");
+  std::set<std::string> documented, sent;
+  for (const auto& property : schema["properties"].items()) documented.insert(property.key());
+  for (const auto& field : answered[0].items()) sent.insert(field.key());
+  EXPECT_EQ(documented, sent);
+  EXPECT_EQ(schema["properties"]["llm_first_token_ms"]["nullable"], true);
 }
 
 TEST(AdminApi, OpenApiDocumentPassesARealValidatorAndNamesEveryRoute) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "support/postgres_server.hpp"
+#include "unit/calls/schema_version_1.hpp"
 #include "unit/calls/store_conformance.hpp"
 
 namespace va::calls::test {
@@ -200,10 +201,52 @@ TEST_F(PostgresStore, MigrationsStartedTogetherByTwoInstancesAreSafe) {
   }
   for (auto& t : threads) t.join();
   for (const auto& r : results) EXPECT_FALSE(r) << r->message;
-  EXPECT_EQ(server_->sql(database_, "SELECT COUNT(*), MAX(version) FROM schema_version"), "1|1");
+  EXPECT_EQ(server_->sql(database_, "SELECT COUNT(*), MAX(version) FROM schema_version"), "1|2");
   ASSERT_FALSE(stores[0]->insert_call(sample_call("after"), {}));
   auto found = stores[3]->find_call("after");
   ASSERT_TRUE(found.ok() && *found);
+}
+
+TEST_F(PostgresStore, AVersionOneDatabaseIsMigratedInPlaceAndItsTurnsReadBackWithoutAnLlmFigure) {
+  // The database an older release left behind: schema version 1 and one ended call with a turn.
+  server_->sql(database_,
+               std::string(kPostgresSchemaVersion1) + kSchemaVersion1Marker +
+                   "INSERT INTO calls (id, direction, source, state, end_reason, sip_status, caller, called, "
+                   "trunk, room, participant_identity, sip_call_id, flow, instance, attributes, recordings, "
+                   "created_at, answered_at, ended_at) VALUES ('old', 'inbound', 'sip', 'ended', "
+                   "'caller_hangup', NULL, '79161234567', '74951234567', 'exolve-main', '', '', 'sip-old', "
+                   "'reception', 'instance-a', '{}', '[]', 1764892800000, 1764892801000, 1764892841000);"
+                   "INSERT INTO turn_metrics (call_id, turn, total_ms, endpointing_ms, recognition_ms) "
+                   "VALUES ('old', 1, 1740.5, 700, 1030);");
+  const std::string has_column =
+      "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'turn_metrics' AND column_name = "
+      "'llm_first_token_ms'";
+  ASSERT_EQ(server_->sql(database_, has_column), "0");
+
+  auto store = instance();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(server_->sql(database_, "SELECT COUNT(*), MAX(version) FROM schema_version"), "1|2");
+  EXPECT_EQ(server_->sql(database_, has_column), "1");
+  auto old = store->call_detail("old");
+  ASSERT_TRUE(old.ok() && *old) << (old.ok() ? "not found" : old.error().message);
+  EXPECT_EQ((*old)->call.state, CallState::ended);
+  ASSERT_EQ((*old)->turns.size(), 1u);
+  EXPECT_DOUBLE_EQ((*old)->turns[0].total_ms.value_or(-1), 1740.5);
+  EXPECT_DOUBLE_EQ((*old)->turns[0].recognition_ms.value_or(-1), 1030);
+  EXPECT_FALSE((*old)->turns[0].llm_first_token_ms) << "turns stored before version 2 have no LLM figure";
+
+  // The migrated database takes the new figure, and another instance starting on it changes nothing.
+  TurnMetrics later;
+  later.call_id = "old";
+  later.turn = 2;
+  later.llm_first_token_ms = 388.5;
+  ASSERT_FALSE(store->append_turns({later}));
+  ASSERT_TRUE(instance());
+  auto both = store->call_detail("old");
+  ASSERT_TRUE(both.ok() && *both);
+  ASSERT_EQ((*both)->turns.size(), 2u);
+  EXPECT_DOUBLE_EQ((*both)->turns[1].llm_first_token_ms.value_or(-1), 388.5);
+  EXPECT_EQ(server_->sql(database_, "SELECT MAX(version) FROM schema_version"), "2");
 }
 
 TEST_F(PostgresStore, ASchemaNewerThanThisBuildIsRefusedNamingBothVersions) {
@@ -214,7 +257,7 @@ TEST_F(PostgresStore, ASchemaNewerThanThisBuildIsRefusedNamingBothVersions) {
   auto e = store->migrate();
   ASSERT_TRUE(e);
   EXPECT_EQ(e->kind, StoreError::Kind::invalid);
-  EXPECT_THAT(e->message, HasSubstr("schema version 7, newer than this build's 1"));
+  EXPECT_THAT(e->message, HasSubstr("schema version 7, newer than this build's 2"));
   EXPECT_THAT(e->message, Not(HasSubstr(server_->password())));
 }
 

@@ -78,7 +78,11 @@ TEST_F(OrchestratorTest, ACallsLifeIsKeptWithItsTranscriptAndTheEventsItOwes) {
   TurnMetrics turn;
   turn.turn = 1;
   turn.total_ms = 1600;
-  end.turns = {turn};
+  turn.llm_first_token_ms = 310.5;
+  TurnMetrics scripted;  // answered without a language model
+  scripted.turn = 2;
+  scripted.total_ms = 800;
+  end.turns = {turn, scripted};
   end.dtmf = {{"", '1', 3000, 100, "rfc4733"}};
   EXPECT_FALSE(o.call_ended(id, end));
   EXPECT_EQ(o.live_count(), 0u);
@@ -109,6 +113,9 @@ TEST_F(OrchestratorTest, ACallsLifeIsKeptWithItsTranscriptAndTheEventsItOwes) {
   EXPECT_EQ(ended["summary"]["dtmf"], "1");
   EXPECT_EQ(ended["summary"]["interrupted_segments"], 1);
   EXPECT_EQ(ended["metrics"][0]["total_ms"], 1600.0);
+  EXPECT_EQ(ended["metrics"][0]["llm_first_token_ms"], 310.5);
+  ASSERT_TRUE(ended["metrics"][1].contains("llm_first_token_ms"));
+  EXPECT_TRUE(ended["metrics"][1]["llm_first_token_ms"].is_null());
   auto started = json::parse(d.events[0].payload);
   EXPECT_EQ(started["call"]["state"], "ringing");
   EXPECT_TRUE(started["call"]["answered_at"].is_null());

@@ -1,6 +1,6 @@
 // calls::Store on SQLite: the backends' common contract (store_conformance.hpp), each test on a fresh file,
-// and what only a file database has to show — persistence across reopening, WAL, refusing a newer schema,
-// clear errors for paths and files it cannot use.
+// and what only a file database has to show — persistence across reopening, WAL, migrating an older release's
+// file in place, refusing a newer schema, clear errors for paths and files it cannot use.
 #include "calls/sqlite_store.hpp"
 
 #include <sqlite3.h>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/temp_directory.hpp"
+#include "unit/calls/schema_version_1.hpp"
 #include "unit/calls/store_conformance.hpp"
 
 namespace va::calls::test {
@@ -135,8 +136,58 @@ TEST_F(SqliteFile, UsesTheWriteAheadLogAndRecordsItsSchemaVersion) {
   auto store = open_migrated();
   ASSERT_TRUE(store);
   EXPECT_EQ(query("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query("SELECT MAX(version) FROM schema_version"), "1");
+  EXPECT_EQ(query("SELECT MAX(version) FROM schema_version"), "2");
   EXPECT_EQ(store->backend(), "sqlite");
+}
+
+TEST_F(SqliteFile, AVersionOneFileIsMigratedInPlaceAndItsTurnsReadBackWithoutAnLlmFigure) {
+  {
+    // The file an older release left behind: schema version 1 and one ended call with a turn.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path().c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+              SQLITE_OK);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+    char* message = nullptr;
+    const std::string sql =
+        std::string(kSqliteSchemaVersion1) + kSchemaVersion1Marker +
+        "INSERT INTO calls (id, direction, source, state, end_reason, sip_status, caller, called, trunk, "
+        "room, "
+        "participant_identity, sip_call_id, flow, instance, attributes, recordings, created_at, answered_at, "
+        "ended_at) VALUES ('old', 'inbound', 'sip', 'ended', 'caller_hangup', NULL, '79161234567', "
+        "'74951234567', 'exolve-main', '', '', 'sip-old', 'reception', 'instance-a', '{}', '[]', "
+        "1764892800000, 1764892801000, 1764892841000);"
+        "INSERT INTO turn_metrics (call_id, turn, total_ms, endpointing_ms, recognition_ms) "
+        "VALUES ('old', 1, 1740.5, 700, 1030);";
+    ASSERT_EQ(sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
+        << (message ? message : "");
+  }
+  ASSERT_EQ(query("SELECT COUNT(*) FROM pragma_table_info('turn_metrics') WHERE name = 'llm_first_token_ms'"),
+            "0");
+
+  auto store = open_migrated();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(query("SELECT MAX(version) FROM schema_version"), "2");
+  EXPECT_EQ(query("SELECT COUNT(*) FROM pragma_table_info('turn_metrics') WHERE name = 'llm_first_token_ms'"),
+            "1");
+  auto old = store->call_detail("old");
+  ASSERT_TRUE(old.ok() && *old) << (old.ok() ? "not found" : old.error().message);
+  EXPECT_EQ((*old)->call.state, CallState::ended);
+  ASSERT_EQ((*old)->turns.size(), 1u);
+  EXPECT_DOUBLE_EQ((*old)->turns[0].total_ms.value_or(-1), 1740.5);
+  EXPECT_DOUBLE_EQ((*old)->turns[0].recognition_ms.value_or(-1), 1030);
+  EXPECT_FALSE((*old)->turns[0].llm_first_token_ms) << "turns stored before version 2 have no LLM figure";
+
+  // The migrated file takes the new figure, and migrating again changes nothing.
+  TurnMetrics later;
+  later.call_id = "old";
+  later.turn = 2;
+  later.llm_first_token_ms = 388.5;
+  ASSERT_FALSE(store->append_turns({later}));
+  EXPECT_FALSE(store->migrate());
+  auto both = store->call_detail("old");
+  ASSERT_TRUE(both.ok() && *both);
+  ASSERT_EQ((*both)->turns.size(), 2u);
+  EXPECT_DOUBLE_EQ((*both)->turns[1].llm_first_token_ms.value_or(-1), 388.5);
 }
 
 TEST_F(SqliteFile, ASchemaNewerThanThisBuildIsRefusedNamingBothVersions) {
@@ -147,7 +198,7 @@ TEST_F(SqliteFile, ASchemaNewerThanThisBuildIsRefusedNamingBothVersions) {
   auto e = opened.value()->migrate();
   ASSERT_TRUE(e);
   EXPECT_EQ(e->kind, StoreError::Kind::invalid);
-  EXPECT_NE(e->message.find("schema version 7, newer than this build's 1"), std::string::npos) << e->message;
+  EXPECT_NE(e->message.find("schema version 7, newer than this build's 2"), std::string::npos) << e->message;
 }
 
 TEST_F(SqliteFile, APathThatCannotBeOpenedIsUnavailableNotACrash) {

@@ -268,7 +268,12 @@ TEST_P(StoreConformance, TranscriptTurnsAndDigitsComeBackWithTheCall) {
   turn.total_ms = 1740.5;
   turn.endpointing_ms = 700;
   turn.recognition_ms = 1030;
-  ASSERT_FALSE(store().append_turns({turn}));
+  turn.llm_first_token_ms = 412.25;
+  TurnMetrics scripted;  // a turn the flow answered without a language model
+  scripted.call_id = "c1";
+  scripted.turn = 2;
+  scripted.total_ms = 900;
+  ASSERT_FALSE(store().append_turns({turn, scripted}));
   ASSERT_FALSE(store().append_dtmf(
       {DtmfRecord{"c1", '1', 5000, 120, "rfc4733"}, DtmfRecord{"c1", '#', 6000, 90, "inband"}}));
 
@@ -284,10 +289,15 @@ TEST_P(StoreConformance, TranscriptTurnsAndDigitsComeBackWithTheCall) {
   EXPECT_EQ(d.transcript[0].end_ms, 2400);
   EXPECT_EQ(d.transcript[1].text, "часы работы");
   EXPECT_FALSE(d.transcript[1].cut_ms);
-  ASSERT_EQ(d.turns.size(), 1u);
+  ASSERT_EQ(d.turns.size(), 2u);
   EXPECT_DOUBLE_EQ(d.turns[0].total_ms.value_or(-1), 1740.5);
   EXPECT_DOUBLE_EQ(d.turns[0].endpointing_ms.value_or(-1), 700);
+  EXPECT_DOUBLE_EQ(d.turns[0].recognition_ms.value_or(-1), 1030);
+  EXPECT_DOUBLE_EQ(d.turns[0].llm_first_token_ms.value_or(-1), 412.25);
   EXPECT_FALSE(d.turns[0].final_to_reply_ms);
+  EXPECT_EQ(d.turns[1].turn, 2);
+  EXPECT_DOUBLE_EQ(d.turns[1].total_ms.value_or(-1), 900);
+  EXPECT_FALSE(d.turns[1].llm_first_token_ms) << "no LLM answered the turn: empty, not zero";
   ASSERT_EQ(d.dtmf.size(), 2u);
   EXPECT_EQ(d.dtmf[0].digit, '1');
   EXPECT_EQ(d.dtmf[1].digit, '#');
