@@ -54,9 +54,24 @@ std::size_t sentence_end(std::string_view text) {
   return std::string_view::npos;
 }
 
+// A letter or digit of any script (not punctuation, symbols, emoji): text with none is not worth speaking.
+bool word_character(char32_t c) {
+  if (c < 0x80) return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+  if (c == 0xD7 || c == 0xF7) return false;                           // × ÷
+  return (c >= 0xC0 && c < 0x2000) ||                                 // Latin, Greek, Cyrillic, ... scripts
+         (c >= 0x3040 && c < 0xD800) ||                               // kana, CJK, Hangul
+         (c >= 0xF900 && c < 0xFE00) || (c >= 0xFF10 && c < 0xFFE0);  // compatibility, full width
+}
+
 bool has_word(std::string_view text) {
-  for (unsigned char c : text) {
-    if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) return true;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    char32_t c = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length && i + k < text.size(); ++k)
+      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    if (word_character(c)) return true;
+    i += length;
   }
   return false;
 }
