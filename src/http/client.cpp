@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -13,6 +14,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -182,112 +184,125 @@ void Client::close() {
   connection_->reset();
 }
 
+std::optional<ClientError> Client::connect_locked() {
+  auto& c = *connection_;
+  const std::string endpoint = origin_.to_string();
+  c.reset();
+  const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
+  // Resolve, bounded by a timer (the resolver has no expiry of its own).
+  tcp::resolver resolver(c.io);
+  asio::steady_timer timer(c.io);
+  error_code resolve_ec;
+  tcp::resolver::results_type endpoints;
+  bool resolve_timed_out = false;
+  timer.expires_at(deadline);
+  timer.async_wait([&](const error_code& ec) {
+    if (!ec) {
+      resolve_timed_out = true;
+      resolver.cancel();
+    }
+  });
+  resolver.async_resolve(origin_.host, std::to_string(origin_.port),
+                         [&](const error_code& ec, tcp::resolver::results_type results) {
+                           resolve_ec = ec;
+                           endpoints = std::move(results);
+                           timer.cancel();
+                         });
+  c.complete();
+  if (resolve_timed_out)
+    return ClientError{ClientErrorKind::timeout, "resolving " + origin_.host + " timed out"};
+  if (resolve_ec)
+    return ClientError{ClientErrorKind::resolve, "resolve " + origin_.host + ": " + describe(resolve_ec)};
+
+  if (origin_.tls) {
+    if (!c.tls_context) {
+      try {
+        c.tls_context.emplace(asio::ssl::context::tls_client);
+        c.tls_context->set_default_verify_paths();
+        if (!options_.ca_file.empty()) c.tls_context->load_verify_file(options_.ca_file);
+        c.tls_context->set_verify_mode(asio::ssl::verify_peer);
+      } catch (const std::exception& e) {
+        c.tls_context.reset();
+        return ClientError{ClientErrorKind::tls,
+                           "TLS setup: " + std::string(e.what()) +
+                               (options_.ca_file.empty() ? "" : " (CA file " + options_.ca_file + ")")};
+      }
+    }
+    c.secure.emplace(c.io, *c.tls_context);
+  } else {
+    c.plain.emplace(c.io);
+  }
+  error_code connect_ec;
+  c.tcp().expires_at(deadline);
+  c.tcp().async_connect(endpoints, [&](const error_code& ec, const tcp::endpoint&) { connect_ec = ec; });
+  c.complete();
+  if (connect_ec == beast::error::timeout) {
+    c.reset();
+    return ClientError{ClientErrorKind::timeout, "connect " + endpoint + " timed out"};
+  }
+  if (connect_ec) {
+    c.reset();
+    return ClientError{ClientErrorKind::connect, "connect " + endpoint + ": " + describe(connect_ec)};
+  }
+  if (c.secure) {
+    error_code address_ec;
+    asio::ip::make_address(origin_.host, address_ec);
+    // SNI only for names (RFC 6066 §3: literal IP addresses are not permitted in "HostName").
+    // (SSL_set_tlsext_host_name is a macro with an old-style cast; this is what it expands to.)
+    if (address_ec && SSL_ctrl(c.secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                               TLSEXT_NAMETYPE_host_name, const_cast<char*>(origin_.host.c_str())) != 1) {
+      c.reset();
+      return ClientError{ClientErrorKind::tls, "cannot set SNI host name " + origin_.host};
+    }
+    c.secure->set_verify_callback(asio::ssl::host_name_verification(origin_.host));
+    error_code handshake_ec;
+    c.secure->async_handshake(asio::ssl::stream_base::client,
+                              [&](const error_code& ec) { handshake_ec = ec; });
+    c.complete();
+    if (handshake_ec) {
+      auto kind = handshake_ec == beast::error::timeout ? ClientErrorKind::timeout : ClientErrorKind::tls;
+      c.reset();
+      return ClientError{kind, "TLS handshake with " + endpoint + ": " + describe(handshake_ec)};
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+bhttp::request<bhttp::string_body> make_request(const Origin& origin, const ClientOptions& options,
+                                                std::string_view method, std::string_view target,
+                                                const std::vector<Header>& headers, std::string_view body) {
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(std::string(method));
+  req.target(origin.base_path + std::string(target));
+  req.version(11);
+  bool v6 = origin.host.find(':') != std::string::npos;
+  bool default_port = origin.port == (origin.tls ? 443 : 80);
+  req.set(bhttp::field::host, (v6 ? "[" + origin.host + "]" : origin.host) +
+                                  (default_port ? "" : ":" + std::to_string(origin.port)));
+  req.set(bhttp::field::user_agent, options.user_agent);
+  for (const auto& h : headers) req.insert(h.name, h.value);
+  req.body() = std::string(body);
+  req.prepare_payload();
+  req.keep_alive(true);
+  return req;
+}
+
+}  // namespace
+
 ClientResult Client::request(std::string_view method, std::string_view target,
                              const std::vector<Header>& headers, std::string_view body) {
   std::lock_guard lock(mutex_);
   auto& c = *connection_;
   const std::string endpoint = origin_.to_string();
 
-  auto connect = [&]() -> std::optional<ClientError> {
-    c.reset();
-    const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
-    // Resolve, bounded by a timer (the resolver has no expiry of its own).
-    tcp::resolver resolver(c.io);
-    asio::steady_timer timer(c.io);
-    error_code resolve_ec;
-    tcp::resolver::results_type endpoints;
-    bool resolve_timed_out = false;
-    timer.expires_at(deadline);
-    timer.async_wait([&](const error_code& ec) {
-      if (!ec) {
-        resolve_timed_out = true;
-        resolver.cancel();
-      }
-    });
-    resolver.async_resolve(origin_.host, std::to_string(origin_.port),
-                           [&](const error_code& ec, tcp::resolver::results_type results) {
-                             resolve_ec = ec;
-                             endpoints = std::move(results);
-                             timer.cancel();
-                           });
-    c.complete();
-    if (resolve_timed_out)
-      return ClientError{ClientErrorKind::timeout, "resolving " + origin_.host + " timed out"};
-    if (resolve_ec)
-      return ClientError{ClientErrorKind::resolve, "resolve " + origin_.host + ": " + describe(resolve_ec)};
-
-    if (origin_.tls) {
-      if (!c.tls_context) {
-        try {
-          c.tls_context.emplace(asio::ssl::context::tls_client);
-          c.tls_context->set_default_verify_paths();
-          if (!options_.ca_file.empty()) c.tls_context->load_verify_file(options_.ca_file);
-          c.tls_context->set_verify_mode(asio::ssl::verify_peer);
-        } catch (const std::exception& e) {
-          c.tls_context.reset();
-          return ClientError{ClientErrorKind::tls,
-                             "TLS setup: " + std::string(e.what()) +
-                                 (options_.ca_file.empty() ? "" : " (CA file " + options_.ca_file + ")")};
-        }
-      }
-      c.secure.emplace(c.io, *c.tls_context);
-    } else {
-      c.plain.emplace(c.io);
-    }
-    error_code connect_ec;
-    c.tcp().expires_at(deadline);
-    c.tcp().async_connect(endpoints, [&](const error_code& ec, const tcp::endpoint&) { connect_ec = ec; });
-    c.complete();
-    if (connect_ec == beast::error::timeout) {
-      c.reset();
-      return ClientError{ClientErrorKind::timeout, "connect " + endpoint + " timed out"};
-    }
-    if (connect_ec) {
-      c.reset();
-      return ClientError{ClientErrorKind::connect, "connect " + endpoint + ": " + describe(connect_ec)};
-    }
-    if (c.secure) {
-      error_code address_ec;
-      asio::ip::make_address(origin_.host, address_ec);
-      // SNI only for names (RFC 6066 §3: literal IP addresses are not permitted in "HostName").
-      // (SSL_set_tlsext_host_name is a macro with an old-style cast; this is what it expands to.)
-      if (address_ec && SSL_ctrl(c.secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                                 TLSEXT_NAMETYPE_host_name, const_cast<char*>(origin_.host.c_str())) != 1) {
-        c.reset();
-        return ClientError{ClientErrorKind::tls, "cannot set SNI host name " + origin_.host};
-      }
-      c.secure->set_verify_callback(asio::ssl::host_name_verification(origin_.host));
-      error_code handshake_ec;
-      c.secure->async_handshake(asio::ssl::stream_base::client,
-                                [&](const error_code& ec) { handshake_ec = ec; });
-      c.complete();
-      if (handshake_ec) {
-        auto kind = handshake_ec == beast::error::timeout ? ClientErrorKind::timeout : ClientErrorKind::tls;
-        c.reset();
-        return ClientError{kind, "TLS handshake with " + endpoint + ": " + describe(handshake_ec)};
-      }
-    }
-    return std::nullopt;
-  };
-
-  bhttp::request<bhttp::string_body> req;
-  req.method_string(std::string(method));
-  req.target(origin_.base_path + std::string(target));
-  req.version(11);
-  bool v6 = origin_.host.find(':') != std::string::npos;
-  bool default_port = origin_.port == (origin_.tls ? 443 : 80);
-  req.set(bhttp::field::host, (v6 ? "[" + origin_.host + "]" : origin_.host) +
-                                  (default_port ? "" : ":" + std::to_string(origin_.port)));
-  req.set(bhttp::field::user_agent, options_.user_agent);
-  for (const auto& h : headers) req.insert(h.name, h.value);
-  req.body() = std::string(body);
-  req.prepare_payload();
-  req.keep_alive(true);
+  auto req = make_request(origin_, options_, method, target, headers, body);
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool reused = c.open();
     if (!reused) {
-      if (auto error = connect()) return *error;
+      if (auto error = connect_locked()) return *error;
     }
     error_code write_ec;
     c.tcp().expires_after(options_.request_timeout);
@@ -339,6 +354,110 @@ ClientResult Client::request(std::string_view method, std::string_view target,
       out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
     out.body = std::move(res.body());
     if (!res.keep_alive()) c.reset();
+    return out;
+  }
+  return ClientError{ClientErrorKind::io, "connection to " + endpoint + " closed twice before a response"};
+}
+
+ClientResult Client::request_streaming(std::string_view method, std::string_view target,
+                                       const std::vector<Header>& headers, std::string_view body,
+                                       const BodyChunkHandler& on_chunk) {
+  std::lock_guard lock(mutex_);
+  auto& c = *connection_;
+  const std::string endpoint = origin_.to_string();
+  auto req = make_request(origin_, options_, method, target, headers, body);
+
+  auto timed_out = [&](std::string_view what) {
+    return ClientError{ClientErrorKind::timeout, std::string(what) + " from " + endpoint + " within " +
+                                                     std::to_string(options_.request_timeout.count()) +
+                                                     " ms"};
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool reused = c.open();
+    if (!reused) {
+      if (auto error = connect_locked()) return *error;
+    }
+    error_code ec;
+    c.tcp().expires_after(options_.request_timeout);
+    if (c.secure) {
+      bhttp::async_write(*c.secure, req, [&](const error_code& e, std::size_t) { ec = e; });
+    } else {
+      bhttp::async_write(*c.plain, req, [&](const error_code& e, std::size_t) { ec = e; });
+    }
+    c.complete();
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(
+        boost::none);  // a stream's length is the consumer's business; errors bodies are capped below
+    if (!ec) {
+      if (c.secure) {
+        bhttp::async_read_header(*c.secure, c.buffer, parser,
+                                 [&](const error_code& e, std::size_t) { ec = e; });
+      } else {
+        bhttp::async_read_header(*c.plain, c.buffer, parser,
+                                 [&](const error_code& e, std::size_t) { ec = e; });
+      }
+      c.complete();
+    }
+    if (ec) {
+      const bool nothing_received = !parser.got_some();
+      c.reset();
+      if (reused && nothing_received && closed_by_peer(ec) && attempt == 0) continue;
+      if (ec == beast::error::timeout) return timed_out("no response");
+      return ClientError{ClientErrorKind::io, "reading from " + endpoint + ": " + describe(ec)};
+    }
+    ClientResponse out;
+    out.status = parser.get().result_int();
+    out.reused_connection = reused;
+    for (const auto& field : parser.get())
+      out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    const bool success = out.status >= 200 && out.status < 300;
+    // The body: to the handler as it arrives on success; kept (bounded) for the caller's error message
+    // otherwise. Each piece must arrive within request_timeout of the previous one: a stream as long as the
+    // audio it carries is not bounded as a whole, only its stalls are.
+    std::array<char, 16 * 1024> piece{};
+    while (!parser.is_done()) {
+      parser.get().body().data = piece.data();
+      parser.get().body().size = piece.size();
+      c.tcp().expires_after(options_.request_timeout);
+      if (c.secure) {
+        bhttp::async_read_some(*c.secure, c.buffer, parser,
+                               [&](const error_code& e, std::size_t) { ec = e; });
+      } else {
+        bhttp::async_read_some(*c.plain, c.buffer, parser, [&](const error_code& e, std::size_t) { ec = e; });
+      }
+      c.complete();
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        c.reset();
+        if (ec == beast::error::timeout) return timed_out("the response stalled: no data");
+        // The peer closed the connection inside the body (Beast reports partial_message).
+        if (ec == bhttp::error::partial_message || closed_by_peer(ec))
+          return ClientError{ClientErrorKind::io,
+                             "response from " + endpoint + " cut short: " + describe(ec)};
+        if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category())
+          return ClientError{ClientErrorKind::bad_response,
+                             "malformed response from " + endpoint + ": " + describe(ec)};
+        return ClientError{ClientErrorKind::io, "response from " + endpoint + " cut short: " + describe(ec)};
+      }
+      const std::size_t got = piece.size() - parser.get().body().size;
+      if (got == 0) continue;
+      if (!success) {
+        if (out.body.size() + got > options_.max_response_bytes) {
+          c.reset();
+          return ClientError{ClientErrorKind::response_too_large,
+                             "response from " + endpoint + " exceeds " +
+                                 std::to_string(options_.max_response_bytes) + " bytes"};
+        }
+        out.body.append(piece.data(), got);
+      } else if (!on_chunk(std::string_view(piece.data(), got))) {
+        // The rest is not wanted: the connection cannot be reused mid-body, so it goes.
+        c.reset();
+        out.stopped = true;
+        return out;
+      }
+    }
+    if (!parser.get().keep_alive()) c.reset();
     return out;
   }
   return ClientError{ClientErrorKind::io, "connection to " + endpoint + " closed twice before a response"};
