@@ -16,7 +16,7 @@ set(allowed_sip/trunk "sip;common")
 set(allowed_livekit "http;common")
 set(allowed_livekit/room "livekit;media;common")
 set(allowed_voice "media;common")
-set(allowed_engines "voice;media;common")
+set(allowed_engines "voice;media;http;common")
 set(allowed_calls "voice;media;http;common")
 set(allowed_app "calls;engines;voice;livekit/room;livekit;sip/ua;sip/trunk;sip;sdp;media;http;common")
 
