@@ -89,7 +89,8 @@ class EngineRegistry {
   std::map<std::string, Entry<SynthesizerFactory>, std::less<>> synthesizers_;
 };
 
-// The engines this build has: webrtc (VAD), whisper (STT), rhvoice, flite, espeak-ng (TTS).
+// The engines this build has: webrtc, silero (VAD), whisper, pocketsphinx (STT), rhvoice, flite, espeak-ng
+// (TTS), and openai (an OpenAI-compatible speech service, STT and TTS, with an embedded fallback).
 void register_builtin_engines(EngineRegistry& registry);
 
 }  // namespace va::engines
