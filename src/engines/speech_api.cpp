@@ -93,8 +93,8 @@ EngineStatus speech_api_status(std::string name, EngineKind kind, const RemoteEn
   std::string problem;
   auto origin = http::Origin::parse(settings.base_url, problem);
   status.available = origin.has_value();
-  status.detail = origin ? "OpenAI-compatible service at " + origin->to_string() +
-                               (settings.api_key.empty() ? " (no API key set)" : "")
+  status.detail = origin ? "OpenAI-compatible service (default " + origin->to_string() +
+                               "; agent.speech_api.base_url), with an embedded fallback"
                          : "agent.speech_api.base_url: " + problem;
   return status;
 }
