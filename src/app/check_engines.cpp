@@ -68,6 +68,8 @@ CheckResult check_recognizer(const config::Config& cfg, const engines::EngineReg
   }
   engines::EngineSettings settings;
   settings.model = cfg.agent.stt_model;
+  const auto& api = cfg.agent.speech_api;
+  settings.remote = speech_api_settings(api, api.stt_model, api.fallback_stt);
   const auto t0 = std::chrono::steady_clock::now();
   auto recognizer = registry.make_recognizer(name, settings);  // loads the model
   const auto load_ms =
@@ -123,6 +125,8 @@ CheckResult check_tts(const config::Config& cfg, const engines::EngineRegistry& 
     engines::EngineSettings settings;
     settings.language = language;
     settings.voice = choice.voice;
+    settings.remote = speech_api_settings(cfg.agent.speech_api, cfg.agent.speech_api.tts_model,
+                                          cfg.agent.speech_api.fallback_tts);
     std::string error;
     if (auto tts = registry.make_synthesizer(choice.tts, settings)) {
       if (auto samples = say(**tts, language, error)) {

@@ -177,6 +177,19 @@ class ConversationHandler final : public media::CallHandler {
 
 }  // namespace
 
+// agent.speech_api as the `openai` engines take it.
+engines::RemoteEngineSettings speech_api_settings(const config::SpeechApi& api, const std::string& model,
+                                                  const std::string& fallback) {
+  engines::RemoteEngineSettings remote;
+  remote.base_url = api.base_url;
+  remote.api_key = api.api_key;
+  remote.model = model;
+  remote.voice = api.voice;
+  remote.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(api.timeout);
+  remote.fallback = fallback;
+  return remote;
+}
+
 LanguageEngineChoice engines_for_language(const config::Agent& agent, const std::string& language) {
   LanguageEngineChoice choice{agent.engines.stt, agent.engines.tts,
                               language == language_code(agent.language) ? agent.voice : std::string()};
@@ -243,6 +256,8 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
     engines::EngineSettings stt;
     stt.model = agent.stt_model;
     stt.threads = static_cast<int>(agent.stt_threads);
+    stt.remote =
+        speech_api_settings(agent.speech_api, agent.speech_api.stt_model, agent.speech_api.fallback_stt);
     auto recognizer = registry.make_recognizer(name, stt);
     if (recognizer) return *recognizer;
     recognizer_error = std::string(agent.stt_model.empty() ? key : "agent.stt_model") + ": " +
@@ -258,6 +273,8 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
     engines::EngineSettings tts;
     tts.language = language;
     tts.voice = choice.voice;
+    tts.remote =
+        speech_api_settings(agent.speech_api, agent.speech_api.tts_model, agent.speech_api.fallback_tts);
     if (auto voice = registry.make_synthesizer(choice.tts, tts)) {
       e.voices[language] = *voice;
     } else {

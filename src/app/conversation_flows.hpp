@@ -62,6 +62,10 @@ struct LanguageEngineChoice {
   std::string tts;
   std::string voice;
 };
+// agent.speech_api as the `openai` engines take it (`model` and `fallback` of the kind being made).
+engines::RemoteEngineSettings speech_api_settings(const config::SpeechApi& api, const std::string& model,
+                                                  const std::string& fallback);
+
 LanguageEngineChoice engines_for_language(const config::Agent& agent, const std::string& language);
 
 // The language model agent.engines.llm names, made as serve makes it (null for `none`); for serve and

@@ -311,6 +311,19 @@ struct Llm {
   std::string failure_transfer;  // a transfer target's name; empty: hang up
 };
 
+// `agent.speech_api`: an OpenAI-compatible speech service (agent.engines.stt/tts: openai), with the embedded
+// engines that take over when it fails or times out.
+struct SpeechApi {
+  std::string base_url;  // "https://api.openai.com/v1"; /audio/transcriptions and /audio/speech below it
+  std::string api_key;   // secret; Authorization: Bearer
+  std::string stt_model;
+  std::string tts_model;
+  std::string voice;  // the service's voice name ("alloy")
+  Duration timeout{};
+  std::string fallback_stt;  // embedded engine used when a request fails; "none": no fallback
+  std::string fallback_tts;
+};
+
 struct Agent {
   Language language = Language::ru;
   std::string voice;
@@ -319,6 +332,7 @@ struct Agent {
   Engines engines;
   std::string stt_model;         // empty: the model scripts/setup installed
   std::int64_t stt_threads = 1;  // threads per recognition
+  SpeechApi speech_api;
   ConversationTuning conversation;
   Llm llm;
 };

@@ -755,8 +755,27 @@ void visit(V& v, Routing& c) {
 // The engine names a configuration may choose (src/engines/builtin_engines.cpp registers them).
 // whisper: multilingual, works on 8 kHz telephone audio. pocketsphinx: English on wideband legs only (most
 // words wrong at 8 kHz, docs/engines.md). none: DTMF-only flows.
-const std::vector<std::string> kSpeechRecognizers{"whisper", "pocketsphinx", "none"};
-const std::vector<std::string> kSpeechSynthesizers{"rhvoice", "flite", "espeak-ng"};
+// openai: an OpenAI-compatible speech service (agent.speech_api) with an embedded fallback.
+const std::vector<std::string> kSpeechRecognizers{"whisper", "pocketsphinx", "openai", "none"};
+const std::vector<std::string> kSpeechSynthesizers{"rhvoice", "flite", "espeak-ng", "openai"};
+// The engines that can stand in for the speech service: the embedded ones.
+const std::vector<std::string> kEmbeddedRecognizers{"whisper", "pocketsphinx", "none"};
+const std::vector<std::string> kEmbeddedSynthesizers{"rhvoice", "flite", "espeak-ng", "none"};
+
+// The same form http::Origin::parse accepts (common cannot depend on http; the engine parses it again and
+// reports what it does not take): http(s)://host[:port][/path].
+std::optional<std::string> check_http_url(const std::string& url) {
+  static const std::regex form(R"((https?)://([^/:?#@]+|\[[0-9a-fA-F:.]+\])(:[0-9]{1,5})?(/[^?#]*)?)",
+                               std::regex::icase);
+  std::smatch m;
+  if (!std::regex_match(url, m, form))
+    return "'" + url + "' is not an http:// or https:// URL (expected e.g. https://api.openai.com/v1)";
+  if (m[3].matched) {
+    auto port = std::stol(m[3].str().substr(1));
+    if (port < 1 || port > 65535) return "'" + url + "' has an invalid port";
+  }
+  return std::nullopt;
+}
 
 // An override names an engine or stays empty (the agent-wide one).
 Check<std::string> empty_or_one_of(const std::vector<std::string>& allowed) {
@@ -900,6 +919,19 @@ void visit(V& v, Llm& c) {
 }
 
 template <class V>
+void visit(V& v, SpeechApi& c) {
+  v.field("base_url", c.base_url, std::string("https://api.openai.com/v1"));
+  v.field("api_key", c.api_key, std::string(), {.secret = true, .env = "SPEECH_API_KEY"});
+  v.field("stt_model", c.stt_model, std::string("whisper-1"));
+  v.field("tts_model", c.tts_model, std::string("tts-1"));
+  v.field("voice", c.voice, std::string("alloy"));
+  // A caller waits for each request: past this the embedded engine answers instead.
+  v.field("timeout", c.timeout, Duration(5s), {}, duration_between(100ms, 2min));
+  v.field("fallback_stt", c.fallback_stt, std::string("whisper"), {}, one_of(kEmbeddedRecognizers));
+  v.field("fallback_tts", c.fallback_tts, std::string("rhvoice"), {}, one_of(kEmbeddedSynthesizers));
+}
+
+template <class V>
 void visit(V& v, Agent& c) {
   v.field("language", c.language, Language::ru);
   v.field("voice", c.voice, std::string());
@@ -910,11 +942,18 @@ void visit(V& v, Agent& c) {
   // One thread per recognition: on 2 shared cores two threads per decode collapsed under contention
   // (docs/benchmarks.md, "Speech recognition"); parallel calls still decode in parallel.
   v.field("stt_threads", c.stt_threads, std::int64_t{1}, {}, in_range(1, 64));
+  v.section("speech_api", c.speech_api);
   v.section("conversation", c.conversation);
   v.section("llm", c.llm);
   if constexpr (V::reading) {
     if (c.engines.llm == "openai" && c.llm.model.empty())
       v.error("llm", "model is required when engines.llm is openai (or set LLM_MODEL)");
+    bool speech_api_used = c.engines.stt == "openai" || c.engines.tts == "openai";
+    for (const auto& l : c.engines.languages) speech_api_used |= l.stt == "openai" || l.tts == "openai";
+    if (speech_api_used) {
+      if (auto problem = check_http_url(c.speech_api.base_url))
+        v.error("speech_api", "base_url: " + *problem + " (agent.engines names openai)");
+    }
     if (!c.flow_file.empty()) {
       // Relative to the configuration file: the pipeline opens it from wherever the process runs.
       c.flow_file = base_dir_path(v.context(), c.flow_file);

@@ -3,6 +3,7 @@
 // the configuration names; `voice-agent engines` and `check` list what is available and why not.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,13 +21,24 @@ namespace va::engines {
 enum class EngineKind { vad, stt, tts };
 std::string_view to_string(EngineKind kind);
 
+// A speech service reached over HTTP (agent.speech_api): the `openai` engines.
+struct RemoteEngineSettings {
+  std::string base_url;  // "https://api.openai.com/v1"
+  std::string api_key;   // never in errors or logs
+  std::string model;     // the service's model ("whisper-1", "tts-1")
+  std::string voice;     // TTS: the service's voice ("alloy")
+  std::chrono::milliseconds timeout{5000};
+  std::string fallback;  // the embedded engine used when a request fails; empty or "none": no fallback
+};
+
 // What the configuration says about one engine.
 struct EngineSettings {
-  std::string model;       // STT: model file; empty: the engine's default (installed by scripts/setup)
-  std::string voice;       // TTS: voice name; empty: the engine's default for the language
-  std::string language;    // TTS: the language this instance speaks ("ru", "en")
-  int threads = 1;         // STT: threads per recognition
-  int aggressiveness = 2;  // VAD
+  std::string model;              // STT: model file; empty: the engine's default (installed by scripts/setup)
+  std::string voice;              // TTS: voice name; empty: the engine's default for the language
+  std::string language;           // TTS: the language this instance speaks ("ru", "en")
+  int threads = 1;                // STT: threads per recognition
+  int aggressiveness = 2;         // VAD
+  RemoteEngineSettings remote{};  // openai
 };
 
 // Whether an engine can run here, and what it offers: for `voice-agent engines`, `check` and start-up.
@@ -77,7 +89,8 @@ class EngineRegistry {
   std::map<std::string, Entry<SynthesizerFactory>, std::less<>> synthesizers_;
 };
 
-// The engines this build has: webrtc (VAD), whisper (STT), rhvoice, flite, espeak-ng (TTS).
+// The engines this build has: webrtc, silero (VAD), whisper, pocketsphinx (STT), rhvoice, flite, espeak-ng
+// (TTS), and openai (an OpenAI-compatible speech service, STT and TTS, with an embedded fallback).
 void register_builtin_engines(EngineRegistry& registry);
 
 }  // namespace va::engines

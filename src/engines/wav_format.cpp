@@ -99,8 +99,7 @@ std::optional<std::string> read_wav_file(const std::string& path, WavAudio& audi
   return std::nullopt;
 }
 
-std::optional<std::string> write_wav_file(const std::string& path, std::span<const std::int16_t> pcm,
-                                          int sample_rate) {
+std::string wav_bytes(std::span<const std::int16_t> pcm, int sample_rate) {
   const auto data_bytes = static_cast<std::uint32_t>(pcm.size() * 2);
   std::string out;
   out.reserve(44 + data_bytes);
@@ -117,6 +116,12 @@ std::optional<std::string> write_wav_file(const std::string& path, std::span<con
   out += "data";
   put32(out, data_bytes);
   for (auto s : pcm) put16(out, static_cast<std::uint16_t>(s));
+  return out;
+}
+
+std::optional<std::string> write_wav_file(const std::string& path, std::span<const std::int16_t> pcm,
+                                          int sample_rate) {
+  const std::string out = wav_bytes(pcm, sample_rate);
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   if (!file || !file.write(out.data(), static_cast<std::streamsize>(out.size())))
     return path + ": cannot write";

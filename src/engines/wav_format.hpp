@@ -42,6 +42,9 @@ struct WavAudio {
   std::vector<std::int16_t> samples;  // first channel
 };
 
+// A whole mono WAV file in memory (an upload to a speech service).
+std::string wav_bytes(std::span<const std::int16_t> pcm, int sample_rate);
+
 // Whole-file helpers for the CLI; the error says what is wrong with which file.
 std::optional<std::string> read_wav_file(const std::string& path, WavAudio& audio);
 std::optional<std::string> write_wav_file(const std::string& path, std::span<const std::int16_t> pcm,

@@ -268,25 +268,28 @@ std::optional<ClientError> Client::connect_locked() {
   return std::nullopt;
 }
 
-static bhttp::request<bhttp::string_body> make_request(const Origin& origin_, const ClientOptions& options_,
-                                                       std::string_view method, std::string_view target,
-                                                       const std::vector<Header>& headers,
-                                                       std::string_view body) {
+namespace {
+
+bhttp::request<bhttp::string_body> make_request(const Origin& origin, const ClientOptions& options,
+                                                std::string_view method, std::string_view target,
+                                                const std::vector<Header>& headers, std::string_view body) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(std::string(method));
-  req.target(origin_.base_path + std::string(target));
+  req.target(origin.base_path + std::string(target));
   req.version(11);
-  bool v6 = origin_.host.find(':') != std::string::npos;
-  bool default_port = origin_.port == (origin_.tls ? 443 : 80);
-  req.set(bhttp::field::host, (v6 ? "[" + origin_.host + "]" : origin_.host) +
-                                  (default_port ? "" : ":" + std::to_string(origin_.port)));
-  req.set(bhttp::field::user_agent, options_.user_agent);
+  bool v6 = origin.host.find(':') != std::string::npos;
+  bool default_port = origin.port == (origin.tls ? 443 : 80);
+  req.set(bhttp::field::host, (v6 ? "[" + origin.host + "]" : origin.host) +
+                                  (default_port ? "" : ":" + std::to_string(origin.port)));
+  req.set(bhttp::field::user_agent, options.user_agent);
   for (const auto& h : headers) req.insert(h.name, h.value);
   req.body() = std::string(body);
   req.prepare_payload();
   req.keep_alive(true);
   return req;
 }
+
+}  // namespace
 
 ClientResult Client::request(std::string_view method, std::string_view target,
                              const std::vector<Header>& headers, std::string_view body) {
@@ -356,78 +359,108 @@ ClientResult Client::request(std::string_view method, std::string_view target,
   return ClientError{ClientErrorKind::io, "connection to " + endpoint + " closed twice before a response"};
 }
 
-}  // namespace va::http
-
-namespace va::http {
-
 ClientResult Client::request_streaming(std::string_view method, std::string_view target,
                                        const std::vector<Header>& headers, std::string_view body,
-                                       const ChunkHandler& on_chunk) {
+                                       const BodyChunkHandler& on_chunk) {
   std::lock_guard lock(mutex_);
   auto& c = *connection_;
   const std::string endpoint = origin_.to_string();
   auto req = make_request(origin_, options_, method, target, headers, body);
-  // A fresh connection: a stream is read to its end or abandoned, never kept for the next request.
-  c.reset();
-  if (auto error = connect_locked()) return *error;
-  error_code ec;
-  c.tcp().expires_after(options_.request_timeout);
-  if (c.secure) {
-    bhttp::async_write(*c.secure, req, [&](const error_code& e, std::size_t) { ec = e; });
-  } else {
-    bhttp::async_write(*c.plain, req, [&](const error_code& e, std::size_t) { ec = e; });
-  }
-  c.complete();
-  bhttp::response_parser<bhttp::buffer_body> parser;
-  parser.header_limit(64 * 1024);
-  parser.body_limit(boost::none);  // the handler decides how much it takes
-  auto read = [&](auto&& step) {
+
+  auto timed_out = [&](std::string_view what) {
+    return ClientError{ClientErrorKind::timeout, std::string(what) + " from " + endpoint + " within " +
+                                                     std::to_string(options_.request_timeout.count()) +
+                                                     " ms"};
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool reused = c.open();
+    if (!reused) {
+      if (auto error = connect_locked()) return *error;
+    }
+    error_code ec;
     c.tcp().expires_after(options_.request_timeout);
     if (c.secure) {
-      step(*c.secure);
+      bhttp::async_write(*c.secure, req, [&](const error_code& e, std::size_t) { ec = e; });
     } else {
-      step(*c.plain);
+      bhttp::async_write(*c.plain, req, [&](const error_code& e, std::size_t) { ec = e; });
     }
     c.complete();
-  };
-  if (!ec)
-    read([&](auto& stream) {
-      bhttp::async_read_header(stream, c.buffer, parser, [&](const error_code& e, std::size_t) { ec = e; });
-    });
-  auto failed = [&](const error_code& e) -> ClientResult {
-    c.reset();
-    if (e == beast::error::timeout)
-      return ClientError{
-          ClientErrorKind::timeout,
-          "no data from " + endpoint + " within " + std::to_string(options_.request_timeout.count()) + " ms"};
-    if (parser.got_some() && e.category() == bhttp::make_error_code(bhttp::error::bad_version).category())
-      return ClientError{ClientErrorKind::bad_response,
-                         "malformed response from " + endpoint + ": " + describe(e)};
-    return ClientError{ClientErrorKind::io, "reading from " + endpoint + ": " + describe(e)};
-  };
-  if (ec) return failed(ec);
-  ClientResponse out;
-  out.status = parser.get().result_int();
-  for (const auto& field : parser.get())
-    out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-  const std::string content_type(parser.get()[bhttp::field::content_type]);
-  std::array<char, 16 * 1024> chunk{};
-  while (!parser.is_done()) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
-    read([&](auto& stream) {
-      bhttp::async_read_some(stream, c.buffer, parser, [&](const error_code& e, std::size_t) { ec = e; });
-    });
-    if (ec == bhttp::error::need_buffer) ec = {};
-    const std::size_t got = chunk.size() - parser.get().body().size;
-    if (got > 0 && !on_chunk(out.status, content_type, std::string_view(chunk.data(), got))) {
-      c.reset();  // the rest is not wanted: the connection goes
-      return out;
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(
+        boost::none);  // a stream's length is the consumer's business; errors bodies are capped below
+    if (!ec) {
+      if (c.secure) {
+        bhttp::async_read_header(*c.secure, c.buffer, parser,
+                                 [&](const error_code& e, std::size_t) { ec = e; });
+      } else {
+        bhttp::async_read_header(*c.plain, c.buffer, parser,
+                                 [&](const error_code& e, std::size_t) { ec = e; });
+      }
+      c.complete();
     }
-    if (ec) return failed(ec);
+    if (ec) {
+      const bool nothing_received = !parser.got_some();
+      c.reset();
+      if (reused && nothing_received && closed_by_peer(ec) && attempt == 0) continue;
+      if (ec == beast::error::timeout) return timed_out("no response");
+      return ClientError{ClientErrorKind::io, "reading from " + endpoint + ": " + describe(ec)};
+    }
+    ClientResponse out;
+    out.status = parser.get().result_int();
+    out.reused_connection = reused;
+    for (const auto& field : parser.get())
+      out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    const bool success = out.status >= 200 && out.status < 300;
+    // The body: to the handler as it arrives on success; kept (bounded) for the caller's error message
+    // otherwise. Each piece must arrive within request_timeout of the previous one: a stream as long as the
+    // audio it carries is not bounded as a whole, only its stalls are.
+    std::array<char, 16 * 1024> piece{};
+    while (!parser.is_done()) {
+      parser.get().body().data = piece.data();
+      parser.get().body().size = piece.size();
+      c.tcp().expires_after(options_.request_timeout);
+      if (c.secure) {
+        bhttp::async_read_some(*c.secure, c.buffer, parser,
+                               [&](const error_code& e, std::size_t) { ec = e; });
+      } else {
+        bhttp::async_read_some(*c.plain, c.buffer, parser, [&](const error_code& e, std::size_t) { ec = e; });
+      }
+      c.complete();
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        c.reset();
+        if (ec == beast::error::timeout) return timed_out("the response stalled: no data");
+        // The peer closed the connection inside the body (Beast reports partial_message).
+        if (ec == bhttp::error::partial_message || closed_by_peer(ec))
+          return ClientError{ClientErrorKind::io,
+                             "response from " + endpoint + " cut short: " + describe(ec)};
+        if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category())
+          return ClientError{ClientErrorKind::bad_response,
+                             "malformed response from " + endpoint + ": " + describe(ec)};
+        return ClientError{ClientErrorKind::io, "response from " + endpoint + " cut short: " + describe(ec)};
+      }
+      const std::size_t got = piece.size() - parser.get().body().size;
+      if (got == 0) continue;
+      if (!success) {
+        if (out.body.size() + got > options_.max_response_bytes) {
+          c.reset();
+          return ClientError{ClientErrorKind::response_too_large,
+                             "response from " + endpoint + " exceeds " +
+                                 std::to_string(options_.max_response_bytes) + " bytes"};
+        }
+        out.body.append(piece.data(), got);
+      } else if (!on_chunk(std::string_view(piece.data(), got))) {
+        // The rest is not wanted: the connection cannot be reused mid-body, so it goes.
+        c.reset();
+        out.stopped = true;
+        return out;
+      }
+    }
+    if (!parser.get().keep_alive()) c.reset();
+    return out;
   }
-  c.reset();
-  return out;
+  return ClientError{ClientErrorKind::io, "connection to " + endpoint + " closed twice before a response"};
 }
 
 }  // namespace va::http

@@ -59,11 +59,15 @@ struct ClientResponse {
   std::vector<Header> headers;
   std::string body;
   bool reused_connection = false;  // sent over a kept-alive connection
+  bool stopped = false;            // request_streaming: the chunk handler asked to stop (connection closed)
 
   std::string_view header(std::string_view name) const;  // case-insensitive; empty when absent
 };
 
 using ClientResult = std::variant<ClientResponse, ClientError>;
+
+// Gets each piece of a streamed response body as it arrives; returns false to stop reading.
+using BodyChunkHandler = std::function<bool(std::string_view piece)>;
 
 class Client {
  public:
@@ -77,15 +81,14 @@ class Client {
   ClientResult request(std::string_view method, std::string_view target, const std::vector<Header>& headers,
                        std::string_view body);
 
-  // The response body as it arrives: `on_chunk(status, content_type, bytes)` for each piece (the status and
-  // headers are known before the first); returning false stops reading and closes the connection. The
-  // request timeout applies to the headers and then to each wait for more bytes, not to the whole body.
-  // The result carries the status and headers with an empty body. Always on a connection of its own.
-  using ChunkHandler =
-      std::function<bool(unsigned status, std::string_view content_type, std::string_view bytes)>;
+  // Like request(), but a 2xx body goes to `on_chunk` piece by piece as it arrives (chunked or not) instead
+  // of into ClientResponse::body; a non-2xx body is collected into ClientResponse::body (max_response_bytes)
+  // for the caller's error message. connect_timeout bounds connecting, request_timeout the wait for the
+  // header and then each stall between pieces (not the whole stream). `on_chunk` returning false closes the
+  // connection and returns the response with `stopped` set.
   ClientResult request_streaming(std::string_view method, std::string_view target,
                                  const std::vector<Header>& headers, std::string_view body,
-                                 const ChunkHandler& on_chunk);
+                                 const BodyChunkHandler& on_chunk);
 
   const Origin& origin() const { return origin_; }
   // Drops the kept-alive connection (the next request opens a new one).
@@ -93,7 +96,8 @@ class Client {
 
  private:
   struct Connection;
-  std::optional<ClientError> connect_locked();  // with mutex_ held
+  std::optional<ClientError> connect_locked();  // a new connection; mutex_ held
+
   Origin origin_;
   ClientOptions options_;
   std::mutex mutex_;

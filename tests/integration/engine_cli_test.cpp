@@ -29,7 +29,7 @@ TEST(EngineCli, EnginesJsonListsEveryEngineAvailable) {
   }
   // On a machine where scripts/setup ran (as this one): everything.
   EXPECT_EQ(available, (std::set<std::string>{"webrtc", "silero", "whisper", "pocketsphinx", "rhvoice",
-                                              "flite", "espeak-ng"}))
+                                              "flite", "espeak-ng", "openai"}))
       << r.out;
 }
 

@@ -8,6 +8,21 @@ namespace {
 
 using voice::ChatError;
 
+constexpr std::size_t kMaxWholeAnswer = 1 << 20;
+
+ChatError::Kind error_kind(http::ClientErrorKind kind) {
+  switch (kind) {
+    case http::ClientErrorKind::timeout:
+      return ChatError::Kind::timeout;
+    case http::ClientErrorKind::resolve:
+    case http::ClientErrorKind::connect:
+    case http::ClientErrorKind::tls:
+      return ChatError::Kind::connect;
+    default:
+      return ChatError::Kind::protocol;
+  }
+}
+
 class OpenAiChatModel final : public voice::LanguageModel {
  public:
   OpenAiChatModel(OpenAiChatSettings settings, http::Origin origin)
@@ -34,17 +49,12 @@ class OpenAiChatModel final : public voice::LanguageModel {
     auto on_event = [&](std::string_view, std::string_view data) {
       if (!broken && !decoder.done() && !decoder.on_data(data, on_text)) broken = true;
     };
-    unsigned status = 0;
-    std::string content_type;
-    std::string error_body;
-    auto on_chunk = [&](unsigned code, std::string_view type, std::string_view bytes) {
-      status = code;
-      content_type = type;
+    // A 2xx body streams through here; a server that ignored "stream" sends one JSON object, which the
+    // event parser passes over (no `data:` line) and which is kept (bounded) for the whole-answer path.
+    std::string whole;
+    auto on_chunk = [&](std::string_view bytes) {
       if (cancelled.load()) return false;
-      if (code < 200 || code >= 300 || content_type.find("text/event-stream") == std::string::npos) {
-        if (error_body.size() < 64 * 1024) error_body.append(bytes);
-        return true;
-      }
+      if (whole.size() + bytes.size() <= kMaxWholeAnswer) whole.append(bytes);
       if (!sse.feed(bytes, on_event)) {
         broken = true;
         oversized = true;
@@ -54,26 +64,21 @@ class OpenAiChatModel final : public voice::LanguageModel {
     auto result = client.request_streaming("POST", "/chat/completions", headers, body, on_chunk);
     if (cancelled.load()) return ChatError{ChatError::Kind::cancelled, "openai", "cancelled"};
     if (auto* failure = std::get_if<http::ClientError>(&result)) {
-      auto kind = failure->kind == http::ClientErrorKind::timeout ? ChatError::Kind::timeout
-                  : failure->kind == http::ClientErrorKind::connect ||
-                          failure->kind == http::ClientErrorKind::resolve ||
-                          failure->kind == http::ClientErrorKind::tls
-                      ? ChatError::Kind::connect
-                      : ChatError::Kind::protocol;
       // A stream cut after [DONE] (the server closed without finishing the chunked body) lost nothing.
       if (!decoder.done())
-        return ChatError{kind, "openai",
+        return ChatError{error_kind(failure->kind), "openai",
                          std::string(http::to_string(failure->kind)) + ": " + failure->message};
+      return decoder.result();
     }
-    if (status < 200 || status >= 300) {
-      std::string message = "status " + std::to_string(status);
+    const auto& response = std::get<http::ClientResponse>(result);
+    if (response.status < 200 || response.status >= 300) {
+      std::string message = "status " + std::to_string(response.status);
       ChatChunkDecoder reader;
-      if (!reader.on_whole(error_body, {}) && !reader.error().empty()) message += ": " + reader.error();
+      if (!reader.on_whole(response.body, {}) && !reader.error().empty()) message += ": " + reader.error();
       return ChatError{ChatError::Kind::status, "openai", message};
     }
-    if (content_type.find("text/event-stream") == std::string::npos) {
-      // A server that ignored "stream": the whole answer at once.
-      if (!decoder.on_whole(error_body, on_text))
+    if (response.header("Content-Type").find("text/event-stream") == std::string_view::npos) {
+      if (!decoder.on_whole(whole, on_text))
         return ChatError{ChatError::Kind::protocol, "openai", decoder.error()};
       return decoder.result();
     }

@@ -18,7 +18,7 @@ TEST(BuiltinEngines, AllFiveRegisteredWithTheirKindsAndLanguages) {
     }
   }
   EXPECT_EQ(names, (std::set<std::string>{"webrtc", "silero", "whisper", "pocketsphinx", "rhvoice", "flite",
-                                          "espeak-ng"}));
+                                          "espeak-ng", "openai"}));
   EXPECT_EQ(status_of("whisper").kind, engines::EngineKind::stt);
   EXPECT_EQ(status_of("rhvoice").kind, engines::EngineKind::tts);
 }

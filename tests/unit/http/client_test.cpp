@@ -233,3 +233,96 @@ TEST(HttpClient, HttpsVerifiesTheChainAndTheHostName) {
 
 }  // namespace
 }  // namespace va::http
+
+namespace va::http {
+namespace {
+
+// A chunked body sent in three pieces 300 ms apart: request_streaming hands the first piece over while the
+// peer is still sleeping before the second (what lets TTS audio play before the whole answer came).
+TEST(HttpClient, StreamsAChunkedBodyPieceByPieceAsItArrives) {
+  RawPeer peer([](tcp::socket& socket) {
+    if (!read_request(socket)) return;
+    boost::system::error_code ec;
+    asio::write(socket, asio::buffer(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")),
+                ec);
+    for (const char* piece : {"5\r\nfirst\r\n", "6\r\nsecond\r\n", "5\r\nthird\r\n0\r\n\r\n"}) {
+      asio::write(socket, asio::buffer(std::string(piece)), ec);
+      std::this_thread::sleep_for(300ms);
+    }
+  });
+  Client client(origin_of(peer.url()));
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, std::chrono::milliseconds>> pieces;
+  auto result = client.request_streaming("POST", "/speech", {}, "{}", [&](std::string_view piece) {
+    pieces.emplace_back(std::string(piece), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::steady_clock::now() - start));
+    return true;
+  });
+  auto response = response_of(result);
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_FALSE(response.stopped);
+  std::string all;
+  for (const auto& p : pieces) all += p.first;
+  EXPECT_EQ(all, "firstsecondthird");
+  ASSERT_GE(pieces.size(), 3u);
+  EXPECT_LT(pieces.front().second, 250ms) << "the first piece waited for the rest";
+  EXPECT_GE(pieces.back().second, 550ms);
+}
+
+TEST(HttpClient, StreamingStopsWhenTheHandlerSaysSoAndKeepsErrorBodies) {
+  RawPeer peer([](tcp::socket& socket) {
+    if (!read_request(socket)) return;
+    boost::system::error_code ec;
+    const std::string error_body = R"({"error":{"message":"bad key"}})";
+    asio::write(socket,
+                asio::buffer("HTTP/1.1 401 Unauthorized\r\nContent-Length: " +
+                             std::to_string(error_body.size()) + "\r\n\r\n" + error_body),
+                ec);
+    if (!read_request(socket)) return;
+    asio::write(socket, asio::buffer(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")),
+                ec);
+    for (int i = 0; i < 50 && !ec; ++i) {
+      asio::write(socket, asio::buffer(std::string("4\r\nmore\r\n")), ec);
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  Client client(origin_of(peer.url()));
+  int calls = 0;
+  auto denied = response_of(client.request_streaming("POST", "/speech", {}, "{}", [&](std::string_view) {
+    ++calls;
+    return true;
+  }));
+  EXPECT_EQ(denied.status, 401u);
+  EXPECT_THAT(denied.body, HasSubstr("bad key"));
+  EXPECT_EQ(calls, 0);
+  auto stopped = response_of(
+      client.request_streaming("POST", "/speech", {}, "{}", [&](std::string_view) { return ++calls < 2; }));
+  EXPECT_TRUE(stopped.stopped);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(HttpClient, AStreamThatStallsTimesOutAndACutStreamIsAnError) {
+  RawPeer peer([](tcp::socket& socket) {
+    if (!read_request(socket)) return;
+    boost::system::error_code ec;
+    asio::write(
+        socket,
+        asio::buffer(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nsome\r\n")), ec);
+    std::this_thread::sleep_for(700ms);  // the first request's stall; the second sees the cut below
+    socket.close(ec);
+  });
+  ClientOptions options;
+  options.request_timeout = 300ms;
+  Client client(origin_of(peer.url()), options);
+  auto stalled = client.request_streaming("GET", "/", {}, "", [](std::string_view) { return true; });
+  ASSERT_TRUE(std::holds_alternative<ClientError>(stalled));
+  EXPECT_EQ(std::get<ClientError>(stalled).kind, ClientErrorKind::timeout);
+  options.request_timeout = 3000ms;
+  Client patient(origin_of(peer.url()), options);
+  auto cut = patient.request_streaming("GET", "/", {}, "", [](std::string_view) { return true; });
+  ASSERT_TRUE(std::holds_alternative<ClientError>(cut));
+  EXPECT_THAT(std::get<ClientError>(cut).message, HasSubstr("cut short"));
+}
+
+}  // namespace
+}  // namespace va::http
