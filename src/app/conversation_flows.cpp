@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "engines/fallback_engines.hpp"
 #include "engines/llm/llama_model.hpp"
 #include "engines/llm/openai_chat_model.hpp"
 #include "http/client.hpp"
@@ -307,6 +308,17 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
   if (auto voice = registry.make_synthesizer("espeak-ng", fallback)) e.fallback_voice = *voice;
 
   service->metrics = voice::make_conversation_metrics(metrics);
+  // The speech service's failures that the embedded engine answered (fallback_engines.hpp): the calls went
+  // on, so the conversation saw no error; this is where they show.
+  metrics.add_collector([](std::string& out) {
+    out +=
+        "# HELP voice_engine_fallbacks_total Speech service failures answered by the embedded engine, by "
+        "kind\n"
+        "# TYPE voice_engine_fallbacks_total counter\n";
+    for (const char* kind : {"stt", "tts"})
+      out += std::string("voice_engine_fallbacks_total{kind=\"") + kind + "\"} " +
+             std::to_string(engines::engine_fallbacks(kind)) + "\n";
+  });
   // Business endpoints wait on the network, not the CPU: their own threads, so an endpoint that hangs until
   // its timeout never takes a worker from speech recognition or synthesis.
   service->fetch_pool = std::make_shared<voice::WorkerPool>(kHttpWorkers, kHttpQueue, "voice-http");

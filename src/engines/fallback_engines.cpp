@@ -8,11 +8,12 @@
 namespace va::engines {
 namespace {
 
-std::atomic<std::uint64_t> g_fallbacks{0};
+std::atomic<std::uint64_t> g_stt_fallbacks{0};
+std::atomic<std::uint64_t> g_tts_fallbacks{0};
 
 void note_fallback(std::string_view kind, const voice::EngineError& error, std::string_view fallback,
                    std::string_view language) {
-  ++g_fallbacks;
+  ++(kind == "stt" ? g_stt_fallbacks : g_tts_fallbacks);
   log::warn("speech engine failed, the fallback engine answers", {{"kind", std::string(kind)},
                                                                   {"engine", error.engine},
                                                                   {"error", error.message},
@@ -84,7 +85,11 @@ std::shared_ptr<voice::SpeechSynthesizer> with_fallback(std::shared_ptr<voice::S
 }
 
 std::uint64_t engine_fallbacks() {
-  return g_fallbacks.load();
+  return g_stt_fallbacks.load() + g_tts_fallbacks.load();
+}
+
+std::uint64_t engine_fallbacks(std::string_view kind) {
+  return kind == "stt" ? g_stt_fallbacks.load() : kind == "tts" ? g_tts_fallbacks.load() : 0;
 }
 
 }  // namespace va::engines

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "voice/speech_recognizer.hpp"
 #include "voice/speech_synthesizer.hpp"
@@ -21,7 +22,8 @@ std::shared_ptr<voice::SpeechRecognizer> with_fallback(std::shared_ptr<voice::Sp
 std::shared_ptr<voice::SpeechSynthesizer> with_fallback(std::shared_ptr<voice::SpeechSynthesizer> primary,
                                                         std::shared_ptr<voice::SpeechSynthesizer> fallback);
 
-// Fallbacks taken since start, by every decorator of the process.
+// Fallbacks taken since start, by every decorator of the process; by kind ("stt", "tts").
 std::uint64_t engine_fallbacks();
+std::uint64_t engine_fallbacks(std::string_view kind);
 
 }  // namespace va::engines

@@ -144,6 +144,7 @@ TEST(OpenAiSpeech, ATimeoutFallsBackToEmbeddedWhisperAndRhvoiceAgainstTheFake) {
 
   // Through the registry as `serve` makes it: openai with its embedded fallback.
   const auto before = engine_fallbacks();
+  const auto stt_before = engine_fallbacks("stt");
   auto stt = test::registry().make_recognizer("openai", settings_for(fake, "whisper-1", kKey, 1s, "whisper"));
   ASSERT_TRUE(stt) << stt.error().to_string();
   EXPECT_THAT(heard(**stt, pcm, "ru"), HasSubstr("часы работы"));
@@ -155,6 +156,7 @@ TEST(OpenAiSpeech, ATimeoutFallsBackToEmbeddedWhisperAndRhvoiceAgainstTheFake) {
   ASSERT_TRUE(said) << said.error().to_string();
   EXPECT_THAT(heard(*f.whisper, said->pcm, "en"), HasSubstr("opening hours"));
   EXPECT_EQ(engine_fallbacks(), before + 2);
+  EXPECT_EQ(engine_fallbacks("stt"), stt_before + 1) << "one of each kind";
 }
 
 TEST(OpenAiSpeech, A500FallsBackAndACutStreamIsAnErrorAgainstTheFake) {
