@@ -116,8 +116,8 @@ TEST_F(CheckCommand, EverythingPassesWithARealServerAndAnAnsweringTrunk) {
             (std::vector<std::string>{
                 "configuration validation", "environment variables", "SIP trunk connectivity", kLiveKitCheck,
                 "LiveKit media library", "LiveKit agent worker", "audio codec configuration",
-                "speech engine: VAD", "speech engine: STT", "speech engine: TTS", "webhook endpoint",
-                "call simulation", "health monitoring", "error handling"}));
+                "speech engine: VAD", "speech engine: STT", "speech engine: TTS", "language model",
+                "webhook endpoint", "call simulation", "health monitoring", "error handling"}));
   for (const auto& entry : c.report["checks"]) {
     EXPECT_TRUE(entry.contains("reason") && entry.contains("hint")) << entry.dump();
   }
