@@ -184,7 +184,7 @@ void Conversation::on_audio(const media::AudioFrame& frame) {
   const bool was_idle = !endpointer_.in_onset() && !endpointer_.in_utterance();
   const bool vad_speech = vad_->is_speech(frame);
   const bool speech = settings_.require_voicing ? voicing_.is_speech(vad_speech, frame) : vad_speech;
-  auto event = endpointer_.push(speech, frame.timestamp);
+  auto event = endpointer_.push(speech, frame.timestamp, vad_->decision_lookback());
   const bool active = endpointer_.in_onset() || endpointer_.in_utterance();
 
   if (was_idle && active) {
@@ -208,6 +208,12 @@ void Conversation::on_audio(const media::AudioFrame& frame) {
 
   if (!event) return;
   if (event->kind == EndpointEvent::Kind::speech_started) {
+    // How long after the speech began it was confirmed (min_speech, gaps, the detector's window).
+    log::debug("conversation: speech started",
+               {{"call_id", call_.call_id},
+                {"confirmed_after_ms",
+                 static_cast<std::int64_t>(
+                     duration_of(static_cast<std::size_t>((frame.end() - event->start).count())).count())}});
     disarm_no_input();
     const bool playing =
         !playout_.empty() && playout_.front()->prompt && playout_.front()->prompt->synth_started;

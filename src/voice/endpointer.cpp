@@ -1,5 +1,7 @@
 #include "voice/endpointer.hpp"
 
+#include <algorithm>
+
 namespace va::voice {
 
 namespace {
@@ -10,14 +12,17 @@ media::SampleTime samples(std::chrono::milliseconds duration) {
 
 }  // namespace
 
-std::optional<EndpointEvent> Endpointer::push(bool speech, media::SampleTime timestamp) {
+std::optional<EndpointEvent> Endpointer::push(bool speech, media::SampleTime timestamp,
+                                              media::SampleTime lookback) {
   const media::SampleTime frame_end = timestamp + media::SampleTime{media::kFrameSamples};
   switch (state_) {
     case State::idle:
       if (!speech) return std::nullopt;
       state_ = State::onset;
-      start_ = timestamp;
-      speech_ = media::SampleTime{0};
+      // The lookback reaches no further than the stream's start.
+      lookback = std::clamp(lookback, media::SampleTime{0}, timestamp);
+      start_ = timestamp - lookback;
+      speech_ = lookback;
       [[fallthrough]];
     case State::onset:
       if (!speech) {

@@ -41,8 +41,10 @@ class Endpointer {
   explicit Endpointer(EndpointerSettings settings = {}) : settings_(settings) {}
 
   // The decision for the frame starting at `timestamp` (frames are 20 ms and consecutive). Returns the event
-  // this frame completes, if any.
-  std::optional<EndpointEvent> push(bool speech, media::SampleTime timestamp);
+  // this frame completes, if any. `lookback`: the decision also covers that much audio before the frame
+  // (VoiceActivityDetector::decision_lookback); speech that starts here is counted from there.
+  std::optional<EndpointEvent> push(bool speech, media::SampleTime timestamp,
+                                    media::SampleTime lookback = media::SampleTime{0});
 
   bool in_utterance() const { return state_ == State::speaking; }
   // Speech heard but not yet long enough to be an utterance.

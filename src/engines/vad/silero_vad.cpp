@@ -210,21 +210,32 @@ class SileroVad final : public voice::VoiceActivityDetector {
   bool is_speech(const media::AudioFrame& frame) override {
     // Frames (320 samples) and windows (512) do not align: samples wait in `pending_` until a window is
     // full; frames in between keep the last window's probability.
+    window_ran_ = false;
     for (auto sample : frame.samples) {
       pending_[pending_count_++] = static_cast<float>(sample) / 32768.0f;
       if (pending_count_ == kWindow) {
         run_window();
         pending_count_ = 0;
+        window_ran_ = true;
       }
     }
     if (speaking_ ? probability_ < off_threshold_ : probability_ >= on_threshold_) speaking_ = !speaking_;
     return speaking_;
   }
 
+  // A window that ran during the last frame (the only time the decision changes) ended `pending_count_`
+  // samples before that frame's end and began kWindow samples earlier: 12-32 ms before the frame.
+  media::SampleTime decision_lookback() const override {
+    if (!window_ran_) return media::SampleTime{0};
+    return media::SampleTime{static_cast<std::int64_t>(kWindow + pending_count_) -
+                             static_cast<std::int64_t>(media::kFrameSamples)};
+  }
+
   void reset() override {
     input_buffer_.fill(0);
     state_buffer_.fill(0);
     pending_count_ = 0;
+    window_ran_ = false;
     probability_ = 0;
     speaking_ = false;
   }
@@ -273,6 +284,7 @@ class SileroVad final : public voice::VoiceActivityDetector {
   float probability_out_ = 0;
   std::array<float, kWindow> pending_{};
   std::size_t pending_count_ = 0;
+  bool window_ran_ = false;  // during the last is_speech()
   float probability_ = 0;
   bool speaking_ = false;
   OrtPtr<OrtValue> input_, state_, sample_rate_, output_, state_out_;

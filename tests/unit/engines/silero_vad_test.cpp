@@ -285,6 +285,38 @@ TEST(SileroVad, IsAtLeastAsAccurateAsWebRtcOnSpeechIn5dBNoise) {
   }
 }
 
+TEST(SileroVad, ADecisionLooksBackToTheStartOfItsWindow) {
+  std::string why;
+  auto vad = silero(why);
+  VA_REQUIRE_SILERO(vad, why);
+  const auto& clip = speech_clip(why);
+  VA_REQUIRE_CLIP(clip, why);
+  // Eight 320-sample frames hold five 512-sample windows: five frames of eight end a window, whose start
+  // lies 192-511 samples before the frame's; the other three keep the previous decision and look back 0.
+  std::size_t with_window = 0;
+  std::size_t onsets = 0;
+  bool was_speech = false;
+  const std::size_t frames = frames_of(clip);
+  for (std::size_t i = 0; i < frames; ++i) {
+    const bool speech = vad->is_speech(frame_at(clip, i));
+    const auto lookback = vad->decision_lookback().count();
+    if (lookback != 0) {
+      ++with_window;
+      EXPECT_GE(lookback, 192) << "frame " << i;
+      EXPECT_LT(lookback, 512) << "frame " << i;
+    }
+    if (speech && !was_speech) {
+      ++onsets;
+      EXPECT_NE(lookback, 0) << "a decision changes only when a window ran, frame " << i;
+    }
+    was_speech = speech;
+  }
+  EXPECT_NEAR(static_cast<double>(with_window), static_cast<double>(frames) * 5.0 / 8.0, 1.0);
+  EXPECT_GE(onsets, 2u);
+  vad->reset();
+  EXPECT_EQ(vad->decision_lookback().count(), 0);
+}
+
 TEST(SileroVad, DetectorsOverOneModelKeepTheirOwnState) {
   std::string why;
   auto a = silero(why);

@@ -94,6 +94,27 @@ TEST(Endpointer, AnEndlessNoiseIsCutAtMaxUtterance) {
   EXPECT_EQ(seen[2].event.start, kFrame * 250);
 }
 
+TEST(Endpointer, AWindowedDecisionCountsItsSpeechFromTheWindowsStart) {
+  // A detector deciding on 32 ms windows says "speech" for frame 10, on a window that began 24 ms (384
+  // samples) before it: the utterance starts there, and min_speech (8 frames) is reached that much sooner.
+  Endpointer e(settings());
+  const SampleTime lookback{384};
+  std::vector<Seen> seen;
+  for (std::size_t i = 0; i < 60; ++i) {
+    const bool speech = i >= 10;
+    if (auto event = e.push(speech, kFrame * static_cast<std::int64_t>(i), speech ? lookback : SampleTime{0}))
+      seen.push_back({i, *event});
+  }
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].event.start, kFrame * 10 - lookback);
+  EXPECT_EQ(seen[0].frame, 16u);  // 7 frames + 24 ms of speech ≥ 160 ms; without the lookback frame 17
+
+  // It never reaches before the stream's start.
+  Endpointer first(settings());
+  ASSERT_FALSE(first.push(true, SampleTime{0}, lookback));
+  EXPECT_EQ(first.utterance_start(), SampleTime{0});
+}
+
 TEST(Endpointer, ResetForgetsAnUtteranceInProgress) {
   Endpointer e(settings());
   run(e, times('#', 20));
