@@ -7,6 +7,10 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+bool is_continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
 // The UTF-8 character that ends at byte `end` (exclusive) is a single letter word: "т." in "т.е.", "A."
 bool single_letter_before(std::string_view text, std::size_t end) {
   if (end == 0) return false;
@@ -101,13 +105,21 @@ std::string speakable(std::string_view text) {
 std::optional<std::string> SentenceSplitter::next() {
   while (true) {
     std::size_t end = sentence_end(buffer_);
-    if (end == std::string::npos && buffer_.size() > max_chars_) {
-      // A run-on: cut at the last comma, else the last space, within the limit.
+    // A run-on: also when its end has already arrived (a whole reply in one piece), so that the cut does
+    // not depend on how the stream was split.
+    if (end == std::string::npos ? buffer_.size() > max_chars_ : end > max_chars_) {
+      // Cut at the last comma, else the last space, within the limit.
       std::string_view head(buffer_.data(), max_chars_);
       std::size_t cut = head.rfind(", ");
       if (cut == std::string_view::npos) cut = head.rfind(' ');
       end = cut == std::string_view::npos ? max_chars_ : cut + 1;
-      while (end < buffer_.size() && (static_cast<unsigned char>(buffer_[end]) & 0xC0) == 0x80) ++end;
+      // Back to the start of the character the limit falls in: going forward would overrun the limit, and
+      // the character's last bytes may not have arrived yet.
+      while (end > 0 && is_continuation(buffer_[end])) --end;
+      if (end == 0) {  // a limit shorter than one character: give that character whole
+        end = 1;
+        while (end < buffer_.size() && is_continuation(buffer_[end])) ++end;
+      }
     }
     if (end == std::string::npos) return std::nullopt;
     std::string sentence = speakable(std::string_view(buffer_).substr(0, end));
