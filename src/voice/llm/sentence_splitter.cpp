@@ -16,6 +16,8 @@ bool single_letter_before(std::string_view text, std::size_t end) {
   if (end == 0) return false;
   std::size_t start = end - 1;
   while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
+  // A one-digit number ends a sentence ("добавочный 5. Спасибо"): only letters make abbreviations.
+  if (text[start] >= '0' && text[start] <= '9') return false;
   if (start == 0) return true;
   char before = text[start - 1];
   return is_space(before) || before == '.' || before == '(';
