@@ -150,9 +150,10 @@ void LlmDialogue::request() {
   std::size_t first = history_.size() > static_cast<std::size_t>(settings_->max_history)
                           ? history_.size() - static_cast<std::size_t>(settings_->max_history)
                           : 0;
-  while (first < history_.size() && history_[first].role != ChatRole::user) ++first;
-  if (first != 0 && first < history_.size())
-    req.messages.push_back({ChatRole::user, std::string(kCallConnected), {}, {}});
+  // Back, not forward, to the user message that opened the exchange: forward, a turn with many tool
+  // rounds left no message at all, and the extra "call connected" message it prepended stood unjoined
+  // before that user message (two user messages in a row). The window may exceed max_history by one turn.
+  while (first > 0 && history_[first].role != ChatRole::user) --first;
   for (std::size_t i = first; i < history_.size(); ++i) {
     const auto& m = history_[i];
     if (m.role == ChatRole::assistant && m.content.empty() && m.tool_calls.empty()) continue;
@@ -228,7 +229,8 @@ void LlmDialogue::on_timeout() {
   log::warn("llm: no answer within the timeout",
             {{"call_id", host_->call().call_id},
              {"timeout_ms", static_cast<std::int64_t>(settings_->timeout.count())}});
-  const bool said_something = !history_[reply_index_].content.empty() || !splitter_.flush().empty();
+  // Flushed first, always: a half-written sentence left in the splitter would be glued to the next reply.
+  const bool said_something = !splitter_.flush().empty() || !history_[reply_index_].content.empty();
   const int id = std::exchange(chat_id_, 0);
   host_->cancel_chat(id);
   if (said_something) return;  // the reply stopped short; the caller speaks next
