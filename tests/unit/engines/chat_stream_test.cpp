@@ -1,141 +1,282 @@
-// Reading a streamed chat completion (src/engines/llm/chat_stream.hpp): the event stream and the chunks.
+// Reading a streamed OpenAI-compatible chat completion: the event stream as the WHATWG HTML "Server-sent
+// events" section defines it (line ends, comments, multi-line data), and the chat.completion.chunk objects
+// of OpenAI's Chat Completions streaming reference (text deltas, tool call fragments by index, the usage
+// chunk with empty choices, [DONE]); and the request body we send.
 #include "engines/llm/chat_stream.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace va::engines::llm {
 namespace {
 
-using Events = std::vector<std::pair<std::string, std::string>>;
+using nlohmann::json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
-Events parse(const std::string& bytes, std::size_t step) {
+struct Event {
+  std::string event;
+  std::string data;
+  bool operator==(const Event&) const = default;
+};
+
+void PrintTo(const Event& e, std::ostream* os) {
+  *os << "{" << e.event << ": " << ::testing::PrintToString(e.data) << "}";
+}
+
+// Feeds `stream` in pieces cut at `cuts`, then finishes.
+std::vector<Event> events(std::string_view stream, const std::vector<std::size_t>& cuts = {}) {
   SseParser parser;
-  Events out;
-  auto on_event = [&](std::string_view event, std::string_view data) { out.emplace_back(event, data); };
-  for (std::size_t i = 0; i < bytes.size(); i += step)
-    EXPECT_TRUE(parser.feed(std::string_view(bytes).substr(i, step), on_event));
+  std::vector<Event> out;
+  auto on_event = [&](std::string_view event, std::string_view data) {
+    out.push_back({std::string(event), std::string(data)});
+  };
+  std::size_t at = 0;
+  for (auto cut : cuts) {
+    EXPECT_TRUE(parser.feed(stream.substr(at, cut - at), on_event));
+    at = cut;
+  }
+  EXPECT_TRUE(parser.feed(stream.substr(at), on_event));
   parser.finish(on_event);
   return out;
 }
 
-TEST(SseParser, LineEndsCommentsFieldsAndMultiLineDataWhateverTheSplit) {
+TEST(SseParser, LfCrlfAndCrLineEndsAreAlike) {
+  const std::vector<Event> expected{{"message", "one"}, {"message", "two"}};
+  EXPECT_EQ(events("data: one\n\ndata: two\n\n"), expected);
+  EXPECT_EQ(events("data: one\r\n\r\ndata: two\r\n\r\n"), expected);
+  EXPECT_EQ(events("data: one\r\rdata: two\r\r"), expected);
+  EXPECT_EQ(events("data: one\r\n\ndata: two\n\r\n"), expected);
+}
+
+TEST(SseParser, CommentsAndUnknownFieldsAreIgnoredAndDataLinesJoin) {
+  EXPECT_THAT(events(": keep-alive\n\nid: 7\nretry: 100\nevent: delta\ndata: first\ndata:second\ndata\n\n"),
+              ElementsAre(Event{"delta", "first\nsecond\n"}));
+  EXPECT_THAT(events(": only a comment\n\n\n\n"), IsEmpty());  // no data: nothing dispatched
+  EXPECT_THAT(events("data:  two spaces\n\n"), ElementsAre(Event{"message", " two spaces"}));
+}
+
+TEST(SseParser, EverySplitPositionGivesTheSameEvents) {
   const std::string stream =
-      ": keep-alive\r\n\r\ndata: one\n\nevent: update\rdata: two\rdata:three\r\rid: 7\nretry: 10\n\n"
-      "data: last";
-  const Events expected{{"message", "one"}, {"update", "two\nthree"}, {"message", "last"}};
-  for (std::size_t step = 1; step <= stream.size(); ++step) EXPECT_EQ(parse(stream, step), expected) << step;
+      ": hi\r\nevent: chunk\r\ndata: {\"a\":1}\r\ndata: line2\r\n\r\ndata: x\rdata: y\r\rdata: [DONE]\n\n";
+  const auto whole = events(stream);
+  ASSERT_EQ(whole.size(), 3u);
+  EXPECT_EQ(whole[0], (Event{"chunk", "{\"a\":1}\nline2"}));
+  EXPECT_EQ(whole[1], (Event{"message", "x\ny"}));
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut)
+    EXPECT_EQ(events(stream, {cut}), whole) << "cut at " << cut;
+  for (std::size_t a = 0; a <= stream.size(); a += 3)
+    for (std::size_t b = a; b <= stream.size(); b += 5) EXPECT_EQ(events(stream, {a, b}), whole);
 }
 
-TEST(SseParser, AnEventLargerThanTheLimitIsRefused) {
-  SseParser parser(1024);
-  auto ignore = [](std::string_view, std::string_view) {};
-  EXPECT_TRUE(parser.feed("data: " + std::string(500, 'x') + "\n", ignore));
-  EXPECT_FALSE(parser.feed("data: " + std::string(600, 'y'), ignore));
+TEST(SseParser, FinishDispatchesAnUnterminatedLastEvent) {
+  EXPECT_THAT(events("data: a\n\ndata: [DONE]\n"),
+              ElementsAre(Event{"message", "a"}, Event{"message", "[DONE]"}));
+  EXPECT_THAT(events("data: [DONE]"), ElementsAre(Event{"message", "[DONE]"}));
 }
 
-std::string chunk(const nlohmann::json& delta, const char* finish = nullptr) {
-  nlohmann::json choice{{"index", 0}, {"delta", delta}};
-  choice["finish_reason"] = finish ? nlohmann::json(finish) : nlohmann::json();
-  return nlohmann::json{{"choices", {choice}}}.dump();
+TEST(SseParser, AnOversizedEventBreaksTheStreamOff) {
+  SseParser parser(64);
+  int dispatched = 0;
+  auto on_event = [&](std::string_view, std::string_view) { ++dispatched; };
+  EXPECT_TRUE(parser.feed("data: small\n\n", on_event));
+  EXPECT_EQ(dispatched, 1);
+  std::string big = "data: " + std::string(40, 'x') + "\ndata: " + std::string(40, 'y');
+  EXPECT_FALSE(parser.feed(big, on_event));
+  SseParser line_only(16);
+  EXPECT_FALSE(line_only.feed(std::string(100, 'z'), on_event));  // one line without an end
 }
 
-TEST(ChatChunkDecoder, TextToolCallFragmentsUsageAndDone) {
+// --- chunks --------------------------------------------------------------------------------------------
+
+struct Decoded {
+  bool ok = true;
+  std::vector<std::string> texts;
   ChatChunkDecoder decoder;
-  std::string streamed;
-  auto on_text = [&](std::string_view t) { streamed += t; };
-  ASSERT_TRUE(decoder.on_data(chunk({{"role", "assistant"}, {"content", "Соединяю"}}), on_text));
-  ASSERT_TRUE(decoder.on_data(chunk({{"content", ". "}}), on_text));
-  ASSERT_TRUE(
-      decoder.on_data(chunk({{"tool_calls",
-                              {{{"index", 0},
-                                {"id", "call_1"},
-                                {"function", {{"name", "transfer_call"}, {"arguments", "{\"ta"}}}}}}}),
-                      on_text));
-  ASSERT_TRUE(decoder.on_data(
-      chunk({{"tool_calls", {{{"index", 0}, {"function", {{"arguments", "rget\":"}}}}}}}), on_text));
-  // llama-cpp-python repeats the name in every delta: it is not doubled.
-  ASSERT_TRUE(decoder.on_data(
-      chunk({{"tool_calls",
-              {{{"index", 0}, {"function", {{"name", "transfer_call"}, {"arguments", "\"operator\"}"}}}}}}},
-            "tool_calls"),
-      on_text));
-  ASSERT_TRUE(
-      decoder.on_data(R"({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":5}})", on_text));
-  ASSERT_TRUE(decoder.on_data("[DONE]", on_text));
-  EXPECT_TRUE(decoder.done());
-  auto result = decoder.result();
-  EXPECT_EQ(streamed, "Соединяю. ");
-  EXPECT_EQ(result.text, streamed);
-  ASSERT_EQ(result.tool_calls.size(), 1u);
-  EXPECT_EQ(result.tool_calls[0].id, "call_1");
+};
+
+void decode(Decoded& d, std::string_view data) {
+  if (!d.ok) return;
+  d.ok = d.decoder.on_data(data, [&](std::string_view text) { d.texts.emplace_back(text); });
+}
+
+TEST(ChatChunkDecoder, TextDeltasInOrderThenFinishReasonUsageAndDone) {
+  Decoded d;
+  decode(d, R"({"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})");
+  decode(d, R"({"choices":[{"index":0,"delta":{"content":"Здравст"}}]})");
+  decode(d, R"({"choices":[{"index":0,"delta":{"content":"вуйте!"}}]})");
+  decode(d, R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})");
+  decode(d, R"({"choices":[],"usage":{"prompt_tokens":42,"completion_tokens":7,"total_tokens":49}})");
+  EXPECT_FALSE(d.decoder.done());
+  decode(d, "[DONE]");
+  ASSERT_TRUE(d.ok) << d.decoder.error();
+  EXPECT_TRUE(d.decoder.done());
+  EXPECT_THAT(d.texts, ElementsAre("Здравст", "вуйте!"));
+  auto result = d.decoder.result();
+  EXPECT_EQ(result.text, "Здравствуйте!");
+  EXPECT_EQ(result.finish_reason, "stop");
+  EXPECT_EQ(result.prompt_tokens, 42);
+  EXPECT_EQ(result.completion_tokens, 7);
+  EXPECT_TRUE(result.tool_calls.empty());
+}
+
+TEST(ChatChunkDecoder, WithoutUsageTheCountsAreUnknown) {
+  Decoded d;
+  decode(d, R"({"choices":[{"index":0,"delta":{"content":"Да."},"finish_reason":"stop"}]})");
+  EXPECT_EQ(d.decoder.result().prompt_tokens, -1);
+  EXPECT_EQ(d.decoder.result().completion_tokens, -1);
+}
+
+TEST(ChatChunkDecoder, ToolCallFragmentsAreJoinedByIndex) {
+  Decoded d;
+  decode(
+      d,
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"transfer_call","arguments":""}}]}}]})");
+  decode(
+      d,
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_b","type":"function","function":{"name":"send_dtmf","arguments":"{\"digits\":"}}]}}]})");
+  decode(
+      d,
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"tar"}}]}}]})");
+  decode(
+      d,
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"get\":\"oper"}}]}}]})");
+  decode(
+      d,
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"\"1#\"}"}}]}}]})");
+  decode(
+      d,
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"ator\"}"}}]}}]})");
+  decode(d, R"({"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]})");
+  ASSERT_TRUE(d.ok) << d.decoder.error();
+  auto result = d.decoder.result();
+  EXPECT_EQ(result.finish_reason, "tool_calls");
+  ASSERT_EQ(result.tool_calls.size(), 2u);
+  EXPECT_EQ(result.tool_calls[0].id, "call_a");
   EXPECT_EQ(result.tool_calls[0].name, "transfer_call");
   EXPECT_EQ(result.tool_calls[0].arguments, R"({"target":"operator"})");
-  EXPECT_EQ(result.finish_reason, "tool_calls");
-  EXPECT_EQ(result.prompt_tokens, 12);
-  EXPECT_EQ(result.completion_tokens, 5);
+  EXPECT_EQ(result.tool_calls[1].id, "call_b");
+  EXPECT_EQ(result.tool_calls[1].arguments, R"({"digits":"1#"})");
+  EXPECT_TRUE(d.texts.empty());
 }
 
-TEST(ChatChunkDecoder, ServerErrorsGarbageAndAbsurdIndexesAreErrors) {
-  ChatChunkDecoder a;
-  EXPECT_FALSE(a.on_data(R"({"error":{"message":"rate limited","type":"requests"}})", {}));
-  EXPECT_EQ(a.error(), "the server reported: rate limited");
-  ChatChunkDecoder b;
-  EXPECT_FALSE(b.on_data("{not json", {}));
-  EXPECT_NE(b.error().find("not a JSON object"), std::string::npos);
-  ChatChunkDecoder c;
-  EXPECT_FALSE(c.on_data(chunk({{"tool_calls", {{{"index", 100000}, {"function", {{"name", "x"}}}}}}}), {}));
-  ChatChunkDecoder d;
-  EXPECT_TRUE(d.on_data(R"({"choices":"nonsense","usage":7})", {})) << "odd shapes are ignored, not fatal";
-  EXPECT_TRUE(d.result().text.empty());
+TEST(ChatChunkDecoder, AToolCallWithoutIdGetsOne) {
+  Decoded d;
+  decode(d, R"({"choices":[{"delta":{"tool_calls":[{"function":{"name":"end_call","arguments":"{}"}}]}}]})");
+  ASSERT_EQ(d.decoder.result().tool_calls.size(), 1u);
+  EXPECT_EQ(d.decoder.result().tool_calls[0].id, "call_0");
+}
+
+TEST(ChatChunkDecoder, TheServersErrorObjectIsAnErrorWithItsMessage) {
+  Decoded d;
+  decode(d, R"({"error":{"message":"model overloaded","type":"server_error"}})");
+  EXPECT_FALSE(d.ok);
+  EXPECT_THAT(d.decoder.error(), HasSubstr("model overloaded"));
+}
+
+TEST(ChatChunkDecoder, InvalidJsonIsAnError) {
+  for (std::string_view bad : {"{\"choices\":[", "not json", "[1,2]", "\"text\""}) {
+    Decoded d;
+    decode(d, bad);
+    EXPECT_FALSE(d.ok) << bad;
+    EXPECT_FALSE(d.decoder.error().empty());
+  }
+}
+
+TEST(ChatChunkDecoder, AToolCallIndexOutOfRangeIsAnError) {
+  for (std::string_view index : {"-1", "65", "100000000000"}) {
+    Decoded d;
+    decode(d, R"({"choices":[{"delta":{"tool_calls":[{"index":)" + std::string(index) +
+                  R"(,"function":{"name":"x","arguments":"{}"}}]}}]})");
+    EXPECT_FALSE(d.ok) << index;
+    EXPECT_THAT(d.decoder.error(), HasSubstr("index out of range"));
+  }
+}
+
+TEST(ChatChunkDecoder, OtherChoicesAndOddShapesAreIgnored) {
+  Decoded d;
+  decode(d, R"({"choices":[{"index":1,"delta":{"content":"other"}}]})");
+  decode(d, R"({"choices":[1,"x",{"delta":"text"},{"delta":{"content":5}}]})");
+  decode(d, R"({"object":"chat.completion.chunk"})");
+  ASSERT_TRUE(d.ok) << d.decoder.error();
+  EXPECT_TRUE(d.texts.empty());
+  EXPECT_EQ(d.decoder.result().text, "");
 }
 
 TEST(ChatChunkDecoder, AWholeAnswerWithToolCalls) {
   ChatChunkDecoder decoder;
-  std::string streamed;
+  std::vector<std::string> texts;
   ASSERT_TRUE(decoder.on_whole(
-      R"({"choices":[{"index":0,"finish_reason":"tool_calls","message":{"content":"Ok.","tool_calls":[)"
-      R"({"id":"c9","type":"function","function":{"name":"end_call","arguments":"{}"}}]}}],)"
-      R"("usage":{"prompt_tokens":4,"completion_tokens":2}})",
-      [&](std::string_view t) { streamed += t; }));
+      R"({"choices":[{"index":0,"finish_reason":"tool_calls","message":{"role":"assistant","content":"Соединяю.",
+          "tool_calls":[{"id":"call_9","type":"function","function":{"name":"transfer_call",
+          "arguments":"{\"target\":\"operator\"}"}}]}}],"usage":{"prompt_tokens":10,"completion_tokens":5}})",
+      [&](std::string_view text) { texts.emplace_back(text); }))
+      << decoder.error();
+  EXPECT_TRUE(decoder.done());
+  EXPECT_THAT(texts, ElementsAre("Соединяю."));
   auto result = decoder.result();
-  EXPECT_EQ(streamed, "Ok.");
+  EXPECT_EQ(result.text, "Соединяю.");
+  EXPECT_EQ(result.finish_reason, "tool_calls");
+  EXPECT_EQ(result.prompt_tokens, 10);
   ASSERT_EQ(result.tool_calls.size(), 1u);
-  EXPECT_EQ(result.tool_calls[0].name, "end_call");
-  EXPECT_EQ(result.completion_tokens, 2);
+  EXPECT_EQ(result.tool_calls[0].id, "call_9");
+  EXPECT_EQ(result.tool_calls[0].arguments, R"({"target":"operator"})");
+
   ChatChunkDecoder empty;
   EXPECT_FALSE(empty.on_whole(R"({"choices":[]})", {}));
+  EXPECT_THAT(empty.error(), HasSubstr("no choices"));
 }
 
-TEST(ChatRequestBody, MessagesToolsAndChoice) {
+// --- the request ---------------------------------------------------------------------------------------
+
+TEST(ChatRequestBody, MessagesToolsAndStreamingOptions) {
   voice::ChatRequest request;
-  request.messages = {{voice::ChatRole::system, "Be brief.", {}, {}},
-                      {voice::ChatRole::user, "Hi \xff", {}, {}},
-                      {voice::ChatRole::assistant, "", {{"c1", "lookup", R"({"id":"7"})"}}, {}},
-                      {voice::ChatRole::tool, R"({"status":"sent"})", {}, "c1"}};
-  request.tools = {{"lookup", "Find an order", R"({"type":"object","properties":{"id":{"type":"string"}}})"},
-                   {"broken", "Bad schema", "{not json"}};
-  request.tool_choice = "lookup";
-  request.max_tokens = 50;
-  auto body = nlohmann::json::parse(chat_request_body(request, "gpt-test"));
-  EXPECT_EQ(body["model"], "gpt-test");
+  request.max_tokens = 120;
+  request.messages = {
+      {voice::ChatRole::system, "Be brief.", {}, {}},
+      {voice::ChatRole::user, "Соедините с оператором", {}, {}},
+      {voice::ChatRole::assistant, "", {{"call_1", "transfer_call", R"({"target":"boss"})"}}, {}},
+      {voice::ChatRole::tool, R"({"error":"unknown target"})", {}, "call_1"},
+  };
+  request.tools = {{"transfer_call", "Transfer the caller.", R"({"type":"object","properties":{}})"},
+                   {"broken", "Bad schema.", "{not json"}};
+  auto body = json::parse(chat_request_body(request, "gemma-3"));
+  EXPECT_EQ(body["model"], "gemma-3");
   EXPECT_EQ(body["stream"], true);
   EXPECT_EQ(body["stream_options"]["include_usage"], true);
-  EXPECT_EQ(body["max_tokens"], 50);
+  EXPECT_EQ(body["max_tokens"], 120);
+  ASSERT_EQ(body["messages"].size(), 4u);
   EXPECT_EQ(body["messages"][0]["role"], "system");
-  EXPECT_EQ(body["messages"][2]["tool_calls"][0]["function"]["arguments"], R"({"id":"7"})");
+  EXPECT_EQ(body["messages"][1]["content"], "Соедините с оператором");
+  const auto& call = body["messages"][2]["tool_calls"][0];
+  EXPECT_EQ(call["id"], "call_1");
+  EXPECT_EQ(call["type"], "function");
+  EXPECT_EQ(call["function"]["name"], "transfer_call");
+  EXPECT_EQ(call["function"]["arguments"], R"({"target":"boss"})");  // a string, as the API wants
   EXPECT_EQ(body["messages"][3]["role"], "tool");
-  EXPECT_EQ(body["messages"][3]["tool_call_id"], "c1");
+  EXPECT_EQ(body["messages"][3]["tool_call_id"], "call_1");
+  EXPECT_FALSE(body["messages"][1].contains("tool_call_id"));
+  ASSERT_EQ(body["tools"].size(), 2u);
   EXPECT_EQ(body["tools"][0]["type"], "function");
-  EXPECT_EQ(body["tools"][0]["function"]["parameters"]["properties"]["id"]["type"], "string");
-  EXPECT_EQ(body["tools"][1]["function"]["parameters"]["type"], "object") << "a broken schema: an empty one";
-  EXPECT_EQ(body["tool_choice"]["function"]["name"], "lookup");
-  request.tool_choice = "required";
-  EXPECT_EQ(nlohmann::json::parse(chat_request_body(request, "m"))["tool_choice"], "required");
+  EXPECT_EQ(body["tools"][0]["function"]["name"], "transfer_call");
+  EXPECT_EQ(body["tools"][0]["function"]["description"], "Transfer the caller.");
+  EXPECT_EQ(body["tools"][0]["function"]["parameters"],
+            json({{"type", "object"}, {"properties", json::object()}}));
+  EXPECT_EQ(body["tools"][1]["function"]["parameters"],
+            json({{"type", "object"}, {"properties", json::object()}}));
+}
+
+TEST(ChatRequestBody, NoToolsNoToolsKeyAndInvalidUtf8DoesNotThrow) {
+  voice::ChatRequest request;
+  request.messages = {{voice::ChatRole::user, std::string("caf\xC3") + "\xFF end", {}, {}}};
+  std::string text;
+  EXPECT_NO_THROW(text = chat_request_body(request, "m"));
+  auto body = json::parse(text);
+  EXPECT_FALSE(body.contains("tools"));
+  EXPECT_THAT(body["messages"][0]["content"].get<std::string>(), HasSubstr(" end"));
 }
 
 }  // namespace

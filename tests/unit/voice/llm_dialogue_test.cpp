@@ -1,142 +1,196 @@
-// The AI dialogue (src/voice/llm/llm_dialogue.hpp) driven through the recording DialogueHost: the test plays
-// the model (streams text, finishes requests) and the caller (turns, barge-ins).
+// The AI dialogue driven as the conversation drives it, through a recording DialogueHost that also plays the
+// model's part (chats are streamed and finished by the test): what the caller hears, what the model is
+// sent, and what the model may and may not make happen.
 #include "voice/llm/llm_dialogue.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <string>
-#include <vector>
 
 #include "recording_dialogue_host.hpp"
-#include "voice/flow/flow_dialogue.hpp"
-#include "voice/flow/flow_loader.hpp"
 
 namespace va::voice::llm {
 namespace {
 
+using nlohmann::json;
 using test::RecordingDialogueHost;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
-ChatResult done(std::string text, std::vector<ToolCall> calls = {}, int prompt = 10, int completion = 5) {
+constexpr const char* kPrompt = "You are the receptionist of Example Company.";
+// The default phrases: the model gave no usable answer; the caller's words were not recognised; a limit.
+const std::string kFallbackRu = LlmSettings{}.fallback_phrase.at("ru");
+const std::string kNotHeardRu = LlmSettings{}.not_heard_phrase.at("ru");
+const std::string kLimitRu = LlmSettings{}.limit_phrase.at("ru");
+
+std::shared_ptr<LlmSettings> base_settings() {
+  auto s = std::make_shared<LlmSettings>();
+  s->system_prompt = kPrompt;
+  return s;
+}
+
+ChatResult reply(std::string text, std::vector<ToolCall> calls = {}) {
   ChatResult r;
+  r.finish_reason = calls.empty() ? "stop" : "tool_calls";
   r.text = std::move(text);
   r.tool_calls = std::move(calls);
-  r.finish_reason = r.tool_calls.empty() ? "stop" : "tool_calls";
-  r.prompt_tokens = prompt;
-  r.completion_tokens = completion;
   return r;
 }
 
-UserTurn speech(std::string text, bool barged_in = false) {
-  return UserTurn{UserTurn::Kind::speech, std::move(text), barged_in};
+// The model answers the oldest request: streams `text` (as one piece), then finishes.
+void answer(RecordingDialogueHost& host, const std::string& text, std::vector<ToolCall> calls = {}) {
+  if (!text.empty()) host.stream_chat({text});
+  host.finish_chat(reply(text, std::move(calls)));
 }
 
-const ChatMessage* last_of(const std::vector<ChatMessage>& messages, ChatRole role) {
-  for (auto it = messages.rbegin(); it != messages.rend(); ++it)
-    if (it->role == role) return &*it;
-  return nullptr;
+ChatError engine_error(std::string message) {
+  return ChatError{ChatError::Kind::engine, "test", std::move(message)};
 }
 
-class LlmDialogueTest : public ::testing::Test {
- protected:
-  std::shared_ptr<LlmSettings> settings = std::make_shared<LlmSettings>();
+UserTurn speech(std::string text) {
+  return {UserTurn::Kind::speech, std::move(text), false};
+}
+
+std::vector<ChatRole> roles(const std::vector<ChatMessage>& messages) {
+  std::vector<ChatRole> out;
+  for (const auto& m : messages) out.push_back(m.role);
+  return out;
+}
+
+std::vector<std::string> tool_names(const ChatRequest& request) {
+  std::vector<std::string> out;
+  for (const auto& t : request.tools) out.push_back(t.name);
+  return out;
+}
+
+// A dialogue that was started and whose first request (the greeting) the model answered.
+struct Greeted {
+  explicit Greeted(std::shared_ptr<LlmSettings> s = base_settings()) : dialogue(std::move(s)) {
+    dialogue.start(host);
+    answer(host, "Здравствуйте.");
+    host.take_said();
+  }
   RecordingDialogueHost host;
-
-  void SetUp() override {
-    settings->system_prompt = "Ты администратор компании Пример.";
-    settings->transfer_targets = {{"operator", "sip:100@pbx"}};
-  }
-  std::unique_ptr<LlmDialogue> start(std::string instructions = {},
-                                     std::function<void(std::string)> on_return = {}) {
-    auto d = std::make_unique<LlmDialogue>(settings, std::move(instructions), std::move(on_return));
-    d->start(host);
-    return d;
-  }
-  // The model answers the oldest request with `text` in pieces, then finishes it.
-  void answer(const std::vector<std::string>& pieces, std::vector<ToolCall> calls = {}) {
-    std::string text;
-    for (const auto& p : pieces) text += p;
-    host.stream_chat(pieces);
-    host.finish_chat(done(text, std::move(calls)));
-  }
+  LlmDialogue dialogue;
 };
 
-TEST_F(LlmDialogueTest, WithoutAGreetingTheModelGreetsWithTheCallInItsSystemMessage) {
-  host.context.attributes = {{"sip.trunkPhoneNumber", "+74950000000"}};
-  auto d = start();
+TEST(LlmDialogueStart, WithoutGreetingAsksTheModelWithTheCallInTheSystemPrompt) {
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  EXPECT_TRUE(host.said.empty());
   ASSERT_EQ(host.chats.size(), 1u);
   const auto& request = host.chats.front().request;
   ASSERT_GE(request.messages.size(), 2u);
   EXPECT_EQ(request.messages[0].role, ChatRole::system);
-  const auto& system = request.messages[0].content;
-  EXPECT_NE(system.find("Ты администратор компании Пример."), std::string::npos);
-  EXPECT_NE(system.find("Answer in Russian"), std::string::npos);
-  EXPECT_NE(system.find("+79990001122"), std::string::npos) << "the caller";
-  EXPECT_NE(system.find("sip.trunkPhoneNumber: +74950000000"), std::string::npos);
-  EXPECT_EQ(request.messages[1].role, ChatRole::user) << "templates want the user first";
-  ASSERT_EQ(request.tools.size(), 3u);  // transfer_call, end_call, send_dtmf
-  EXPECT_EQ(request.tools[0].name, "transfer_call");
-  EXPECT_NE(request.tools[0].parameters.find("\"operator\""), std::string::npos);
+  EXPECT_THAT(request.messages[0].content, HasSubstr(kPrompt));
+  EXPECT_THAT(request.messages[0].content, HasSubstr("+79990001122"));
+  EXPECT_THAT(request.messages[0].content, HasSubstr("Russian"));
+  EXPECT_EQ(request.messages[1].role, ChatRole::user);
+  EXPECT_EQ(request.max_tokens, 200);
+  // Default tools; no transfer tool without targets, no return_to_flow outside a flow.
+  EXPECT_THAT(tool_names(request), ElementsAre("end_call", "send_dtmf"));
+  EXPECT_TRUE(dialogue.generating());
 }
 
-TEST_F(LlmDialogueTest, AConfiguredGreetingIsSaidAndBecomesTheAssistantsFirstWords) {
-  settings->greeting = {{"ru", "Здравствуйте! Компания Пример."}};
-  auto d = start();
+TEST(LlmDialogueStart, EnglishCallIsAnsweredInEnglish) {
+  RecordingDialogueHost host;
+  host.context.language = "en";
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  EXPECT_THAT(host.chats.front().request.messages[0].content, HasSubstr("Answer in English"));
+}
+
+TEST(LlmDialogueStart, GreetingIsSaidFirstAndIsTheAssistantsFirstWords) {
+  auto s = base_settings();
+  s->greeting = {{"ru", "Здравствуйте! Компания «Пример»."}};
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(s);
+  dialogue.start(host);
+  EXPECT_THAT(host.take_said(), ElementsAre("Здравствуйте! Компания «Пример»."));
   EXPECT_TRUE(host.chats.empty());
-  EXPECT_EQ(host.take_said(), (std::vector<std::string>{"Здравствуйте! Компания Пример."}));
-  d->on_user_turn(speech("Когда вы работаете?"));
+  ASSERT_EQ(dialogue.history().size(), 2u);
+  EXPECT_EQ(dialogue.history()[1].role, ChatRole::assistant);
+  EXPECT_EQ(dialogue.history()[1].content, "Здравствуйте! Компания «Пример».");
+
+  dialogue.on_user_turn(speech("Какие у вас часы работы?"));
+  ASSERT_EQ(host.chats.size(), 1u);
+  const auto& messages = host.chats.front().request.messages;
+  EXPECT_THAT(roles(messages),
+              ElementsAre(ChatRole::system, ChatRole::user, ChatRole::assistant, ChatRole::user));
+  EXPECT_EQ(messages[2].content, "Здравствуйте! Компания «Пример».");
+  EXPECT_EQ(messages[3].content, "Какие у вас часы работы?");
+}
+
+TEST(LlmDialogueStreaming, EachSentenceIsSaidAsSoonAsItIsWritten) {
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  host.stream_chat({"Здравствуйте! Чем мо", "гу помочь? Я"});
+  EXPECT_THAT(host.take_said(), ElementsAre("Здравствуйте!", "Чем могу помочь?"));  // before the end
+  host.stream_chat({" слушаю вас"});
+  EXPECT_THAT(host.take_said(), IsEmpty());
+  host.finish_chat(reply("Здравствуйте! Чем могу помочь? Я слушаю вас"));
+  EXPECT_THAT(host.take_said(), ElementsAre("Я слушаю вас"));
+  EXPECT_FALSE(dialogue.generating());
+  EXPECT_EQ(dialogue.history().back().role, ChatRole::assistant);
+  EXPECT_EQ(dialogue.history().back().content, "Здравствуйте! Чем могу помочь? Я слушаю вас");
+  EXPECT_EQ(dialogue.usage().requests, 1);
+}
+
+TEST(LlmDialogueBargeIn, HistoryKeepsOnlyWhatWasHeardAndTheModelIsToldSo) {
+  RecordingDialogueHost host;
+  host.auto_said = false;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  host.stream_chat({"Первое предложение. Второе предложение. Третье предложение. "});
+  ASSERT_EQ(host.pending_said.size(), 3u);
+  host.finish_said();
+  EXPECT_TRUE(dialogue.generating());
+  host.cut_said("Второе пред");
+  // The model stops writing a reply nobody listens to.
+  EXPECT_THAT(host.cancelled_chats, ElementsAre(1));
+  EXPECT_FALSE(dialogue.generating());
+  EXPECT_EQ(dialogue.history().back().content, "Первое предложение. Второе пред…");
+
+  dialogue.on_user_turn(speech("Подождите, а сколько стоит?"));
   ASSERT_EQ(host.chats.size(), 1u);
   const auto& messages = host.chats.front().request.messages;
   ASSERT_EQ(messages.size(), 4u);
   EXPECT_EQ(messages[2].role, ChatRole::assistant);
-  EXPECT_EQ(messages[2].content, "Здравствуйте! Компания Пример.");
-  EXPECT_EQ(messages[3].content, "Когда вы работаете?");
+  EXPECT_EQ(messages[2].content, "Первое предложение. Второе пред…");
+  EXPECT_EQ(messages[3].content, "Подождите, а сколько стоит?");
 }
 
-TEST_F(LlmDialogueTest, SentencesAreSpokenWhileTheModelIsStillWriting) {
-  auto d = start();
-  host.stream_chat({"Здравствуйте", "! Чем могу", " помочь? Я"});
-  EXPECT_EQ(host.take_said(), (std::vector<std::string>{"Здравствуйте!", "Чем могу помочь?"}));
-  EXPECT_TRUE(d->generating());
-  host.stream_chat({" слушаю."});
-  host.finish_chat(done("Здравствуйте! Чем могу помочь? Я слушаю."));
-  EXPECT_EQ(host.take_said(), (std::vector<std::string>{"Я слушаю."}));
-  EXPECT_FALSE(d->generating());
-  auto reply = last_of(d->history(), ChatRole::assistant);
-  ASSERT_NE(reply, nullptr);
-  EXPECT_EQ(reply->content, "Здравствуйте! Чем могу помочь? Я слушаю.");
-}
-
-TEST_F(LlmDialogueTest, ABargeInLeavesOnlyTheWordsHeardInTheHistoryAndStopsTheModel) {
-  host.auto_said = false;
-  auto d = start();
-  host.stream_chat({"Мы работаем с девяти. ", "По субботам до шести. ", "По воскресеньям "});
-  ASSERT_EQ(host.pending_said.size(), 2u);
-  host.finish_said();            // the first sentence was played
-  host.cut_said("По субботам");  // the caller cut the second
-  EXPECT_FALSE(d->generating()) << "the rest of the reply is not wanted";
-  EXPECT_EQ(host.cancelled_chats.size(), 1u);
-  EXPECT_TRUE(host.chats.empty());
-  auto reply = last_of(d->history(), ChatRole::assistant);
-  ASSERT_NE(reply, nullptr);
-  EXPECT_EQ(reply->content, "Мы работаем с девяти. По субботам…");
-  d->on_user_turn(speech("А в воскресенье?", true));
+TEST(LlmDialogueBargeIn, ATurnWhileTheModelWritesCancelsItAndAsksAgain) {
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  host.stream_chat({"Сейчас посмотрю"});
+  dialogue.on_user_turn(speech("Алло"));
+  EXPECT_THAT(host.cancelled_chats, ElementsAre(1));
   ASSERT_EQ(host.chats.size(), 1u);
-  auto sent = last_of(host.chats.front().request.messages, ChatRole::assistant);
-  ASSERT_NE(sent, nullptr);
-  EXPECT_EQ(sent->content, "Мы работаем с девяти. По субботам…");
-  EXPECT_EQ(host.chats.front().request.messages.back().content, "А в воскресенье?");
+  EXPECT_EQ(host.chats.front().id, 2);
+  // The cut reply had no heard word: no empty assistant message; the user messages are joined.
+  const auto& messages = host.chats.front().request.messages;
+  EXPECT_THAT(roles(messages), ElementsAre(ChatRole::system, ChatRole::user));
+  EXPECT_THAT(messages[1].content, HasSubstr("\nАлло"));
+  answer(host, "Да, слушаю.");
+  EXPECT_THAT(host.take_said(), ElementsAre("Да, слушаю."));  // nothing of the cancelled reply
 }
 
-TEST_F(LlmDialogueTest, AReplyCutBeforeItsFirstWordIsLeftOutAndTheTurnsAreJoined) {
+TEST(LlmDialogueBargeIn, AReplyCutBeforeItsFirstWordIsLeftOutAndTheTurnsAreJoined) {
+  RecordingDialogueHost host;
   host.auto_said = false;
-  auto d = start();
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
   host.stream_chat({"Добрый день. "});
-  host.cut_said("");
-  d->on_user_turn(speech("Алло"));
-  host.finish_chat(done("", {}));  // (ignored: that request was cancelled; this answers the new one)
-  d->on_user_turn(speech("Вы слышите?"));
+  host.cut_said("");  // the sentence was queued, and cut before its first word was played
+  dialogue.on_user_turn(speech("Алло"));
+  host.finish_chat(reply(""));  // answers the new request
+  dialogue.on_user_turn(speech("Вы слышите?"));
   ASSERT_FALSE(host.chats.empty());
   const auto& messages = host.chats.back().request.messages;
   for (const auto& m : messages)
@@ -145,232 +199,320 @@ TEST_F(LlmDialogueTest, AReplyCutBeforeItsFirstWordIsLeftOutAndTheTurnsAreJoined
     EXPECT_FALSE(messages[i].role == ChatRole::user && messages[i - 1].role == ChatRole::user) << i;
 }
 
-TEST_F(LlmDialogueTest, ATurnWhileTheModelWritesCancelsTheRequest) {
-  auto d = start();
-  d->on_user_turn(speech("Подождите"));
-  EXPECT_EQ(host.cancelled_chats.size(), 1u);
-  ASSERT_EQ(host.chats.size(), 1u);
-  EXPECT_EQ(host.chats.front().request.messages.back().content,
-            "(The phone call has just been connected.)\nПодождите");
+// --- tools -------------------------------------------------------------------------------------------
+
+std::shared_ptr<LlmSettings> with_operator() {
+  auto s = base_settings();
+  s->transfer_targets = {{"operator", "sip:100@pbx"}};
+  return s;
 }
 
-TEST_F(LlmDialogueTest, TransferGoesOnlyToANamedTarget) {
-  auto d = start();
-  answer({"Соединяю."}, {{"c1", "transfer_call", R"({"target":"sales"})"}});
-  EXPECT_TRUE(host.transfers.empty());
-  ASSERT_EQ(host.chats.size(), 1u) << "the error goes back to the model";
-  auto tool = last_of(host.chats.front().request.messages, ChatRole::tool);
-  ASSERT_NE(tool, nullptr);
-  EXPECT_EQ(tool->tool_call_id, "c1");
-  EXPECT_NE(tool->content.find("unknown target 'sales'"), std::string::npos);
-  answer({}, {{"c2", "transfer_call", R"({"target":"operator"})"}});
-  EXPECT_EQ(host.transfers, (std::vector<std::string>{"sip:100@pbx"}));
-  EXPECT_EQ(host.metadata["llm_transfer"], "operator");
-  EXPECT_TRUE(host.chats.empty());
-  d->on_user_turn(speech("Алло?"));
-  EXPECT_TRUE(host.chats.empty()) << "a transferred call is over for the model";
+TEST(LlmDialogueTools, TransferToAConfiguredTarget) {
+  Greeted g(with_operator());
+  g.dialogue.on_user_turn(speech("Соедините с оператором"));
+  EXPECT_THAT(tool_names(g.host.chats.front().request), ::testing::Contains("transfer_call"));
+  answer(g.host, "Соединяю с оператором.", {{"call_1", "transfer_call", R"({"target":"operator"})"}});
+  EXPECT_THAT(g.host.take_said(), ElementsAre("Соединяю с оператором."));
+  EXPECT_THAT(g.host.transfers, ElementsAre("sip:100@pbx"));
+  EXPECT_EQ(g.host.metadata.at("llm_transfer"), "operator");
+  EXPECT_TRUE(g.host.chats.empty());
+  g.dialogue.on_user_turn(speech("Алло?"));  // nothing after a transfer
+  EXPECT_TRUE(g.host.chats.empty());
 }
 
-TEST_F(LlmDialogueTest, EndCallAndDtmf) {
-  auto d = start();
-  answer({}, {{"c1", "send_dtmf", R"({"digits":"12#"})"}, {"c2", "send_dtmf", R"({"digits":"12x"})"}});
-  EXPECT_EQ(host.dtmf_sent, (std::vector<std::string>{"12#"}));
-  ASSERT_EQ(host.chats.size(), 1u);
-  auto tool = last_of(host.chats.front().request.messages, ChatRole::tool);
-  ASSERT_NE(tool, nullptr);
-  EXPECT_NE(tool->content.find("digits must be"), std::string::npos);
-  answer({"До свидания!"}, {{"c3", "end_call", "{}"}});
-  EXPECT_EQ(host.hangups, (std::vector<HangupReason>{HangupReason::completed}));
-  EXPECT_EQ(host.take_said().back(), "До свидания!");
+TEST(LlmDialogueTools, UnknownTransferTargetGoesBackToTheModelAsAnError) {
+  Greeted g(with_operator());
+  g.dialogue.on_user_turn(speech("Соедините с директором"));
+  g.host.finish_chat(reply("", {{"call_1", "transfer_call", R"({"target":"+74951234567"})"}}));
+  EXPECT_TRUE(g.host.transfers.empty());
+  ASSERT_EQ(g.host.chats.size(), 1u);
+  const auto& messages = g.host.chats.front().request.messages;
+  ASSERT_GE(messages.size(), 2u);
+  const auto& call = messages[messages.size() - 2];
+  EXPECT_EQ(call.role, ChatRole::assistant);
+  ASSERT_EQ(call.tool_calls.size(), 1u);
+  EXPECT_EQ(call.tool_calls[0].name, "transfer_call");
+  EXPECT_EQ(messages.back().role, ChatRole::tool);
+  EXPECT_EQ(messages.back().tool_call_id, "call_1");
+  EXPECT_THAT(messages.back().content, HasSubstr("\"error\""));
 }
 
-TEST_F(LlmDialogueTest, ABusinessToolGetsCheckedArgumentsAndItsAnswerGoesBackToTheModel) {
+TEST(LlmDialogueTools, EndCallHangsUpWithoutAnotherGoodbye) {
+  Greeted g;
+  g.dialogue.on_user_turn(speech("Всё, спасибо"));
+  answer(g.host, "До свидания!", {{"call_1", "end_call", "{}"}});
+  EXPECT_THAT(g.host.take_said(), ElementsAre("До свидания!"));
+  EXPECT_THAT(g.host.hangups, ElementsAre(HangupReason::completed));
+  EXPECT_TRUE(g.host.chats.empty());
+}
+
+TEST(LlmDialogueTools, SendDtmfChecksTheDigits) {
+  Greeted g;
+  g.dialogue.on_user_turn(speech("Наберите добавочный"));
+  g.host.finish_chat(reply("", {{"call_1", "send_dtmf", R"({"digits":"12#"})"}}));
+  EXPECT_THAT(g.host.dtmf_sent, ElementsAre("12#"));
+  ASSERT_EQ(g.host.chats.size(), 1u);
+  EXPECT_EQ(g.host.chats.front().request.messages.back().content, R"({"sent":"12#"})");
+  g.host.finish_chat(reply("", {{"call_2", "send_dtmf", R"({"digits":"12x; rm -rf"})"}}));
+  EXPECT_THAT(g.host.dtmf_sent, ElementsAre("12#"));
+  ASSERT_EQ(g.host.chats.size(), 1u);
+  const auto& answer = g.host.chats.front().request.messages.back();
+  EXPECT_EQ(answer.tool_call_id, "call_2");
+  EXPECT_THAT(answer.content, HasSubstr("\"error\""));
+}
+
+std::shared_ptr<LlmSettings> with_order_tool() {
+  auto s = base_settings();
   HttpTool tool;
   tool.name = "order_status";
-  tool.description = "Look up an order";
-  tool.url = "http://crm.local/orders";
-  tool.headers = {{"Authorization", "Bearer t"}};
-  tool.parameters =
-      R"({"type":"object","properties":{"order_id":{"type":"string"}},"required":["order_id"]})";
-  settings->tools = {tool};
-  auto d = start();
-  answer({}, {{"c1", "order_status", R"({"order_id": 42})"}});
-  EXPECT_TRUE(host.requests.empty()) << "a number where a string is declared";
-  ASSERT_EQ(host.chats.size(), 1u);
-  answer({}, {{"c2", "order_status", R"({"order_id":"A-42"})"}});
-  ASSERT_EQ(host.requests.size(), 1u);
-  EXPECT_EQ(host.requests[0].url, "http://crm.local/orders");
-  EXPECT_EQ(host.requests[0].method, "POST");
-  EXPECT_EQ(nlohmann::json::parse(host.requests[0].body)["order_id"], "A-42");
-  EXPECT_EQ(host.requests[0].headers.at("Authorization"), "Bearer t");
-  EXPECT_TRUE(host.chats.empty()) << "the model waits for the tool";
-  host.answer_fetch({200, R"({"status":"shipped"})", ""});
-  ASSERT_EQ(host.chats.size(), 1u);
-  auto answered = last_of(host.chats.front().request.messages, ChatRole::tool);
-  ASSERT_NE(answered, nullptr);
-  EXPECT_EQ(answered->tool_call_id, "c2");
-  EXPECT_EQ(answered->content, R"({"status":"shipped"})");
-  auto asked = last_of(host.chats.front().request.messages, ChatRole::assistant);
-  ASSERT_NE(asked, nullptr);
-  ASSERT_EQ(asked->tool_calls.size(), 1u);
-  EXPECT_EQ(asked->tool_calls[0].id, "c2");
+  tool.description = "The status of an order by its number.";
+  tool.parameters = R"({"type":"object","properties":{"order":{"type":"string"}},"required":["order"]})";
+  tool.url = "https://shop.example/api/order-status";
+  s->tools.push_back(tool);
+  return s;
 }
 
-TEST_F(LlmDialogueTest, NoAnswerInTimeIsTheFallbackAndTwoInARowEndTheCall) {
-  auto d = start();
-  EXPECT_EQ(host.fire_timers(), 1);
-  EXPECT_EQ(host.cancelled_chats.size(), 1u);
-  EXPECT_EQ(host.take_said(), (std::vector<std::string>{settings->fallback_phrase.at("ru")}));
-  EXPECT_TRUE(host.hangups.empty());
-  d->on_user_turn(speech("Алло"));
-  host.finish_chat(ChatError{ChatError::Kind::status, "test", "status 500"});
-  EXPECT_EQ(host.take_said(), (std::vector<std::string>{settings->failure_phrase.at("ru")}));
-  EXPECT_EQ(host.hangups, (std::vector<HangupReason>{HangupReason::error}));
+TEST(LlmDialogueTools, BusinessToolIsPostedAndItsAnswerGoesBackToTheModel) {
+  Greeted g(with_order_tool());
+  g.dialogue.on_user_turn(speech("Где мой заказ 4512?"));
+  EXPECT_THAT(tool_names(g.host.chats.front().request), ::testing::Contains("order_status"));
+  g.host.finish_chat(reply("", {{"call_7", "order_status", R"({"order":"4512"})"}}));
+  ASSERT_EQ(g.host.requests.size(), 1u);
+  EXPECT_EQ(g.host.requests[0].url, "https://shop.example/api/order-status");
+  EXPECT_EQ(g.host.requests[0].method, "POST");
+  EXPECT_EQ(json::parse(g.host.requests[0].body), json({{"order", "4512"}}));
+  EXPECT_EQ(g.host.requests[0].headers.at("Content-Type"), "application/json");
+  EXPECT_TRUE(g.host.chats.empty());  // waits for the endpoint
+  g.dialogue.on_no_input();           // and does not nag the caller meanwhile
+  EXPECT_TRUE(g.host.said.empty());
+
+  g.host.answer_fetch({200, R"({"status":"shipped"})", ""});
+  ASSERT_EQ(g.host.chats.size(), 1u);
+  const auto& last = g.host.chats.front().request.messages.back();
+  EXPECT_EQ(last.role, ChatRole::tool);
+  EXPECT_EQ(last.tool_call_id, "call_7");
+  EXPECT_EQ(last.content, R"({"status":"shipped"})");
+  EXPECT_EQ(g.dialogue.usage().tool_calls, 1);
 }
 
-TEST_F(LlmDialogueTest, GivingUpTransfersWhenAFailureTargetIsSet) {
-  settings->failure_transfer = "operator";
-  settings->max_failures = 1;
-  auto d = start();
-  host.finish_chat(ChatError{ChatError::Kind::connect, "test", "refused"});
-  EXPECT_EQ(host.transfers, (std::vector<std::string>{"sip:100@pbx"}));
-  EXPECT_TRUE(host.hangups.empty());
+TEST(LlmDialogueTools, ArgumentsAgainstTheSchemaAreCheckedBeforeAnythingIsSent) {
+  Greeted g(with_order_tool());
+  g.dialogue.on_user_turn(speech("Где мой заказ?"));
+  g.host.finish_chat(reply("", {{"call_1", "order_status", R"({"number":"4512"})"}}));
+  ASSERT_EQ(g.host.chats.size(), 1u);
+  EXPECT_THAT(g.host.chats.front().request.messages.back().content,
+              HasSubstr("missing required argument 'order'"));
+  g.host.finish_chat(reply("", {{"call_2", "order_status", R"({"order":4512})"}}));
+  ASSERT_EQ(g.host.chats.size(), 1u);
+  EXPECT_THAT(g.host.chats.front().request.messages.back().content, HasSubstr("must be of type string"));
+  g.host.finish_chat(reply("", {{"call_3", "order_status", R"({"order":)"}}));
+  ASSERT_EQ(g.host.chats.size(), 1u);
+  EXPECT_THAT(g.host.chats.front().request.messages.back().content, HasSubstr("not a JSON object"));
+  EXPECT_TRUE(g.host.requests.empty());
 }
 
-TEST_F(LlmDialogueTest, TurnAndTokenLimitsSayGoodbye) {
-  settings->max_turns = 1;
-  auto d = start();
-  answer({"Слушаю."});
-  d->on_user_turn(speech("Раз"));
-  answer({"Да."});
-  d->on_user_turn(speech("Два"));
-  EXPECT_TRUE(host.chats.empty());
-  EXPECT_EQ(host.take_said().back(), settings->limit_phrase.at("ru"));
-  EXPECT_EQ(host.hangups, (std::vector<HangupReason>{HangupReason::completed}));
-
-  RecordingDialogueHost other;
-  auto tokens = std::make_shared<LlmSettings>();
-  tokens->max_call_tokens = 1000;
-  LlmDialogue t(tokens);
-  t.start(other);
-  other.finish_chat(done("Хорошо.", {}, 900, 200));
-  EXPECT_EQ(other.hangups, (std::vector<HangupReason>{HangupReason::completed}));
-  EXPECT_EQ(t.usage().prompt_tokens + t.usage().completion_tokens, 1100);
+TEST(LlmDialogueTools, ToolLoopIsCutAfterMaxToolRounds) {
+  auto s = base_settings();
+  s->max_tool_rounds = 2;
+  Greeted g(s);
+  g.dialogue.on_user_turn(speech("Наберите единицу"));
+  g.host.finish_chat(reply("", {{"call_1", "send_dtmf", R"({"digits":"1"})"}}));
+  g.host.finish_chat(reply("", {{"call_2", "send_dtmf", R"({"digits":"1"})"}}));
+  g.host.finish_chat(reply("", {{"call_3", "send_dtmf", R"({"digits":"1"})"}}));
+  EXPECT_THAT(g.host.dtmf_sent, ElementsAre("1", "1"));
+  EXPECT_TRUE(g.host.chats.empty());
+  EXPECT_THAT(g.host.take_said(), ElementsAre(kFallbackRu));
 }
 
-TEST_F(LlmDialogueTest, AToolLoopIsCutAfterTheRoundLimit) {
-  settings->max_tool_rounds = 2;
-  auto d = start();
-  answer({}, {{"a", "send_dtmf", R"({"digits":"1"})"}});
-  answer({}, {{"b", "send_dtmf", R"({"digits":"2"})"}});
-  answer({}, {{"c", "send_dtmf", R"({"digits":"3"})"}});
-  EXPECT_EQ(host.dtmf_sent, (std::vector<std::string>{"1", "2"}));
-  EXPECT_TRUE(host.chats.empty());
-  EXPECT_EQ(host.take_said().back(), settings->fallback_phrase.at("ru"));
-}
+// --- failures and limits -----------------------------------------------------------------------------
 
-TEST_F(LlmDialogueTest, SilenceWhileTheModelWritesIsNotNoInput) {
-  settings->no_input_retries = 1;
-  auto d = start();
-  d->on_no_input();
-  EXPECT_TRUE(host.said.empty());
-  answer({"Слушаю."});
-  host.take_said();
-  d->on_no_input();
-  EXPECT_EQ(host.take_said(), (std::vector<std::string>{"Вы меня слышите?"}));
-  d->on_no_input();
-  EXPECT_EQ(host.hangups, (std::vector<HangupReason>{HangupReason::no_input}));
-}
-
-TEST_F(LlmDialogueTest, DtmfEmptySpeechAndUnderstanding) {
-  auto d = start();
-  answer({"Слушаю."});
-  host.take_said();
-  d->on_user_turn(speech(""));
-  EXPECT_EQ(host.take_said(), (std::vector<std::string>{settings->not_heard_phrase.at("ru")}));
-  EXPECT_TRUE(host.chats.empty());
-  EXPECT_FALSE(d->understands(speech("")));
-  EXPECT_TRUE(d->understands(speech("угу")));
-  d->on_user_turn(UserTurn{UserTurn::Kind::dtmf, "5", false});
-  ASSERT_EQ(host.chats.size(), 1u);
-  EXPECT_EQ(host.chats.front().request.messages.back().content, "(keyed on the phone: 5)");
-}
-
-TEST_F(LlmDialogueTest, AShortHistoryWindowStillStartsWithTheUser) {
-  settings->max_history = 3;
-  auto d = start();
-  for (const char* text : {"Один", "Два", "Три"}) {
-    answer({"Ответ."});
-    d->on_user_turn(speech(text));
-  }
-  const auto& messages = host.chats.front().request.messages;
-  ASSERT_GE(messages.size(), 2u);
-  EXPECT_EQ(messages[1].role, ChatRole::user);
-  EXPECT_LE(messages.size(), 5u);
-  EXPECT_EQ(messages.back().content, "Три");
-}
-
-// A menu first, the model after, and back (State::llm).
-TEST(LlmHandover, TheFlowHandsTheCallToTheModelAndTakesItBack) {
-  auto loaded = flow::load_flow_string(R"(
-flow: t
-language: ru
-languages: [ru]
-start: menu
-states:
-  menu:
-    say: "Меню. Скажите вопрос."
-    listen:
-      intents:
-        - {name: question, keywords: [вопрос], next: free_talk}
-        - {name: bye, keywords: [пока], actions: [{hangup: completed}]}
-  free_talk:
-    say: "Спрашивайте."
-    llm:
-      instructions: "Only about delivery."
-      return_to: menu
-)");
-  ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors.front().to_string());
-  EXPECT_TRUE(flow::uses_llm(*loaded.flow));
-  auto settings = std::make_shared<LlmSettings>();
-  flow::FlowDialogue dialogue(
-      loaded.flow, [settings](const std::string& instructions, std::function<void(std::string)> on_return) {
-        return std::make_unique<LlmDialogue>(settings, instructions, std::move(on_return));
-      });
+TEST(LlmDialogueFailures, NoTextWithinTheTimeoutCancelsAndSaysTheFallback) {
   RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
   dialogue.start(host);
-  dialogue.on_user_turn(speech("у меня вопрос"));
-  ASSERT_EQ(host.chats.size(), 1u);
-  EXPECT_NE(host.chats.front().request.messages[0].content.find("Only about delivery."), std::string::npos);
-  ASSERT_EQ(host.chats.front().request.tools.back().name, "return_to_flow");
-  host.finish_chat(done("Слушаю вас."));
-  dialogue.on_user_turn(speech("пока"));  // goes to the model, not to the flow's intent
+  ASSERT_EQ(host.timers.size(), 1u);
+  EXPECT_EQ(host.timers.begin()->second.delay, std::chrono::milliseconds(8000));
+  host.fire_timers();
+  EXPECT_THAT(host.cancelled_chats, ElementsAre(1));
+  EXPECT_TRUE(host.chats.empty());
+  EXPECT_THAT(host.take_said(), ElementsAre(kFallbackRu));
   EXPECT_TRUE(host.hangups.empty());
-  ASSERT_EQ(host.chats.size(), 1u);
-  host.finish_chat(done("Возвращаю в меню.", {{"r", "return_to_flow", "{}"}}));
-  host.take_said();
-  EXPECT_EQ(host.fire_timers(), 1) << "the hand-back runs from a timer, outside the model's callback";
-  EXPECT_EQ(dialogue.state(), "menu");
-  EXPECT_EQ(host.take_said(), (std::vector<std::string>{"Меню. Скажите вопрос."}));
-  EXPECT_EQ(host.metadata["llm_return"], "return_to_flow");
-  dialogue.on_user_turn(speech("пока"));
-  EXPECT_EQ(host.hangups, (std::vector<HangupReason>{HangupReason::completed})) << "the flow's intent again";
 }
 
-TEST(LlmHandover, TheLoaderRefusesMixedOrUnknownKeys) {
-  auto both = flow::load_flow_string(
-      "flow: t\nlanguage: ru\nstart: a\nstates:\n  a:\n    say: x\n    llm: {return_to: a}\n"
-      "    listen: {intents: [{name: i, dtmf: '1', next: a}]}\n");
-  EXPECT_FALSE(both.ok());
-  auto unknown =
-      flow::load_flow_string("flow: t\nlanguage: ru\nstart: a\nstates:\n  a:\n    llm: {retrun_to: a}\n");
-  EXPECT_FALSE(unknown.ok());
-  auto missing =
-      flow::load_flow_string("flow: t\nlanguage: ru\nstart: a\nstates:\n  a:\n    llm: {return_to: b}\n");
-  EXPECT_FALSE(missing.ok());
-  auto fine =
-      flow::load_flow_string("flow: t\nlanguage: ru\nstart: a\nstates:\n  a:\n    llm: {return_to: a}\n");
-  EXPECT_TRUE(fine.ok()) << (fine.errors.empty() ? "" : fine.errors.front().to_string());
+TEST(LlmDialogueFailures, AReplyThatStallsMidSentenceLeavesNothingForTheNextReply) {
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  host.stream_chat({"Первое. Вто"});
+  EXPECT_THAT(host.take_said(), ElementsAre("Первое."));
+  host.fire_timers();  // the server stalls: the caller has heard something, so no fallback
+  EXPECT_THAT(host.cancelled_chats, ElementsAre(1));
+  EXPECT_THAT(host.take_said(), IsEmpty());
+  dialogue.on_user_turn(speech("Алло"));
+  answer(host, "Ответ.");
+  EXPECT_THAT(host.take_said(), ElementsAre("Ответ."));
+}
+
+TEST(LlmDialogueFailures, EngineErrorSaysTheFallback) {
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  host.finish_chat(engine_error("connection refused"));
+  EXPECT_THAT(host.take_said(), ElementsAre(kFallbackRu));
+  EXPECT_EQ(dialogue.usage().failures, 1);
+}
+
+TEST(LlmDialogueFailures, MaxFailuresInARowEndsTheCall) {
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  host.fire_timers();
+  dialogue.on_user_turn(speech("Алло"));
+  host.finish_chat(engine_error("status 500"));
+  EXPECT_THAT(host.take_said(), ElementsAre(kFallbackRu, HasSubstr("перезвоните позже")));
+  EXPECT_THAT(host.hangups, ElementsAre(HangupReason::error));
+  dialogue.on_user_turn(speech("Алло?"));
+  EXPECT_TRUE(host.chats.empty());
+}
+
+TEST(LlmDialogueFailures, ASuccessResetsTheFailuresInARow) {
+  Greeted g;
+  g.dialogue.on_user_turn(speech("Раз"));
+  g.host.finish_chat(engine_error("status 500"));
+  g.dialogue.on_user_turn(speech("Два"));
+  answer(g.host, "Слушаю.");
+  g.dialogue.on_user_turn(speech("Три"));
+  g.host.finish_chat(engine_error("status 500"));
+  EXPECT_TRUE(g.host.hangups.empty());
+}
+
+TEST(LlmDialogueFailures, MaxFailuresTransfersToTheFailureTarget) {
+  auto s = with_operator();
+  s->failure_transfer = "operator";
+  s->max_failures = 1;
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(s);
+  dialogue.start(host);
+  host.finish_chat(engine_error("boom"));
+  EXPECT_THAT(host.take_said(), ElementsAre(HasSubstr("перезвоните позже")));
+  EXPECT_THAT(host.transfers, ElementsAre("sip:100@pbx"));
+  EXPECT_TRUE(host.hangups.empty());
+}
+
+TEST(LlmDialogueLimits, TurnLimitSaysGoodbyeAndHangsUp) {
+  auto s = base_settings();
+  s->max_turns = 1;
+  Greeted g(s);
+  g.dialogue.on_user_turn(speech("Раз"));
+  answer(g.host, "Да.");
+  g.host.take_said();
+  g.dialogue.on_user_turn(speech("Два"));
+  EXPECT_TRUE(g.host.chats.empty());
+  EXPECT_THAT(g.host.take_said(), ElementsAre(kLimitRu));
+  EXPECT_THAT(g.host.hangups, ElementsAre(HangupReason::completed));
+  EXPECT_EQ(g.host.metadata.at("llm_end"), "turn_limit");
+}
+
+TEST(LlmDialogueLimits, TokenLimitFromTheServersCountsEndsTheCall) {
+  auto s = base_settings();
+  s->max_call_tokens = 100;
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(s);
+  dialogue.start(host);
+  auto counted = reply("Здравствуйте.");
+  counted.prompt_tokens = 80;
+  counted.completion_tokens = 30;
+  host.stream_chat({"Здравствуйте."});
+  host.finish_chat(counted);
+  EXPECT_EQ(dialogue.usage().prompt_tokens, 80);
+  EXPECT_EQ(dialogue.usage().completion_tokens, 30);
+  EXPECT_THAT(host.take_said(), ElementsAre("Здравствуйте.", kLimitRu));
+  EXPECT_THAT(host.hangups, ElementsAre(HangupReason::completed));
+  EXPECT_EQ(host.metadata.at("llm_end"), "token_limit");
+}
+
+TEST(LlmDialogueNoInput, IgnoredWhileGeneratingThenRepromptsThenHangsUp) {
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  dialogue.on_no_input();
+  EXPECT_TRUE(host.said.empty());
+  answer(host, "Здравствуйте.");
+  host.take_said();
+  dialogue.on_no_input();
+  dialogue.on_no_input();
+  EXPECT_THAT(host.take_said(), ElementsAre("Вы меня слышите?", "Вы меня слышите?"));
+  EXPECT_TRUE(host.hangups.empty());
+  dialogue.on_no_input();
+  EXPECT_THAT(host.take_said(), ElementsAre(kLimitRu));
+  EXPECT_THAT(host.hangups, ElementsAre(HangupReason::no_input));
+}
+
+// --- turns and history -------------------------------------------------------------------------------
+
+TEST(LlmDialogueTurns, DtmfBecomesAUserMessage) {
+  Greeted g;
+  g.dialogue.on_user_turn({UserTurn::Kind::dtmf, "5", false});
+  EXPECT_EQ(g.host.chats.front().request.messages.back().content, "(keyed on the phone: 5)");
+}
+
+TEST(LlmDialogueTurns, EmptySpeechIsAnsweredWithNotHeardWithoutAsking) {
+  Greeted g;
+  EXPECT_FALSE(g.dialogue.understands(speech("")));
+  EXPECT_TRUE(g.dialogue.understands(speech("угу")));
+  g.dialogue.on_user_turn(speech(""));
+  EXPECT_TRUE(g.host.chats.empty());
+  EXPECT_THAT(g.host.take_said(), ElementsAre(kNotHeardRu));
+}
+
+TEST(LlmDialogueTurns, TrimmedHistoryStartsAtAUserMessageAndRolesAlternate) {
+  auto s = base_settings();
+  s->max_history = 3;
+  Greeted g(s);
+  for (const char* question : {"Вопрос два", "Вопрос три", "Вопрос четыре"}) {
+    g.dialogue.on_user_turn(speech(question));
+    const auto& messages = g.host.chats.front().request.messages;
+    ASSERT_GE(messages.size(), 2u);
+    EXPECT_EQ(messages[1].role, ChatRole::user);
+    EXPECT_LE(messages.size(), 1u + 3u);
+    for (std::size_t i = 1; i < messages.size(); ++i) {
+      EXPECT_FALSE(messages[i].role == ChatRole::assistant && messages[i].content.empty() &&
+                   messages[i].tool_calls.empty());
+      if (i > 1) {
+        EXPECT_NE(messages[i].role, messages[i - 1].role) << "message " << i << " after " << question;
+      }
+    }
+    EXPECT_EQ(messages.back().content, question);
+    answer(g.host, "Ответ.");
+  }
+}
+
+TEST(LlmDialogueTurns, TrimmedHistoryKeepsAToolAnswerWithItsCall) {
+  auto s = base_settings();
+  s->max_history = 2;
+  Greeted g(s);
+  g.dialogue.on_user_turn(speech("Наберите единицу"));
+  g.host.finish_chat(reply("", {{"call_1", "send_dtmf", R"({"digits":"1"})"}}));
+  g.host.finish_chat(reply("", {{"call_2", "send_dtmf", R"({"digits":"2"})"}}));
+  const auto& messages = g.host.chats.front().request.messages;
+  ASSERT_GE(messages.size(), 2u);
+  EXPECT_EQ(messages[1].role, ChatRole::user);  // never a tool answer without its call
+  EXPECT_EQ(messages.back().tool_call_id, "call_2");
+}
+
+TEST(LlmDialogueLifetime, CallbacksAfterTheDialogueIsGoneDoNothing) {
+  RecordingDialogueHost host;
+  host.auto_said = false;
+  {
+    LlmDialogue dialogue(base_settings());
+    dialogue.start(host);
+    host.stream_chat({"Первое. "});
+    dialogue.on_call_ended();
+  }
+  host.finish_said();
+  host.fire_timers();
+  host.finish_chat(reply("Первое."));  // ASan would say if any touched the dialogue
+  EXPECT_TRUE(host.hangups.empty());
 }
 
 }  // namespace

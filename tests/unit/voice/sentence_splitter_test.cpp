@@ -1,6 +1,8 @@
-// The LLM reply cut into sentences as it streams (src/voice/llm/sentence_splitter.hpp).
+// Cutting a streamed model reply into speakable sentences: what the caller hears first, and when, must not
+// depend on how the server happened to split its stream.
 #include "voice/llm/sentence_splitter.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -9,69 +11,159 @@
 namespace va::voice::llm {
 namespace {
 
-// Streams `text` in pieces of `step` bytes and returns every sentence, the flushed rest last.
-std::vector<std::string> split(const std::string& text, std::size_t step, std::size_t max_chars = 220) {
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// Feeds `text` in pieces of `piece` bytes (the last one shorter), collecting sentences as they complete,
+// then flushes the rest, as the dialogue does at the end of the stream.
+std::vector<std::string> split(std::string_view text, std::size_t piece, std::size_t max_chars = 220) {
   SentenceSplitter splitter(max_chars);
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < text.size(); i += step) {
-    splitter.append(std::string_view(text).substr(i, step));
-    while (auto s = splitter.next()) out.push_back(*s);
+  for (std::size_t at = 0; at < text.size(); at += piece) {
+    splitter.append(text.substr(at, piece));
+    while (auto sentence = splitter.next()) out.push_back(std::move(*sentence));
   }
-  if (auto rest = splitter.flush(); !rest.empty()) out.push_back(rest);
+  if (auto rest = splitter.flush(); !rest.empty()) out.push_back(std::move(rest));
   return out;
 }
 
-TEST(SentenceSplitter, TheSameSentencesWhateverTheStreamsPieces) {
-  const std::string text =
-      "Здравствуйте! Мы работаем с 9 до 21, т.е. без перерыва. Цена — 3.5 тысячи?! Сайт example.com… "
-      "Hello there. Bye";
-  const std::vector<std::string> expected{"Здравствуйте!",       "Мы работаем с 9 до 21, т.е. без перерыва.",
-                                          "Цена — 3.5 тысячи?!", "Сайт example.com…",
-                                          "Hello there.",        "Bye"};
-  for (std::size_t step = 1; step <= text.size(); ++step) EXPECT_EQ(split(text, step), expected) << step;
+// The sentences of `text` when it comes whole; every split into pieces of 1..size bytes gives the same.
+std::vector<std::string> sentences(std::string_view text, std::size_t max_chars = 220) {
+  auto whole = split(text, text.size() + 1, max_chars);
+  for (std::size_t piece = 1; piece <= text.size(); ++piece)
+    EXPECT_EQ(split(text, piece, max_chars), whole) << "pieces of " << piece << " bytes";
+  return whole;
 }
 
-TEST(SentenceSplitter, ASentenceIsHandedOnOnlyWhenTheNextCharacterShowsItEnded) {
-  SentenceSplitter splitter;
-  splitter.append("Готово.");
-  EXPECT_FALSE(splitter.next()) << "\"Готово.5\" would not be a sentence end";
-  splitter.append(" Дальше");
-  EXPECT_EQ(splitter.next(), "Готово.");
-  EXPECT_FALSE(splitter.next());
-  EXPECT_EQ(splitter.flush(), "Дальше");
-}
-
-TEST(SentenceSplitter, ALineBreakEndsASentenceAndMarkdownIsNotSpoken) {
-  EXPECT_EQ(split("**Часы работы**\n- пн–пт: 9–18\n- сб: 10–16\n", 3),
-            (std::vector<std::string>{"Часы работы", "пн–пт: 9–18", "сб: 10–16"}));
-  EXPECT_EQ(speakable("  ## Title `code`  and\n\n_more_ "), "Title code and more");
-}
-
-TEST(SentenceSplitter, QuotesAndBracketsStayWithTheirSentence) {
-  EXPECT_EQ(split("Он сказал «да». (Правда!) Ok", 2),
-            (std::vector<std::string>{"Он сказал «да».", "(Правда!)", "Ok"}));
-}
-
-TEST(SentenceSplitter, ARunOnIsCutAtACommaAndNeverInsideACharacter) {
-  std::string text;
-  for (int i = 0; i < 30; ++i) text += "слово, ";
-  auto out = split(text, 7, 60);
-  ASSERT_GT(out.size(), 2u);
-  for (const auto& s : out) {
-    EXPECT_LE(s.size(), 60u) << s;
-    // Valid UTF-8: no piece starts with a continuation byte or ends inside a character.
-    EXPECT_NE(static_cast<unsigned char>(s.front()) & 0xC0, 0x80) << s;
-    EXPECT_TRUE(s.ends_with(",") || s.ends_with("слово")) << s;
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
   }
-  std::string unbroken(300, 'x');
-  auto long_word = split(unbroken, 50, 100);
-  ASSERT_EQ(long_word.size(), 3u);
-  EXPECT_EQ(long_word[0].size(), 100u);
+  return true;
 }
 
-TEST(SentenceSplitter, NothingSpeakableIsNoSentence) {
-  EXPECT_TRUE(split("... !!! ** \n\n", 1).empty());
-  EXPECT_TRUE(split("…\n", 1).empty());
+TEST(SentenceSplitter, RussianSentencesWhateverTheSplit) {
+  EXPECT_THAT(sentences("Здравствуйте! Чем могу помочь? Мы работаем до шести."),
+              ElementsAre("Здравствуйте!", "Чем могу помочь?", "Мы работаем до шести."));
+}
+
+TEST(SentenceSplitter, EnglishSentencesWhateverTheSplit) {
+  EXPECT_THAT(sentences("Hello there. How can I help you today? Great!"),
+              ElementsAre("Hello there.", "How can I help you today?", "Great!"));
+}
+
+TEST(SentenceSplitter, ASentenceIsGivenOutOnlyOnceTheNextCharacterIsKnown) {
+  SentenceSplitter splitter;
+  splitter.append("Версия 3.");
+  EXPECT_EQ(splitter.next(), std::nullopt);  // "3.5" or the end of a sentence: the next byte decides
+  splitter.append("5 вышла. Д");
+  EXPECT_EQ(splitter.next(), "Версия 3.5 вышла.");
+  EXPECT_EQ(splitter.next(), std::nullopt);
+  EXPECT_EQ(splitter.flush(), "Д");
+}
+
+TEST(SentenceSplitter, DecimalsAbbreviationsAndAddressesAreNotCut) {
+  EXPECT_THAT(sentences("Ставка 3.5 процента, т.е. немного. Пишите на example.com и ждите."),
+              ElementsAre("Ставка 3.5 процента, т.е. немного.", "Пишите на example.com и ждите."));
+  EXPECT_THAT(sentences("Call J. Smith at 7.30 tomorrow. Thanks."),
+              ElementsAre("Call J. Smith at 7.30 tomorrow.", "Thanks."));
+}
+
+TEST(SentenceSplitter, AOneDigitNumberEndsASentenceButASingleLetterDoesNot) {
+  EXPECT_THAT(sentences("Наберите добавочный 5. Спасибо. Звоните в т.ч. в субботу."),
+              ElementsAre("Наберите добавочный 5.", "Спасибо.", "Звоните в т.ч. в субботу."));
+}
+
+TEST(SentenceSplitter, RunsOfTerminatorsAndClosingQuotesStayWithTheirSentence) {
+  EXPECT_THAT(sentences("Правда?! Да… Ну ладно... Он сказал «нет». (Вот так.) Конец"),
+              ElementsAre("Правда?!", "Да…", "Ну ладно...", "Он сказал «нет».", "(Вот так.)", "Конец"));
+  EXPECT_THAT(sentences("Really?!? \"Yes.\" Ok…… fine"),
+              ElementsAre("Really?!?", "\"Yes.\"", "Ok……", "fine"));
+}
+
+TEST(SentenceSplitter, ALineBreakEndsASentence) {
+  EXPECT_THAT(sentences("Первое\nВторое\r\nТретье"), ElementsAre("Первое", "Второе", "Третье"));
+}
+
+TEST(SentenceSplitter, MarkdownIsDroppedFromWhatIsSpoken) {
+  EXPECT_THAT(sentences("## Часы работы\n- **Пн–Пт**: с 9 до 18.\n+ `Сб`: выходной.\n* _Вс_ тоже."),
+              ElementsAre("Часы работы", "Пн–Пт: с 9 до 18.", "Сб: выходной.", "Вс тоже."));
+  EXPECT_EQ(speakable("  **Hello**,\t\n  _world_  "), "Hello, world");
+  EXPECT_EQ(speakable("a - b"), "a - b");  // a dash inside a line is text, not a bullet
+}
+
+TEST(SentenceSplitter, NothingSpeakableGivesNoSentence) {
+  EXPECT_THAT(sentences("**\n\n- \n...\n  ?! "), IsEmpty());
+  EXPECT_THAT(sentences("…\n🙂 👍 → €\n"), IsEmpty());  // symbols and emoji alone are not spoken
+  SentenceSplitter splitter;
+  splitter.append("***");
+  EXPECT_EQ(splitter.next(), std::nullopt);
+  EXPECT_EQ(splitter.flush(), "");
+  EXPECT_EQ(splitter.flush(), "");  // flushed: nothing is left
+}
+
+TEST(SentenceSplitter, FlushGivesTheRestOnce) {
+  SentenceSplitter splitter;
+  splitter.append("Готово. Осталось немного");
+  EXPECT_EQ(splitter.next(), "Готово.");
+  EXPECT_EQ(splitter.next(), std::nullopt);
+  EXPECT_EQ(splitter.flush(), "Осталось немного");
+  EXPECT_EQ(splitter.flush(), "");
+  splitter.append("Снова.");
+  EXPECT_EQ(splitter.flush(), "Снова.");
+}
+
+TEST(SentenceSplitter, ARunOnIsCutAtItsLastCommaWithinTheLimit) {
+  auto out = sentences("один два, три четыре, пять шесть семь восемь девять", 40);
+  ASSERT_GE(out.size(), 2u);
+  EXPECT_EQ(out[0], "один два, три четыре,");  // 38 bytes: the last ", " within 40
+  for (const auto& s : out) {
+    EXPECT_LE(s.size(), 40u) << s;
+    EXPECT_TRUE(valid_utf8(s)) << s;
+  }
+}
+
+TEST(SentenceSplitter, ARunOnWithoutCommaIsCutAtASpace) {
+  auto out = sentences("aaaa bbbb cccc dddd eeee ffff", 12);
+  EXPECT_THAT(out, ElementsAre("aaaa bbbb", "cccc dddd", "eeee ffff"));
+}
+
+TEST(SentenceSplitter, ARunOnIsNeverCutInsideAUtf8Character) {
+  // No space, no comma: the cut falls on the limit, which lands inside two-, three- and four-byte
+  // characters for some offsets.
+  for (std::string_view prefix : {"x", "xy", "щ"}) {
+    // A two- and a three-byte letter, and a four-byte symbol: a piece of symbols alone is not spoken.
+    for (std::string_view ch : {"щ", "あ", "😀"}) {
+      std::string s(prefix);
+      for (int i = 0; i < 20; ++i) s += ch;
+      for (std::size_t max_chars : {10u, 11u, 12u, 13u}) {
+        auto out = sentences(s, max_chars);
+        std::string joined;
+        for (const auto& part : out) {
+          EXPECT_TRUE(valid_utf8(part)) << "max " << max_chars << ": " << part;
+          EXPECT_LE(part.size(), max_chars) << part;
+          joined += part;
+        }
+        if (ch != "😀") {
+          EXPECT_EQ(joined, s) << "max " << max_chars;  // nothing lost, nothing doubled
+        }
+      }
+    }
+  }
+}
+
+TEST(SentenceSplitter, ASentenceLongerThanTheLimitIsCutEvenWhenItArrivesWhole) {
+  // The limit holds however the text came: whole, the terminator is already there, but the synthesiser
+  // must still not wait for the long sentence.
+  auto out = sentences("раз, два, три, четыре, пять, шесть, семь. Конец.", 30);
+  ASSERT_GE(out.size(), 3u);
+  for (const auto& s : out) EXPECT_LE(s.size(), 30u) << s;
+  EXPECT_EQ(out.back(), "Конец.");
 }
 
 }  // namespace
