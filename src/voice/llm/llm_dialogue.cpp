@@ -167,6 +167,7 @@ void LlmDialogue::request() {
   history_.push_back({ChatRole::assistant, {}, {}, {}});
   reply_index_ = history_.size() - 1;
   reply_open_ = true;
+  reply_sentences_ = 0;
   ++usage_.requests;
   std::weak_ptr<LlmDialogue*> weak = self_;
   chat_id_ = host_->chat(std::move(req), {[weak](std::string_view text) {
@@ -194,6 +195,7 @@ void LlmDialogue::on_text(std::string_view text) {
 
 void LlmDialogue::speak(std::string sentence) {
   const std::size_t index = reply_index_;
+  ++reply_sentences_;
   std::weak_ptr<LlmDialogue*> weak = self_;
   SayOptions options;
   options.interruptible = true;
@@ -229,8 +231,11 @@ void LlmDialogue::on_timeout() {
   log::warn("llm: no answer within the timeout",
             {{"call_id", host_->call().call_id},
              {"timeout_ms", static_cast<std::int64_t>(settings_->timeout.count())}});
-  // Flushed first, always: a half-written sentence left in the splitter would be glued to the next reply.
-  const bool said_something = !splitter_.flush().empty() || !history_[reply_index_].content.empty();
+  // A half-written sentence is dropped (left in the splitter, it would be glued to the next reply). A
+  // sentence already handed on counts as said even while it is still playing: the reply stopped short,
+  // and a fallback queued behind it would answer a question the caller did not ask.
+  splitter_.flush();
+  const bool said_something = reply_sentences_ > 0;
   const int id = std::exchange(chat_id_, 0);
   host_->cancel_chat(id);
   if (said_something) return;  // the reply stopped short; the caller speaks next

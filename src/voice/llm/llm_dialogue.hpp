@@ -134,6 +134,7 @@ class LlmDialogue final : public Dialogue {
   std::optional<int> timer_;            // its first-text / between-text deadline
   std::size_t reply_index_ = 0;         // history index of the assistant message being spoken
   bool reply_open_ = false;             // the sentences of the reply go to history_[reply_index_]
+  std::size_t reply_sentences_ = 0;     // sentences of the current reply handed to the synthesiser
   std::uint64_t reply_generation_ = 0;  // a new reply (or a barge-in) makes older said-callbacks stale
   int turns_ = 0;
   int tool_rounds_ = 0;

@@ -353,6 +353,28 @@ TEST(LlmDialogueFailures, AReplyThatStallsMidSentenceLeavesNothingForTheNextRepl
   EXPECT_THAT(host.take_said(), ElementsAre("Ответ."));
 }
 
+TEST(LlmDialogueFailures, AStallWhileTheFirstSentenceStillPlaysIsNoFailure) {
+  RecordingDialogueHost host;
+  host.auto_said = false;  // "Первое." is still being played when the server stalls
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  host.stream_chat({"Первое. Вто"});
+  host.fire_timers();
+  EXPECT_THAT(host.cancelled_chats, ElementsAre(1));
+  EXPECT_THAT(host.take_said(), ElementsAre("Первое."));  // no fallback queued behind it
+  EXPECT_EQ(dialogue.usage().failures, 0);
+}
+
+TEST(LlmDialogueFailures, AStallBeforeTheFirstSentenceEndsIsTheFallback) {
+  RecordingDialogueHost host;
+  LlmDialogue dialogue(base_settings());
+  dialogue.start(host);
+  host.stream_chat({"Здравст"});  // half a word is never spoken
+  host.fire_timers();
+  EXPECT_THAT(host.take_said(), ElementsAre(kFallbackRu));
+  EXPECT_EQ(dialogue.usage().failures, 1);
+}
+
 TEST(LlmDialogueFailures, EngineErrorSaysTheFallback) {
   RecordingDialogueHost host;
   LlmDialogue dialogue(base_settings());
