@@ -283,5 +283,32 @@ TEST(FlowLoader, StateNextInAListeningStateIsRejected) {
               ::testing::ElementsAre(HasSubstr("states.start.next: is not used in a state that listens")));
 }
 
+TEST(FlowLoader, AnLlmStateThatAlsoListensIsAnError) {
+  auto r = load(std::string(kHeader) + R"(  start:
+    llm: {instructions: "x"}
+    listen:
+      intents:
+        - {name: a, keywords: [a], next: start}
+)");
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(texts(r.errors), ::testing::Contains(HasSubstr("neither listens nor fills a slot")));
+}
+
+TEST(FlowLoader, UnknownKeyUnderLlmIsAnError) {
+  auto r = load(std::string(kHeader) + R"(  start:
+    llm: {instructions: "x", retrun_to: start}
+)");
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(texts(r.errors), ::testing::Contains(HasSubstr("states.start.llm.retrun_to: unknown key")));
+}
+
+TEST(FlowLoader, LlmReturnToAnUnknownStateIsAnError) {
+  auto r = load(std::string(kHeader) + R"(  start:
+    llm: {instructions: "x", return_to: menu}
+)");
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(texts(r.errors), ::testing::Contains(HasSubstr("menu")));
+}
+
 }  // namespace
 }  // namespace va::voice::flow
