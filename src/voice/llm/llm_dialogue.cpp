@@ -170,19 +170,23 @@ void LlmDialogue::request() {
   reply_sentences_ = 0;
   ++usage_.requests;
   std::weak_ptr<LlmDialogue*> weak = self_;
-  chat_id_ = host_->chat(std::move(req), {[weak](std::string_view text) {
-                                            if (auto self = weak.lock()) (*self)->on_text(text);
-                                          },
-                                          [weak](Result<ChatResult, ChatError> result) {
-                                            if (auto self = weak.lock()) (*self)->on_done(std::move(result));
-                                          }});
+  // The host's id is known only once chat() returns: the callbacks share it through `id`. A cancelled
+  // request's `cancelled` answer comes later (posted), after the request that replaced it has started.
+  auto id = std::make_shared<int>(0);
+  chat_id_ = *id = host_->chat(std::move(req), {[weak, id](std::string_view text) {
+                                                  if (auto self = weak.lock()) (*self)->on_text(*id, text);
+                                                },
+                                                [weak, id](Result<ChatResult, ChatError> result) {
+                                                  if (auto self = weak.lock())
+                                                    (*self)->on_done(*id, std::move(result));
+                                                }});
   timer_ = host_->start_timer(settings_->timeout, [weak] {
     if (auto self = weak.lock()) (*self)->on_timeout();
   });
 }
 
-void LlmDialogue::on_text(std::string_view text) {
-  if (finished_ || chat_id_ == 0) return;
+void LlmDialogue::on_text(int id, std::string_view text) {
+  if (finished_ || chat_id_ == 0 || id != chat_id_) return;
   // The deadline is between pieces too: a server that stalls mid-reply is given up.
   if (timer_) host_->cancel_timer(*timer_);
   std::weak_ptr<LlmDialogue*> weak = self_;
@@ -242,8 +246,8 @@ void LlmDialogue::on_timeout() {
   fail("timeout");
 }
 
-void LlmDialogue::on_done(Result<ChatResult, ChatError> result) {
-  if (chat_id_ == 0 || finished_) return;  // cancelled, or superseded
+void LlmDialogue::on_done(int id, Result<ChatResult, ChatError> result) {
+  if (chat_id_ == 0 || finished_ || id != chat_id_) return;  // cancelled, or superseded
   chat_id_ = 0;
   if (timer_) host_->cancel_timer(*timer_);
   timer_.reset();

@@ -107,8 +107,9 @@ class LlmDialogue final : public Dialogue {
 
  private:
   void request();
-  void on_text(std::string_view text);
-  void on_done(Result<ChatResult, ChatError> result);
+  // `id`: the request the callback belongs to; a cancelled request's late callbacks are dropped.
+  void on_text(int id, std::string_view text);
+  void on_done(int id, Result<ChatResult, ChatError> result);
   void speak(std::string sentence);
   void run_tools(const std::vector<ToolCall>& calls);
   // Runs one tool; returns its answer for the model, or nullopt when it was sent off (HTTP) or ended the

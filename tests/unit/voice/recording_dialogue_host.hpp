@@ -50,6 +50,7 @@ class RecordingDialogueHost final : public DialogueHost {
   };
   std::deque<PendingChat> chats;
   std::vector<int> cancelled_chats;
+  std::vector<std::function<void(Result<ChatResult, ChatError>)>> cancellations;  // not yet delivered
   int cancelled_timers = 0;
 
   const CallContext& call() const override { return context; }
@@ -82,21 +83,28 @@ class RecordingDialogueHost final : public DialogueHost {
     chats.push_back({++last_chat_, std::move(request), std::move(callbacks)});
     return last_chat_;
   }
+  // As the conversation does: the `cancelled` on_done comes later (posted), here before the next piece of
+  // any chat is streamed or finished — after a request the dialogue may have started meanwhile.
   void cancel_chat(int id) override {
     cancelled_chats.push_back(id);
     for (auto it = chats.begin(); it != chats.end(); ++it) {
       if (it->id != id) continue;
-      auto callbacks = std::move(it->callbacks);
+      if (it->callbacks.on_done) cancellations.push_back(std::move(it->callbacks.on_done));
       chats.erase(it);
-      if (callbacks.on_done) callbacks.on_done(ChatError{ChatError::Kind::cancelled, "test", "cancelled"});
       return;
     }
   }
-  // Streams `pieces` of the oldest outstanding chat, then (if `result` is set) finishes it.
+  void deliver_cancellations() {
+    for (auto pending = std::exchange(cancellations, {}); auto& done : pending)
+      done(ChatError{ChatError::Kind::cancelled, "test", "cancelled"});
+  }
+  // Streams `pieces` of the oldest outstanding chat.
   void stream_chat(const std::vector<std::string>& pieces) {
+    deliver_cancellations();
     for (const auto& piece : pieces) chats.front().callbacks.on_text(piece);
   }
   void finish_chat(Result<ChatResult, ChatError> result) {
+    deliver_cancellations();
     auto pending = std::move(chats.front());
     chats.pop_front();
     pending.callbacks.on_done(std::move(result));
