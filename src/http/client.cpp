@@ -270,6 +270,10 @@ std::optional<ClientError> Client::connect_locked() {
 
 namespace {
 
+// request_streaming: how long in all, and how much, a body the caller stopped reading may still take to end.
+constexpr std::chrono::milliseconds kDrainGrace{200};
+constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+
 bhttp::request<bhttp::string_body> make_request(const Origin& origin, const ClientOptions& options,
                                                 std::string_view method, std::string_view target,
                                                 const std::vector<Header>& headers, std::string_view body) {
@@ -416,10 +420,11 @@ ClientResult Client::request_streaming(std::string_view method, std::string_view
     // otherwise. Each piece must arrive within request_timeout of the previous one: a stream as long as the
     // audio it carries is not bounded as a whole, only its stalls are.
     std::array<char, 16 * 1024> piece{};
-    while (!parser.is_done()) {
+    // The next piece of the body into `piece` within `timeout`: its size, or 0 with `ec` set.
+    auto read_piece = [&](std::chrono::milliseconds timeout) -> std::size_t {
       parser.get().body().data = piece.data();
       parser.get().body().size = piece.size();
-      c.tcp().expires_after(options_.request_timeout);
+      c.tcp().expires_after(timeout);
       if (c.secure) {
         bhttp::async_read_some(*c.secure, c.buffer, parser,
                                [&](const error_code& e, std::size_t) { ec = e; });
@@ -428,6 +433,10 @@ ClientResult Client::request_streaming(std::string_view method, std::string_view
       }
       c.complete();
       if (ec == bhttp::error::need_buffer) ec = {};
+      return ec ? 0 : piece.size() - parser.get().body().size;
+    };
+    while (!parser.is_done()) {
+      const std::size_t got = read_piece(options_.request_timeout);
       if (ec) {
         c.reset();
         if (ec == beast::error::timeout) return timed_out("the response stalled: no data");
@@ -440,7 +449,6 @@ ClientResult Client::request_streaming(std::string_view method, std::string_view
                              "malformed response from " + endpoint + ": " + describe(ec)};
         return ClientError{ClientErrorKind::io, "response from " + endpoint + " cut short: " + describe(ec)};
       }
-      const std::size_t got = piece.size() - parser.get().body().size;
       if (got == 0) continue;
       if (!success) {
         if (out.body.size() + got > options_.max_response_bytes) {
@@ -451,9 +459,19 @@ ClientResult Client::request_streaming(std::string_view method, std::string_view
         }
         out.body.append(piece.data(), got);
       } else if (!on_chunk(std::string_view(piece.data(), got))) {
-        // The rest is not wanted: the connection cannot be reused mid-body, so it goes.
-        c.reset();
+        // The rest is not wanted. A body about to end (an event stream's terminating chunk right after its
+        // last event) is read to its end within a short grace, so the connection can serve the next
+        // request; otherwise the connection goes (it cannot be reused mid-body).
         out.stopped = true;
+        const auto drain_until = std::chrono::steady_clock::now() + kDrainGrace;
+        std::size_t drained = 0;
+        while (!parser.is_done() && !ec && drained <= kMaxDrainBytes) {
+          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+              drain_until - std::chrono::steady_clock::now());
+          if (left <= std::chrono::milliseconds::zero()) break;
+          drained += read_piece(left);
+        }
+        if (!parser.is_done() || !parser.get().keep_alive()) c.reset();
         return out;
       }
     }

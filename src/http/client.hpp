@@ -59,7 +59,7 @@ struct ClientResponse {
   std::vector<Header> headers;
   std::string body;
   bool reused_connection = false;  // sent over a kept-alive connection
-  bool stopped = false;            // request_streaming: the chunk handler asked to stop (connection closed)
+  bool stopped = false;            // request_streaming: the chunk handler asked to stop reading
 
   std::string_view header(std::string_view name) const;  // case-insensitive; empty when absent
 };
@@ -84,13 +84,14 @@ class Client {
   // Like request(), but a 2xx body goes to `on_chunk` piece by piece as it arrives (chunked or not) instead
   // of into ClientResponse::body; a non-2xx body is collected into ClientResponse::body (max_response_bytes)
   // for the caller's error message. connect_timeout bounds connecting, request_timeout the wait for the
-  // header and then each stall between pieces (not the whole stream). `on_chunk` returning false closes the
-  // connection and returns the response with `stopped` set.
+  // header and then each stall between pieces (not the whole stream). `on_chunk` returning false returns the
+  // response with `stopped` set; the connection is kept only if the body ends within a short grace.
   ClientResult request_streaming(std::string_view method, std::string_view target,
                                  const std::vector<Header>& headers, std::string_view body,
                                  const BodyChunkHandler& on_chunk);
 
   const Origin& origin() const { return origin_; }
+  const ClientOptions& options() const { return options_; }
   // Drops the kept-alive connection (the next request opens a new one).
   void close();
 

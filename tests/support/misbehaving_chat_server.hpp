@@ -14,7 +14,7 @@ class MisbehavingChatServer {
   MisbehavingChatServer();  // throws std::runtime_error when it does not come up
   // "http://127.0.0.1:<port>/v1"
   std::string base_url() const;
-  // One JSON line per request received: {"path", "auth", "body"}.
+  // One JSON line per request received: {"path", "auth", "client_port", "body"}.
   std::string requests() const { return process_.stderr_text(); }
 
  private:

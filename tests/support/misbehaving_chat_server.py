@@ -67,7 +67,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length) or b"{}")
         sys.stderr.write(json.dumps({"path": self.path, "auth": self.headers.get("Authorization", ""),
-                                     "body": body}, ensure_ascii=False) + "\n")
+                                     "client_port": self.client_address[1], "body": body},
+                                    ensure_ascii=False) + "\n")
         sys.stderr.flush()
         self.body = body
         scenario = body.get("model", "ok")

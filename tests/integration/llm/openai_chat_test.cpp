@@ -85,6 +85,27 @@ TEST_F(OpenAiChatTest, StreamsTextPiecesAsTheyComeWithUsage) {
   EXPECT_EQ(sent["body"]["tools"][0]["function"]["name"], "transfer_call");
 }
 
+TEST_F(OpenAiChatTest, TheNextRequestReusesTheKeptAliveConnection) {
+  engines::llm::OpenAiChatSettings settings;
+  settings.base_url = server_->base_url();
+  settings.model = "ok";
+  auto model = engines::llm::make_openai_chat_model(settings);
+  ASSERT_TRUE(model.ok());
+  voice::ChatRequest request;
+  request.messages = {{voice::ChatRole::user, "Привет", {}, {}}};
+  request.timeout = 2s;
+  std::atomic<bool> never{false};
+  auto client_port = [&] {
+    auto log = server_->requests();
+    auto line = log.substr(log.rfind("{\"path\""));
+    return nlohmann::json::parse(line.substr(0, line.find('\n')))["client_port"].get<int>();
+  };
+  ASSERT_TRUE((*model)->complete(request, {}, never).ok());
+  const int first = client_port();
+  ASSERT_TRUE((*model)->complete(request, {}, never).ok());
+  EXPECT_EQ(client_port(), first) << "a second TCP connection was opened";
+}
+
 TEST_F(OpenAiChatTest, JoinsToolCallFragments) {
   auto out = run("tool");
   ASSERT_TRUE(out.result.ok()) << out.result.error().to_string();
