@@ -5,8 +5,15 @@
 namespace va::engines {
 
 namespace {
-// Idle connections kept per engine: about one per worker thread that may be talking to the service.
-constexpr std::size_t kMaxIdle = 8;
+
+http::ClientOptions options_of(const RemoteEngineSettings& settings) {
+  http::ClientOptions options;
+  options.connect_timeout = settings.timeout;
+  options.request_timeout = settings.timeout;
+  options.max_response_bytes = 1024 * 1024;
+  return options;
+}
+
 }  // namespace
 
 std::string without_secret(std::string text, std::string_view secret) {
@@ -33,29 +40,9 @@ Result<std::shared_ptr<SpeechApiConnections>, voice::EngineError> SpeechApiConne
 
 SpeechApiConnections::SpeechApiConnections(std::string engine, http::Origin origin,
                                            const RemoteEngineSettings& settings)
-    : engine_(std::move(engine)), origin_(std::move(origin)), api_key_(settings.api_key) {
-  options_.connect_timeout = settings.timeout;
-  options_.request_timeout = settings.timeout;
-  options_.max_response_bytes = 1024 * 1024;
-}
-
-SpeechApiConnections::Lease SpeechApiConnections::borrow() {
-  std::unique_ptr<http::Client> client;
-  {
-    std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      client = std::move(idle_.back());
-      idle_.pop_back();
-    }
-  }
-  if (!client) client = std::make_unique<http::Client>(origin_, options_);
-  return Lease(*this, std::move(client));
-}
-
-void SpeechApiConnections::give_back(std::unique_ptr<http::Client> client) {
-  std::lock_guard lock(mutex_);
-  if (client && idle_.size() < kMaxIdle) idle_.push_back(std::move(client));
-}
+    : engine_(std::move(engine)),
+      api_key_(settings.api_key),
+      pool_(std::move(origin), options_of(settings)) {}
 
 std::vector<http::Header> SpeechApiConnections::headers(std::vector<http::Header> extra) const {
   if (!api_key_.empty()) extra.push_back({"Authorization", "Bearer " + api_key_});
@@ -81,7 +68,7 @@ voice::EngineError SpeechApiConnections::failure(std::string_view what,
   }
   if (detail.empty()) detail = response.body.substr(0, 200);
   return {engine_, without_secret(std::string(what) + ": HTTP " + std::to_string(response.status) + " from " +
-                                      origin_.to_string() + ": " + detail,
+                                      pool_.origin().to_string() + ": " + detail,
                                   api_key_)};
 }
 

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +11,7 @@
 #include "common/result.hpp"
 #include "engines/engine_registry.hpp"
 #include "http/client.hpp"
+#include "http/client_pool.hpp"
 #include "voice/speech_recognizer.hpp"
 
 namespace va::engines {
@@ -22,23 +22,8 @@ class SpeechApiConnections {
   static Result<std::shared_ptr<SpeechApiConnections>, voice::EngineError> make(
       std::string engine, const RemoteEngineSettings& settings);
 
-  // Borrows a kept-alive client (a new one when all are busy), so concurrent calls do not queue behind each
-  // other; it goes back to the pool when the lease ends.
-  class Lease {
-   public:
-    Lease(SpeechApiConnections& owner, std::unique_ptr<http::Client> client)
-        : owner_(owner), client_(std::move(client)) {}
-    ~Lease() { owner_.give_back(std::move(client_)); }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    http::Client& operator*() { return *client_; }
-    http::Client* operator->() { return client_.get(); }
-
-   private:
-    SpeechApiConnections& owner_;
-    std::unique_ptr<http::Client> client_;
-  };
-  Lease borrow();
+  // Borrows a kept-alive client (http/client_pool.hpp).
+  http::ClientPool::Lease borrow() { return pool_.borrow(); }
 
   // Authorization plus `extra`.
   std::vector<http::Header> headers(std::vector<http::Header> extra) const;
@@ -48,18 +33,14 @@ class SpeechApiConnections {
   voice::EngineError failure(std::string_view what, const http::ClientResponse& response) const;
   voice::EngineError error(std::string message) const { return {engine_, std::move(message)}; }
 
-  const http::Origin& origin() const { return origin_; }
+  const http::Origin& origin() const { return pool_.origin(); }
 
  private:
   SpeechApiConnections(std::string engine, http::Origin origin, const RemoteEngineSettings& settings);
-  void give_back(std::unique_ptr<http::Client> client);
 
   std::string engine_;
-  http::Origin origin_;
-  http::ClientOptions options_;
   std::string api_key_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<http::Client>> idle_;
+  http::ClientPool pool_;
 };
 
 // Removes every occurrence of `secret` from `text` (a service may echo part of a wrong key back).

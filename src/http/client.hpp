@@ -92,6 +92,11 @@ class Client {
 
   const Origin& origin() const { return origin_; }
   const ClientOptions& options() const { return options_; }
+  // For the next requests (a client lent by ClientPool is its borrower's alone).
+  void set_request_timeout(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(mutex_);
+    options_.request_timeout = timeout;
+  }
   // Drops the kept-alive connection (the next request opens a new one).
   void close();
 

@@ -1,12 +1,8 @@
 #include "engines/llm/openai_chat_model.hpp"
 
-#include <memory>
-#include <mutex>
-#include <variant>
-#include <vector>
-
 #include "engines/llm/chat_stream.hpp"
 #include "http/client.hpp"
+#include "http/client_pool.hpp"
 
 namespace va::engines::llm {
 namespace {
@@ -28,17 +24,25 @@ ChatError::Kind error_kind(http::ClientErrorKind kind) {
   }
 }
 
+http::ClientOptions client_options(const OpenAiChatSettings& settings) {
+  http::ClientOptions options;
+  options.connect_timeout = settings.connect_timeout;
+  options.ca_file = settings.ca_file;
+  return options;
+}
+
 class OpenAiChatModel final : public voice::LanguageModel {
  public:
   OpenAiChatModel(OpenAiChatSettings settings, http::Origin origin)
-      : settings_(std::move(settings)), origin_(std::move(origin)) {}
+      : settings_(std::move(settings)), pool_(std::move(origin), client_options(settings_)) {}
 
   std::string_view name() const override { return "openai"; }
 
   Result<voice::ChatResult, ChatError> complete(const voice::ChatRequest& request,
                                                 const std::function<void(std::string_view)>& on_text,
                                                 const std::atomic<bool>& cancelled) override {
-    auto client = take_client(request.timeout);
+    auto client = pool_.borrow();
+    client->set_request_timeout(request.timeout);  // first byte, and between bytes once streaming
     std::vector<http::Header> headers{{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
     if (!settings_.api_key.empty()) headers.push_back({"Authorization", "Bearer " + settings_.api_key});
     const auto body = chat_request_body(request, settings_.model);
@@ -63,9 +67,6 @@ class OpenAiChatModel final : public voice::LanguageModel {
       return !broken && !decoder.done();
     };
     auto result = client->request_streaming("POST", "/chat/completions", headers, body, on_chunk);
-    // A connection that delivered its whole answer is kept alive for the next request (no new TCP and TLS
-    // handshake before the next turn's first token); the client closes one it could not finish.
-    if (std::holds_alternative<http::ClientResponse>(result)) give_back(std::move(client));
     if (cancelled.load()) return ChatError{ChatError::Kind::cancelled, "openai", "cancelled"};
     if (auto* failure = std::get_if<http::ClientError>(&result)) {
       // A stream cut after [DONE] (the server closed without finishing the chunked body) lost nothing.
@@ -97,33 +98,8 @@ class OpenAiChatModel final : public voice::LanguageModel {
   }
 
  private:
-  // An idle client (kept-alive connection) or a new one; the timeout is the request's.
-  std::unique_ptr<http::Client> take_client(std::chrono::milliseconds timeout) {
-    http::ClientOptions options;
-    options.connect_timeout = settings_.connect_timeout;
-    options.request_timeout = timeout;  // first byte, and between bytes once streaming
-    options.ca_file = settings_.ca_file;
-    {
-      std::lock_guard lock(mutex_);
-      for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-        if ((*it)->options().request_timeout != timeout) continue;
-        auto client = std::move(*it);
-        idle_.erase(it);
-        return client;
-      }
-    }
-    return std::make_unique<http::Client>(origin_, options);
-  }
-  void give_back(std::unique_ptr<http::Client> client) {
-    std::lock_guard lock(mutex_);
-    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(client));
-  }
-
-  static constexpr std::size_t kMaxIdle = 8;  // connections kept for concurrent calls
   OpenAiChatSettings settings_;
-  http::Origin origin_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<http::Client>> idle_;
+  http::ClientPool pool_;  // request_timeout set per request (ChatRequest::timeout)
 };
 
 }  // namespace
