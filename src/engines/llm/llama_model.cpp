@@ -330,7 +330,12 @@ class LlamaModel final : public voice::LanguageModel {
 
     llama_memory_clear(llama_get_memory(ctx_.get()), true);
     SamplerHandle sampler = make_sampler(request.temperature);
-    cancelled_ = &cancelled;
+    // should_abort() reads the request's flag only while this request decodes; it is gone afterwards.
+    cancelled_.store(&cancelled);
+    struct Forget {
+      std::atomic<const std::atomic<bool>*>& flag;
+      ~Forget() { flag.store(nullptr); }
+    } forget{cancelled_};
     deadline_.store((start + request.timeout).time_since_epoch().count());
 
     const auto n_batch = static_cast<int>(llama_n_batch(ctx_.get()));
@@ -374,7 +379,8 @@ class LlamaModel final : public voice::LanguageModel {
  private:
   static bool should_abort(void* data) {
     const auto* self = static_cast<const LlamaModel*>(data);
-    return (self->cancelled_ && self->cancelled_->load()) ||
+    const auto* cancelled = self->cancelled_.load();
+    return (cancelled && cancelled->load()) ||
            Clock::now().time_since_epoch().count() > self->deadline_.load();
   }
 
@@ -501,7 +507,7 @@ class LlamaModel final : public voice::LanguageModel {
   std::string template_;
   std::timed_mutex mutex_;
   // Read by should_abort() on llama.cpp's threads while a request decodes.
-  const std::atomic<bool>* cancelled_ = nullptr;
+  std::atomic<const std::atomic<bool>*> cancelled_{nullptr};
   std::atomic<Clock::rep> deadline_{0};
 };
 
