@@ -341,8 +341,10 @@ ConversationSetup make_conversation_service(const config::Config& cfg,
   }
   e.llm = *model;
   if (e.llm) {
-    // Requests to a server wait on the network: a few threads of their own, apart from speech.
-    e.llm_pool = std::make_shared<voice::WorkerPool>(e.llm->concurrent() ? 4 : 1, 32, "voice-llm");
+    // Requests to a server wait on the network: threads of their own, apart from speech.
+    const auto threads = e.llm->concurrent() ? static_cast<std::size_t>(agent.llm.concurrency) : 1;
+    e.llm_pool =
+        std::make_shared<voice::WorkerPool>(threads, std::max<std::size_t>(32, 4 * threads), "voice-llm");
     service->llm_pool = e.llm_pool;
   }
   if (!e.llm && voice::flow::uses_llm(*loaded.flow)) {

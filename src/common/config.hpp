@@ -300,6 +300,7 @@ struct Llm {
   std::string gguf;     // llama.cpp: the weights; empty: the model scripts/setup installed
   std::int64_t threads = 2;
   std::int64_t context = 2048;
+  std::int64_t concurrency = 16;  // openai: requests in flight at once (calls beyond it wait their turn)
   std::string system_prompt;
   std::vector<TransferTarget> transfer_targets;
   std::vector<LlmTool> tools;

@@ -886,6 +886,7 @@ void visit(V& v, Llm& c) {
   v.field("gguf", c.gguf, std::string());
   v.field("threads", c.threads, std::int64_t{2}, {}, in_range(1, 64));
   v.field("context", c.context, std::int64_t{2048}, {}, in_range(256, 131072));
+  v.field("concurrency", c.concurrency, std::int64_t{16}, {}, in_range(1, 256));
   v.field("system_prompt", c.system_prompt, std::string());
   v.field("transfer_targets", c.transfer_targets, {});
   v.field("tools", c.tools, {});
