@@ -208,12 +208,6 @@ void Conversation::on_audio(const media::AudioFrame& frame) {
 
   if (!event) return;
   if (event->kind == EndpointEvent::Kind::speech_started) {
-    // How long after the speech began it was confirmed (min_speech, gaps, the detector's window).
-    log::debug("conversation: speech started",
-               {{"call_id", call_.call_id},
-                {"confirmed_after_ms",
-                 static_cast<std::int64_t>(
-                     duration_of(static_cast<std::size_t>((frame.end() - event->start).count())).count())}});
     disarm_no_input();
     const bool playing =
         !playout_.empty() && playout_.front()->prompt && playout_.front()->prompt->synth_started;
