@@ -16,11 +16,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 LoadResult load(const std::string& text, std::optional<std::string> key = std::nullopt) {
-  LoadOptions options;
-  options.env = [key](const std::string& name) -> std::optional<std::string> {
-    return name == "LLM_API_KEY" ? key : std::nullopt;
-  };
-  return load_string(text, options);
+  return test::load_with_env(text, "LLM_API_KEY", std::move(key));
 }
 
 TEST(ConfigLlm, DefaultsAndTheKeyFromTheEnvironmentMasked) {
