@@ -183,8 +183,11 @@ void Conversation::on_audio(const media::AudioFrame& frame) {
   if (!vad_) return;
   const bool was_idle = !endpointer_.in_onset() && !endpointer_.in_utterance();
   const bool vad_speech = vad_->is_speech(frame);
-  const bool speech = settings_.require_voicing ? voicing_.is_speech(vad_speech, frame) : vad_speech;
-  auto event = endpointer_.push(speech, frame.timestamp, vad_->decision_lookback());
+  const bool speech = settings_.require_voicing
+                          ? voicing_.is_speech(vad_speech, frame, vad_->decision_lookback())
+                          : vad_speech;
+  const auto lookback = settings_.require_voicing ? voicing_.lookback() : vad_->decision_lookback();
+  auto event = endpointer_.push(speech, frame.timestamp, lookback);
   const bool active = endpointer_.in_onset() || endpointer_.in_utterance();
 
   if (was_idle && active) {

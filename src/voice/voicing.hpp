@@ -44,30 +44,56 @@ class VoicingDetector {
 
 // Speech as the conversation counts it: the VAD says speech and voicing was heard within `hangover`, so
 // the unvoiced sounds around vowels ("с", "т", breath at the end of a phrase) still count once the voice is
-// there, and a noise burst without voice never does.
+// there, and a noise burst without voice never does. Voicing is two voiced frames in a row (40 ms; a vowel
+// lasts longer): a single noise frame can reach the threshold — about one 150 ms pink-noise cough in 30 has
+// one at its faded end, and it opened the gate for the whole cough.
 class VoicedSpeechGate {
  public:
+  static constexpr int kVoicedFrames = 2;
+
   explicit VoicedSpeechGate(std::chrono::milliseconds hangover = std::chrono::milliseconds(300))
       : hangover_frames_(static_cast<int>(hangover / media::kFrameDuration)) {}
 
   // Every frame of the stream goes through here (the voicing keeps the previous frame for its lags).
-  bool is_speech(bool vad_speech, const media::AudioFrame& frame) {
+  // `vad_lookback`: the VAD's VoiceActivityDetector::decision_lookback() for this frame.
+  bool is_speech(bool vad_speech, const media::AudioFrame& frame,
+                 media::SampleTime vad_lookback = media::SampleTime{0}) {
+    const bool closed = since_voiced_ > hangover_frames_;
+    lookback_ = vad_lookback;
     if (voicing_.is_voiced(frame) && vad_speech) {
-      since_voiced_ = 0;
-    } else if (since_voiced_ <= hangover_frames_) {
-      ++since_voiced_;
+      if (voiced_run_++ == 0) run_lookback_ = vad_lookback;
+      if (voiced_run_ >= kVoicedFrames) {
+        since_voiced_ = 0;
+        // Opened now: the voiced frames before this one were speech too (and what the VAD's decision on
+        // the first of them covered).
+        if (closed)
+          lookback_ =
+              media::SampleTime{static_cast<std::int64_t>((kVoicedFrames - 1) * media::kFrameSamples)} +
+              run_lookback_;
+        return true;
+      }
+    } else {
+      voiced_run_ = 0;
     }
-    return vad_speech && since_voiced_ <= hangover_frames_;
+    if (since_voiced_ <= hangover_frames_) ++since_voiced_;
+    return vad_speech && !closed && since_voiced_ <= hangover_frames_;
   }
+  // How much audio before the last frame its speech decision covers (Endpointer::push's lookback).
+  media::SampleTime lookback() const { return lookback_; }
   void reset() {
     voicing_.reset();
     since_voiced_ = hangover_frames_ + 1;
+    voiced_run_ = 0;
+    lookback_ = run_lookback_ = media::SampleTime{0};
   }
 
  private:
   VoicingDetector voicing_;
   int hangover_frames_;
   int since_voiced_ = hangover_frames_ + 1;
+  int voiced_run_ = 0;                 // voiced frames in a row, up to this one
+  media::SampleTime run_lookback_{0};  // the VAD's lookback at the run's first frame
+  media::SampleTime lookback_{0};
 };
 
 }  // namespace va::voice

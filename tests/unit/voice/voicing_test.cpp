@@ -110,5 +110,37 @@ TEST(VoicedSpeechGate, UnvoicedSoundsAfterAVowelCountWithinTheHangover) {
   EXPECT_FALSE(gate.is_speech(false, frame_at(voice, i++)));
 }
 
+TEST(VoicedSpeechGate, OneVoicedFrameDoesNotOpenItTwoDoAndCountFromTheFirst) {
+  // The voicing of a frame looks back into the previous one: after noise, a vowel's first frame is not
+  // voiced yet, its second is. Two vowel frames between noise = one voiced frame (a cough's faded end).
+  VoicedSpeechGate gate;
+  VoicingDetector probe;
+  auto noise = pink_noise(3000.0);
+  auto voice = vowel(150.0);
+  const media::SampleTime vad_lookback{192};
+  std::size_t i = 0;
+  int voiced = 0;
+  auto feed = [&](const Signal& signal) {
+    const auto frame = frame_at(signal, i++);
+    if (probe.is_voiced(frame)) ++voiced;
+    return gate.is_speech(true, frame, vad_lookback);
+  };
+  for (int k = 0; k < 5; ++k) EXPECT_FALSE(feed(noise));
+  for (int k = 0; k < 2; ++k) EXPECT_FALSE(feed(voice)) << k;
+  EXPECT_EQ(voiced, 1);
+  for (int k = 0; k < 5; ++k) EXPECT_FALSE(feed(noise)) << k;
+  // A vowel: the gate opens on its second voiced frame, and the speech counts from the first (plus what the
+  // VAD's decision on the first covered).
+  voiced = 0;
+  bool open = false;
+  for (int k = 0; k < 4 && !open; ++k) open = feed(voice);
+  ASSERT_TRUE(open);
+  EXPECT_EQ(voiced, 2);
+  EXPECT_EQ(gate.lookback(),
+            media::SampleTime{static_cast<std::int64_t>(media::kFrameSamples)} + vad_lookback);
+  EXPECT_TRUE(feed(voice));
+  EXPECT_EQ(gate.lookback(), vad_lookback);  // open already: the VAD's own
+}
+
 }  // namespace
 }  // namespace va::voice
