@@ -91,7 +91,6 @@ class Client {
                                  const BodyChunkHandler& on_chunk);
 
   const Origin& origin() const { return origin_; }
-  const ClientOptions& options() const { return options_; }
   // For the next requests (a client lent by ClientPool is its borrower's alone).
   void set_request_timeout(std::chrono::milliseconds timeout) {
     std::lock_guard lock(mutex_);

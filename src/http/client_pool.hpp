@@ -37,7 +37,6 @@ class ClientPool {
   Lease borrow();
 
   const Origin& origin() const { return origin_; }
-  const ClientOptions& options() const { return options_; }
 
  private:
   void give_back(std::unique_ptr<Client> client);
