@@ -73,6 +73,11 @@ namespace {
 constexpr std::int64_t kSampleRate = 16000;
 constexpr std::size_t kWindow = 512;  // samples per model run at 16 kHz (Silero v5 takes exactly this)
 constexpr std::size_t kContext = 64;  // the previous window's tail, prepended to each window
+// Silero's probability rises over its first window or two of speech, so the window that crosses the
+// threshold is often the word's second (RHVoice's "Оператора, пожалуйста." through an A-law call: the
+// crossing window starts 40 ms after WebRTC's first speech frame). Like the speech_pad_ms (30 ms) of
+// Silero's own utilities, speech that starts is counted from this much before the crossing window.
+constexpr std::size_t kOnsetPad = 480;  // 30 ms
 constexpr std::size_t kStateSize = 2 * 1 * 128;
 constexpr std::array<std::int64_t, 2> kInputShape{1, kContext + kWindow};
 constexpr std::array<std::int64_t, 3> kStateShape{2, 1, 128};
@@ -211,6 +216,7 @@ class SileroVad final : public voice::VoiceActivityDetector {
     // Frames (320 samples) and windows (512) do not align: samples wait in `pending_` until a window is
     // full; frames in between keep the last window's probability.
     window_ran_ = false;
+    started_ = false;
     for (auto sample : frame.samples) {
       pending_[pending_count_++] = static_cast<float>(sample) / 32768.0f;
       if (pending_count_ == kWindow) {
@@ -219,16 +225,21 @@ class SileroVad final : public voice::VoiceActivityDetector {
         window_ran_ = true;
       }
     }
-    if (speaking_ ? probability_ < off_threshold_ : probability_ >= on_threshold_) speaking_ = !speaking_;
+    if (speaking_ ? probability_ < off_threshold_ : probability_ >= on_threshold_) {
+      speaking_ = !speaking_;
+      started_ = speaking_;
+    }
     return speaking_;
   }
 
   // A window that ran during the last frame (the only time the decision changes) ended `pending_count_`
-  // samples before that frame's end and began kWindow samples earlier: 12-32 ms before the frame.
+  // samples before that frame's end and began kWindow samples earlier: 12-32 ms before the frame; speech
+  // that starts with it reaches kOnsetPad further back.
   media::SampleTime decision_lookback() const override {
     if (!window_ran_) return media::SampleTime{0};
-    return media::SampleTime{static_cast<std::int64_t>(kWindow + pending_count_) -
-                             static_cast<std::int64_t>(media::kFrameSamples)};
+    return media::SampleTime{
+        static_cast<std::int64_t>(kWindow + pending_count_ + (started_ ? kOnsetPad : 0)) -
+        static_cast<std::int64_t>(media::kFrameSamples)};
   }
 
   void reset() override {
@@ -236,6 +247,7 @@ class SileroVad final : public voice::VoiceActivityDetector {
     state_buffer_.fill(0);
     pending_count_ = 0;
     window_ran_ = false;
+    started_ = false;
     probability_ = 0;
     speaking_ = false;
   }
@@ -285,6 +297,7 @@ class SileroVad final : public voice::VoiceActivityDetector {
   std::array<float, kWindow> pending_{};
   std::size_t pending_count_ = 0;
   bool window_ran_ = false;  // during the last is_speech()
+  bool started_ = false;     // the last is_speech() started speech
   float probability_ = 0;
   bool speaking_ = false;
   OrtPtr<OrtValue> input_, state_, sample_rate_, output_, state_out_;
