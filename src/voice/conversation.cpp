@@ -57,7 +57,9 @@ ConversationMetrics make_conversation_metrics(metrics::Registry& registry) {
       {"result"});
   m.llm_tokens = &registry.counter(
       "voice_llm_tokens_total",
-      "Language model tokens by kind (prompt, completion), as the model counted them", {"kind"});
+      "Language model tokens by kind (prompt, completion; cached_prompt: prompt tokens not read again), as "
+      "the model counted them",
+      {"kind"});
   return m;
 }
 
@@ -909,6 +911,8 @@ void Conversation::finish_chat(int id, Result<ChatResult, ChatError> result) {
     if (result->prompt_tokens > 0) metrics_.llm_tokens->with({"prompt"}).inc(result->prompt_tokens);
     if (result->completion_tokens > 0)
       metrics_.llm_tokens->with({"completion"}).inc(result->completion_tokens);
+    if (result->cached_prompt_tokens > 0)
+      metrics_.llm_tokens->with({"cached_prompt"}).inc(result->cached_prompt_tokens);
   }
   if (!result) {
     const auto& error = result.error();

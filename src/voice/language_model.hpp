@@ -60,6 +60,9 @@ struct ChatResult {
   std::vector<ToolCall> tool_calls;
   std::string finish_reason;  // stop, length, tool_calls, cancelled, ...
   int prompt_tokens = -1;     // -1: the server did not say
+  // Of prompt_tokens, those not read again (llama.cpp: the previous request's prefix still in its context;
+  // a server: usage.prompt_tokens_details.cached_tokens). -1: the server did not say.
+  int cached_prompt_tokens = -1;
   int completion_tokens = -1;
 };
 

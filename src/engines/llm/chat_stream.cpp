@@ -28,6 +28,9 @@ void read_usage(const json& doc, voice::ChatResult& result) {
   if (usage == doc.end() || !usage->is_object()) return;
   result.prompt_tokens = token_count(*usage, "prompt_tokens");
   result.completion_tokens = token_count(*usage, "completion_tokens");
+  auto details = usage->find("prompt_tokens_details");
+  if (details != usage->end() && details->is_object())
+    result.cached_prompt_tokens = token_count(*details, "cached_tokens");
 }
 
 std::string string_field(const json& object, const char* name) {

@@ -120,7 +120,19 @@ TEST(ChatChunkDecoder, TextDeltasInOrderThenFinishReasonUsageAndDone) {
   EXPECT_EQ(result.finish_reason, "stop");
   EXPECT_EQ(result.prompt_tokens, 42);
   EXPECT_EQ(result.completion_tokens, 7);
+  EXPECT_EQ(result.cached_prompt_tokens, -1) << "not said";
   EXPECT_TRUE(result.tool_calls.empty());
+}
+
+TEST(ChatChunkDecoder, CachedPromptTokensAreReadFromTheUsageDetails) {
+  Decoded d;
+  decode(d, R"({"choices":[{"index":0,"delta":{"content":"Да."},"finish_reason":"stop"}]})");
+  decode(d, R"({"choices":[],"usage":{"prompt_tokens":1200,"completion_tokens":3,)"
+            R"("prompt_tokens_details":{"cached_tokens":1024,"audio_tokens":0}}})");
+  decode(d, "[DONE]");
+  ASSERT_TRUE(d.ok) << d.decoder.error();
+  EXPECT_EQ(d.decoder.result().prompt_tokens, 1200);
+  EXPECT_EQ(d.decoder.result().cached_prompt_tokens, 1024);
 }
 
 TEST(ChatChunkDecoder, WithoutUsageTheCountsAreUnknown) {
