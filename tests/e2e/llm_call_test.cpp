@@ -159,6 +159,9 @@ TEST_F(LlmCall, ACallerWhoInterruptsALongAnswerLeavesOnlyWhatTheyHeardInTheModel
 
   // The record marks the answer as interrupted.
   EXPECT_EQ(agent.wait_for_metric("calls_state{state=\"active\"}", 0.0, 20s), 0.0) << agent.describe();
+  // The usage the server reported for the answered request, cached prompt tokens included, is counted.
+  EXPECT_GE(agent.metric("voice_llm_tokens_total{kind=\"cached_prompt\"}"), 256.0) << agent.describe();
+  EXPECT_GE(agent.metric("voice_llm_tokens_total{kind=\"prompt\"}"), 300.0) << agent.describe();
   auto calls = stored_calls(agent.records_file());
   ASSERT_EQ(calls.size(), 1u);
   bool interrupted = false;

@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """A chat-completions server that misbehaves on purpose (test peer, Python standard library only).
 
 POST /v1/chat/completions answers according to the request's "model", one scenario each:
@@ -16,6 +16,7 @@ POST /v1/chat/completions answers according to the request's "model", one scenar
   whole       "stream" ignored: one application/json completion
   utf8split   a multi-byte character split between two TCP writes
   long        the first answer is five long sentences (for barge-in); later answers are one short one
+              whose usage reports 256 cached prompt tokens
   handback    a sentence, then a call of return_to_flow (a flow's llm: state hands the call back)
 Prints "listening <port>" once ready. Every request is logged to stderr as a JSON line.
 """
@@ -27,14 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def chunk(text, finish=None):
-    return {
-  "id" : "c1", "object" : "chat.completion.chunk", "model" : "m", "choices" : [ {
-    "index" : 0, "delta" : {
-      "content" : text
-    }
-    if text
-      is not None else {}, "finish_reason" : finish
-  } ]}
+    return {"id": "c1", "object": "chat.completion.chunk", "model": "m",
+            "choices": [{"index": 0, "delta": {"content": text} if text is not None else {},
+                         "finish_reason": finish}]}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -191,6 +187,10 @@ class Handler(BaseHTTPRequestHandler):
             self.event(chunk(piece))
             time.sleep(0.1)
         self.event(chunk(None, "stop"))
+        # A later answer reports the earlier prompt as cached, as OpenAI's usage does.
+        usage = {"prompt_tokens": 300, "completion_tokens": 12,
+                 "prompt_tokens_details": {"cached_tokens": 0 if answered <= 1 else 256}}
+        self.event({"id": "c1", "choices": [], "usage": usage})
         self.event("[DONE]")
         self.end()
 
