@@ -571,7 +571,7 @@ Result<std::shared_ptr<voice::LanguageModel>, voice::ChatError> make_llama_model
   ctx_params.n_threads_batch = settings.threads;
   ctx_params.no_perf = true;
   // Gemma 3's sliding-window layers keep only their window by default; a full-size cache keeps the whole
-  // prompt, so the next turn can reuse its prefix (a few MB for the 270M model at 2048 tokens).
+  // prompt, so the next turn can reuse its prefix (the 270M model at 2048 tokens: 18 KiB a token, 36 MiB).
   ctx_params.swa_full = true;
   ContextHandle ctx(llama_init_from_model(model.get(), ctx_params));
   if (!ctx)
