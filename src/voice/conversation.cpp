@@ -184,11 +184,12 @@ void Conversation::on_audio(const media::AudioFrame& frame) {
   top_up();
   if (!vad_) return;
   const bool was_idle = !endpointer_.in_onset() && !endpointer_.in_utterance();
-  const bool vad_speech = vad_->is_speech(frame);
-  const bool speech = settings_.require_voicing
-                          ? voicing_.is_speech(vad_speech, frame, vad_->decision_lookback())
-                          : vad_speech;
-  const auto lookback = settings_.require_voicing ? voicing_.lookback() : vad_->decision_lookback();
+  bool speech = vad_->is_speech(frame);
+  auto lookback = vad_->decision_lookback();
+  if (settings_.require_voicing) {
+    speech = voicing_.is_speech(speech, frame, lookback);
+    lookback = voicing_.lookback();
+  }
   auto event = endpointer_.push(speech, frame.timestamp, lookback);
   const bool active = endpointer_.in_onset() || endpointer_.in_utterance();
 
